@@ -1,0 +1,11 @@
+pub mod bindings;
+pub mod call;
+pub mod capabilities;
+pub mod engine;
+pub mod error;
+pub mod plugin;
+pub mod pool;
+pub mod runtime;
+pub mod sandbox;
+pub mod server;
+pub mod tenant;

@@ -1,0 +1,190 @@
+//! Loading plugins: compile (or load the precompiled artifact), link,
+//! pre-instantiate, and read the plugin's self-description.
+
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context as _, anyhow};
+use sha2::{Digest, Sha256};
+use wasmtime::Engine;
+use wasmtime::component::{Component, Linker};
+
+use crate::bindings::ConnectPluginPre;
+use crate::bindings::types::PluginInfo;
+use crate::call::{PluginCall, PluginReply};
+use crate::capabilities::cache::{MemoryCache, Namespace, TenantCache};
+use crate::capabilities::http::EgressPolicy;
+use crate::sandbox::{Grant, HostState, Limits, Sandbox};
+
+/// A loaded plugin, ready to instantiate for any tenant.
+pub struct Plugin {
+    pub info: PluginInfo,
+    /// Hex SHA-256 of the `.wasm` file.
+    pub digest: String,
+    pub source: PathBuf,
+    pub(crate) pre: ConnectPluginPre<HostState>,
+}
+
+impl std::fmt::Debug for Plugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Plugin")
+            .field("id", &self.info.id)
+            .field("version", &self.info.version)
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+/// How a component was obtained.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompileSource {
+    /// Compiled from the `.wasm` with Cranelift.
+    Compiled,
+    /// Loaded from a precompiled artifact on disk.
+    Precompiled,
+}
+
+/// Compiles plugins, keeping precompiled artifacts in a directory keyed by
+/// the hash of the `.wasm` and of the engine configuration, so each plugin is
+/// compiled once per engine configuration, not once per process.
+pub struct PluginLoader {
+    engine: Engine,
+    linker: Linker<HostState>,
+    artifacts: Option<PathBuf>,
+}
+
+impl PluginLoader {
+    pub fn new(engine: &Engine, artifacts: Option<PathBuf>) -> anyhow::Result<Self> {
+        let linker = crate::sandbox::linker(engine).map_err(anyhow::Error::from)?;
+        Ok(Self {
+            engine: engine.clone(),
+            linker,
+            artifacts,
+        })
+    }
+
+    /// Loads a plugin from a `.wasm` component file.
+    pub async fn load(&self, path: &Path) -> anyhow::Result<Plugin> {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("reading plugin {}", path.display()))?;
+        let digest = hex(&Sha256::digest(&bytes));
+        let (component, _) = self
+            .component(&bytes, &digest)
+            .with_context(|| format!("compiling plugin {}", path.display()))?;
+        let pre = self
+            .linker
+            .instantiate_pre(&component)
+            .and_then(ConnectPluginPre::new)
+            .map_err(anyhow::Error::from)
+            .with_context(|| {
+                format!(
+                    "{} is not a connect plugin: it must implement world connect:plugin/connect-plugin@0.1.0 \
+                     and import nothing but WASI, wasi:http, cache and log",
+                    path.display()
+                )
+            })?;
+        let info = read_info(&pre)
+            .await
+            .with_context(|| format!("reading the info of plugin {}", path.display()))?;
+        validate_id(&info.id).with_context(|| format!("plugin {}", path.display()))?;
+        Ok(Plugin {
+            info,
+            digest,
+            source: path.to_owned(),
+            pre,
+        })
+    }
+
+    /// The compiled component, from the artifact directory when present.
+    pub fn component(
+        &self,
+        wasm: &[u8],
+        digest: &str,
+    ) -> anyhow::Result<(Component, CompileSource)> {
+        let Some(dir) = &self.artifacts else {
+            return Ok((self.compile(wasm)?, CompileSource::Compiled));
+        };
+        let artifact = dir.join(format!("{digest}-{:016x}.cwasm", self.engine_hash()));
+        if artifact.exists() {
+            // SAFETY: the artifact directory belongs to this host, which wrote
+            // the file with `precompile_component` of an engine with the same
+            // configuration (its hash is in the name); wasmtime also checks
+            // the header and refuses an incompatible artifact.
+            match unsafe { Component::deserialize_file(&self.engine, &artifact) } {
+                Ok(component) => return Ok((component, CompileSource::Precompiled)),
+                Err(err) => {
+                    tracing::warn!(artifact = %artifact.display(), error = %err, "precompiled plugin unusable; recompiling")
+                }
+            }
+        }
+        let started = Instant::now();
+        let compiled = self
+            .engine
+            .precompile_component(wasm)
+            .map_err(anyhow::Error::from)?;
+        tracing::info!(ms = started.elapsed().as_millis() as u64, "compiled plugin");
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        // Write then rename: concurrent loaders never see half a file.
+        let tmp = artifact.with_extension(format!("tmp{}", std::process::id()));
+        std::fs::write(&tmp, &compiled).with_context(|| format!("writing {}", tmp.display()))?;
+        std::fs::rename(&tmp, &artifact)
+            .with_context(|| format!("writing {}", artifact.display()))?;
+        // SAFETY: produced just above by this engine.
+        let component = unsafe { Component::deserialize(&self.engine, &compiled) }
+            .map_err(anyhow::Error::from)?;
+        Ok((component, CompileSource::Compiled))
+    }
+
+    fn compile(&self, wasm: &[u8]) -> anyhow::Result<Component> {
+        Component::new(&self.engine, wasm).map_err(anyhow::Error::from)
+    }
+
+    fn engine_hash(&self) -> u64 {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        self.engine
+            .precompile_compatibility_hash()
+            .hash(&mut hasher);
+        hasher.finish()
+    }
+}
+
+/// Instantiates the plugin with no settings and no egress to ask its `info`.
+async fn read_info(pre: &ConnectPluginPre<HostState>) -> anyhow::Result<PluginInfo> {
+    let grant = Grant {
+        tenant: "(host)".into(),
+        plugin: "(loading)".into(),
+        egress: Arc::new(EgressPolicy::default()),
+        cache: TenantCache {
+            backend: Arc::new(MemoryCache::new(1 << 20)),
+            ns: Namespace::new("(host)", "(loading)"),
+        },
+        limits: Limits::default(),
+    };
+    let mut sandbox = Sandbox::new(pre, grant, None, 0).await?;
+    match sandbox.run(&PluginCall::Info).await.0? {
+        PluginReply::Info(info) => Ok(info),
+        other => Err(anyhow!("`info` answered {other:?}")),
+    }
+}
+
+/// Plugin and tenant ids: short, printable, safe in paths, URLs and labels.
+pub fn validate_id(id: &str) -> anyhow::Result<()> {
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
+    if ok {
+        Ok(())
+    } else {
+        Err(anyhow!(
+            "`{id}` is not a valid id: use 1 to 64 letters, digits, `-`, `_` or `.`"
+        ))
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

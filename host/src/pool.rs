@@ -1,0 +1,132 @@
+//! Idle instances kept alive for hot tenants, bounded in total and evicted
+//! least-recently-used first, so thousands of configured storefronts do not
+//! mean thousands of live instances.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use crate::sandbox::Sandbox;
+
+/// (tenant, plugin)
+pub type PoolKey = (Arc<str>, Arc<str>);
+
+pub struct InstancePool {
+    inner: Mutex<Inner>,
+    capacity: usize,
+}
+
+#[derive(Default)]
+struct Inner {
+    /// Idle instances per key, newest last, each with its use stamp.
+    idle: HashMap<PoolKey, Vec<(u64, Sandbox)>>,
+    /// Use stamp -> key: the oldest stamp is the least recently used.
+    by_age: BTreeMap<u64, PoolKey>,
+    next_stamp: u64,
+}
+
+/// Counters for metrics and benchmarks.
+#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+pub struct PoolStats {
+    pub idle: usize,
+    pub capacity: usize,
+}
+
+impl InstancePool {
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            inner: Mutex::default(),
+            capacity,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// An idle instance for `key` bound with `fingerprint`, if any. Stale
+    /// instances (other fingerprints) found on the way are dropped.
+    pub fn take(&self, key: &PoolKey, fingerprint: u64) -> Option<Sandbox> {
+        let mut stale = Vec::new();
+        let found = {
+            let mut inner = self.lock();
+            let Inner { idle, by_age, .. } = &mut *inner;
+            let list = idle.get_mut(key)?;
+            let mut found = None;
+            while let Some((stamp, sandbox)) = list.pop() {
+                by_age.remove(&stamp);
+                if sandbox.fingerprint == fingerprint {
+                    found = Some(sandbox);
+                    break;
+                }
+                stale.push(sandbox);
+            }
+            if list.is_empty() {
+                idle.remove(key);
+            }
+            found
+        };
+        drop(stale); // outside the lock: dropping a store frees its instance
+        found
+    }
+
+    /// Returns an instance to the pool, evicting the least recently used
+    /// ones beyond capacity.
+    pub fn put(&self, key: PoolKey, sandbox: Sandbox) {
+        if self.capacity == 0 {
+            return;
+        }
+        let mut evicted = Vec::new();
+        {
+            let mut inner = self.lock();
+            let stamp = inner.next_stamp;
+            inner.next_stamp += 1;
+            inner.by_age.insert(stamp, key.clone());
+            inner.idle.entry(key).or_default().push((stamp, sandbox));
+            while inner.by_age.len() > self.capacity {
+                let Some((old, old_key)) = inner.by_age.pop_first() else {
+                    break;
+                };
+                if let Some(list) = inner.idle.get_mut(&old_key) {
+                    if let Some(i) = list.iter().position(|(s, _)| *s == old) {
+                        evicted.push(list.remove(i).1);
+                    }
+                    if list.is_empty() {
+                        inner.idle.remove(&old_key);
+                    }
+                }
+            }
+        }
+        drop(evicted);
+    }
+
+    /// Drops every idle instance of a tenant (its settings changed).
+    pub fn evict_tenant(&self, tenant: &str) {
+        let removed: Vec<_> = {
+            let mut inner = self.lock();
+            let keys: Vec<PoolKey> = inner
+                .idle
+                .keys()
+                .filter(|(t, _)| &**t == tenant)
+                .cloned()
+                .collect();
+            let mut removed = Vec::new();
+            for key in keys {
+                if let Some(list) = inner.idle.remove(&key) {
+                    for (stamp, sandbox) in list {
+                        inner.by_age.remove(&stamp);
+                        removed.push(sandbox);
+                    }
+                }
+            }
+            removed
+        };
+        drop(removed);
+    }
+
+    pub fn stats(&self) -> PoolStats {
+        PoolStats {
+            idle: self.lock().by_age.len(),
+            capacity: self.capacity,
+        }
+    }
+}

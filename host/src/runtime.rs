@@ -1,0 +1,257 @@
+//! The runtime: one engine, the loaded plugins, the pool of live instances
+//! and the cache backend. `Runtime::call` runs any export for any tenant in
+//! that tenant's sandbox.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+use anyhow::{Context as _, bail};
+use tokio::sync::Semaphore;
+use wasmtime::Engine;
+
+use crate::bindings::types::{PluginInfo, Settings};
+use crate::call::{PluginCall, PluginReply};
+use crate::capabilities::cache::{CacheBackend, MemoryCache, Namespace, TenantCache};
+use crate::capabilities::http::EgressPolicy;
+use crate::engine::{self, AllocatorKind, EngineOptions, EpochTicker};
+use crate::error::CallError;
+use crate::plugin::{Plugin, PluginLoader};
+use crate::pool::{InstancePool, PoolStats};
+use crate::sandbox::{Grant, Limits, Sandbox};
+use crate::tenant::TenantSpec;
+
+/// How the runtime is built.
+pub struct RuntimeConfig {
+    pub engine: EngineOptions,
+    pub limits: Limits,
+    /// Idle instances kept alive across all tenants.
+    pub pool_capacity: usize,
+    /// Where precompiled plugins are kept; `None` compiles on every start.
+    pub artifacts_dir: Option<PathBuf>,
+    pub cache: Arc<dyn CacheBackend>,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        let engine = EngineOptions::default();
+        Self {
+            pool_capacity: engine.max_instances as usize / 2,
+            engine,
+            limits: Limits::default(),
+            artifacts_dir: None,
+            cache: Arc::new(MemoryCache::new(64 << 20)),
+        }
+    }
+}
+
+pub struct Runtime {
+    engine: Engine,
+    allocator: AllocatorKind,
+    loader: PluginLoader,
+    plugins: RwLock<BTreeMap<String, Arc<Plugin>>>,
+    pool: InstancePool,
+    /// Bounds instances in flight so that, with the idle ones, they never
+    /// exceed what the engine's allocator was sized for.
+    in_flight: Semaphore,
+    cache: Arc<dyn CacheBackend>,
+    limits: Limits,
+    _ticker: EpochTicker,
+}
+
+impl Runtime {
+    pub fn new(config: RuntimeConfig) -> anyhow::Result<Self> {
+        if config.limits.memory_bytes > config.engine.max_memory_bytes {
+            bail!(
+                "the memory cap ({} MiB) exceeds the engine's maximum memory size ({} MiB)",
+                config.limits.memory_bytes >> 20,
+                config.engine.max_memory_bytes >> 20
+            );
+        }
+        let max = config.engine.max_instances as usize;
+        if config.pool_capacity >= max {
+            bail!(
+                "the instance pool ({}) must be smaller than the instance limit ({max})",
+                config.pool_capacity
+            );
+        }
+        let (engine, allocator) = engine::build(&config.engine)?;
+        let loader = PluginLoader::new(&engine, config.artifacts_dir)?;
+        Ok(Self {
+            _ticker: EpochTicker::start(&engine),
+            engine,
+            allocator,
+            loader,
+            plugins: RwLock::default(),
+            pool: InstancePool::new(config.pool_capacity),
+            in_flight: Semaphore::new(max - config.pool_capacity),
+            cache: config.cache,
+            limits: config.limits,
+        })
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    pub fn allocator(&self) -> AllocatorKind {
+        self.allocator
+    }
+
+    pub fn loader(&self) -> &PluginLoader {
+        &self.loader
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    pub fn pool_stats(&self) -> PoolStats {
+        self.pool.stats()
+    }
+
+    /// Loads (or replaces) a plugin from a `.wasm` file.
+    pub async fn load_plugin(&self, path: &Path) -> anyhow::Result<Arc<Plugin>> {
+        let plugin = Arc::new(self.loader.load(path).await?);
+        let id = plugin.info.id.clone();
+        let replaced = self
+            .plugins
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id.clone(), plugin.clone());
+        if let Some(old) = replaced {
+            tracing::info!(plugin = id, old = %old.source.display(), new = %path.display(), "plugin replaced");
+        }
+        tracing::info!(plugin = id, version = plugin.info.version, source = %path.display(), "plugin loaded");
+        Ok(plugin)
+    }
+
+    /// Loads every `*.wasm` file of a directory.
+    pub async fn load_dir(&self, dir: &Path) -> anyhow::Result<Vec<Arc<Plugin>>> {
+        let mut paths: Vec<_> = std::fs::read_dir(dir)
+            .with_context(|| format!("reading the plugins directory {}", dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "wasm"))
+            .collect();
+        paths.sort();
+        let mut loaded = Vec::new();
+        for path in paths {
+            loaded.push(self.load_plugin(&path).await?);
+        }
+        Ok(loaded)
+    }
+
+    pub fn plugin(&self, id: &str) -> Result<Arc<Plugin>, CallError> {
+        self.plugins
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(id)
+            .cloned()
+            .ok_or_else(|| CallError::UnknownPlugin { id: id.to_owned() })
+    }
+
+    pub fn plugins(&self) -> Vec<Arc<Plugin>> {
+        self.plugins
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    pub fn info(&self, plugin: &str) -> Result<PluginInfo, CallError> {
+        Ok(self.plugin(plugin)?.info.clone())
+    }
+
+    /// Validates and normalises settings with the plugin's `configure`, in a
+    /// throwaway instance with no egress and no tenant cache.
+    pub async fn configure(&self, plugin: &str, settings: Settings) -> Result<Settings, CallError> {
+        let plugin = self.plugin(plugin)?;
+        let _permit = self.permit().await?;
+        let grant = Grant {
+            tenant: "(configure)".into(),
+            plugin: plugin.info.id.as_str().into(),
+            egress: Arc::new(EgressPolicy::default()),
+            cache: TenantCache {
+                backend: Arc::new(MemoryCache::new(1 << 20)),
+                ns: Namespace::new("(configure)", &plugin.info.id),
+            },
+            limits: self.limits.clone(),
+        };
+        let mut sandbox = Sandbox::new(&plugin.pre, grant, None, 0).await?;
+        match sandbox.run(&PluginCall::Configure(settings)).await.0? {
+            PluginReply::Settings(settings) => Ok(settings),
+            other => Err(CallError::Crashed {
+                message: format!("`configure` answered {other:?}"),
+            }),
+        }
+    }
+
+    /// Runs one export for a tenant, on a pooled instance when one is idle.
+    pub async fn call(
+        &self,
+        tenant: &TenantSpec,
+        plugin: &str,
+        call: &PluginCall,
+    ) -> Result<PluginReply, CallError> {
+        let plugin = self.plugin(plugin)?;
+        let _permit = self.permit().await?;
+        let key = (
+            tenant.id().clone(),
+            Arc::<str>::from(plugin.info.id.as_str()),
+        );
+        let mut sandbox = match self.pool.take(&key, tenant.fingerprint()) {
+            Some(sandbox) => sandbox,
+            None => self.instantiate(&plugin, tenant).await?,
+        };
+        let (answer, poisoned) = sandbox.run(call).await;
+        if !poisoned {
+            self.pool.put(key, sandbox);
+        }
+        answer
+    }
+
+    /// Forgets a tenant's live instances and cached data for a plugin (its
+    /// settings changed or it was removed).
+    pub fn reset_tenant(&self, tenant: &str, plugin: &str) {
+        self.pool.evict_tenant(tenant);
+        self.cache.clear(&Namespace::new(tenant, plugin));
+    }
+
+    async fn permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>, CallError> {
+        let wait = self.limits.call_timeout;
+        match tokio::time::timeout(wait, self.in_flight.acquire()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(CallError::Unavailable {
+                message: format!(
+                    "every instance slot stayed busy for {} ms",
+                    wait.as_millis()
+                ),
+            }),
+        }
+    }
+
+    async fn instantiate(
+        &self,
+        plugin: &Plugin,
+        tenant: &TenantSpec,
+    ) -> Result<Sandbox, CallError> {
+        let grant = Grant {
+            tenant: tenant.id().clone(),
+            plugin: plugin.info.id.as_str().into(),
+            egress: Arc::new(tenant.egress(&plugin.info)),
+            cache: TenantCache {
+                backend: self.cache.clone(),
+                ns: Namespace::new(tenant.id(), &plugin.info.id),
+            },
+            limits: self.limits.clone(),
+        };
+        Sandbox::new(
+            &plugin.pre,
+            grant,
+            Some(tenant.settings()),
+            tenant.fingerprint(),
+        )
+        .await
+    }
+}

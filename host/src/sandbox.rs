@@ -1,0 +1,370 @@
+//! One plugin instance bound to one tenant: its `Store`, the capabilities it
+//! was granted, and the limits every call runs under.
+//!
+//! Limits of a call:
+//! - a memory cap per linear memory (a resource limiter that remembers when
+//!   it refused, so the failure is reported as such);
+//! - an execution deadline: guest time, measured with epoch interruption,
+//!   excluding time spent waiting in host calls (so slow backends do not
+//!   count against it); a running guest yields to the executor every tick;
+//! - a wall-clock timeout around the whole call, host I/O included.
+//!
+//! A trap, a deadline or a timeout poisons the instance: the caller drops it
+//! and the tenant's next call starts from a fresh one.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use wasmtime::component::{HasSelf, Linker, ResourceTable};
+use wasmtime::{CallHook, Engine, Store, UpdateDeadline};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
+use crate::bindings::connect::plugin::{cache, log, types};
+use crate::bindings::{ConnectPlugin, ConnectPluginPre};
+use crate::call::{PluginCall, PluginReply, dispatch};
+use crate::capabilities::cache::TenantCache;
+use crate::capabilities::http::{EgressHooks, EgressPolicy, HttpLimits};
+use crate::capabilities::log::LogContext;
+use crate::capabilities::output::OutputTail;
+use crate::error::CallError;
+
+/// Per-call limits of every sandbox.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Cap of each linear memory of an instance.
+    pub memory_bytes: usize,
+    /// Guest execution time allowed per call.
+    pub deadline: Duration,
+    /// Wall-clock time allowed per call, host I/O included.
+    pub call_timeout: Duration,
+    /// Execution deadline of batch calls (catalogue refresh).
+    pub batch_deadline: Duration,
+    /// Wall-clock timeout of batch calls.
+    pub batch_timeout: Duration,
+    pub http: HttpLimits,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            memory_bytes: 64 << 20,
+            deadline: Duration::from_secs(1),
+            call_timeout: Duration::from_secs(30),
+            batch_deadline: Duration::from_secs(60),
+            batch_timeout: Duration::from_secs(600),
+            http: HttpLimits::default(),
+        }
+    }
+}
+
+/// Everything a sandbox is created with.
+pub struct Grant {
+    pub tenant: Arc<str>,
+    pub plugin: Arc<str>,
+    pub egress: Arc<EgressPolicy>,
+    pub cache: TenantCache,
+    pub limits: Limits,
+}
+
+/// The `T` of a sandbox's `Store`.
+pub struct HostState {
+    wasi: WasiCtx,
+    http: WasiHttpCtx,
+    table: ResourceTable,
+    hooks: EgressHooks,
+    cache: TenantCache,
+    log: LogContext,
+    memory: MemoryCap,
+    clock: ExecClock,
+    output: OutputTail,
+}
+
+impl WasiView for HostState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for HostState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.hooks,
+        }
+    }
+}
+
+impl cache::Host for HostState {
+    fn get(&mut self, key: String) -> Option<Vec<u8>> {
+        self.cache.get(&key)
+    }
+
+    fn set(&mut self, key: String, value: Vec<u8>, ttl_seconds: u32) {
+        self.cache.set(&key, &value, ttl_seconds)
+    }
+
+    fn delete(&mut self, key: String) {
+        self.cache.delete(&key)
+    }
+}
+
+impl log::Host for HostState {
+    fn log(&mut self, level: log::Level, message: String) {
+        self.log.log(level, &message)
+    }
+}
+
+impl types::Host for HostState {}
+
+/// The linker every plugin is instantiated with. WASI is linked so that any
+/// `wasm32-wasip2` program instantiates, but the context grants nothing: no
+/// preopened directories, no environment or arguments, no sockets, and
+/// stdout/stderr only into a bounded in-memory tail.
+pub fn linker(engine: &Engine) -> wasmtime::Result<Linker<HostState>> {
+    let mut linker = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+    cache::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s)?;
+    log::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s)?;
+    types::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s)?;
+    Ok(linker)
+}
+
+/// Refuses memory growth past the cap and remembers that it did.
+struct MemoryCap {
+    limit: usize,
+    refused: bool,
+}
+
+impl wasmtime::ResourceLimiter for MemoryCap {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _max: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.limit {
+            self.refused = true;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _max: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= 1_000_000)
+    }
+}
+
+/// Guest execution time of the current call: wall time since the call began
+/// minus time spent in host functions.
+struct ExecClock {
+    started: Instant,
+    in_host_since: Option<Instant>,
+    host_time: Duration,
+    budget: Duration,
+    exceeded: bool,
+}
+
+impl ExecClock {
+    fn new() -> Self {
+        Self {
+            started: Instant::now(),
+            in_host_since: None,
+            host_time: Duration::ZERO,
+            budget: Duration::MAX,
+            exceeded: false,
+        }
+    }
+
+    fn start(&mut self, budget: Duration) {
+        *self = Self {
+            budget,
+            ..Self::new()
+        };
+    }
+
+    fn guest_time(&self, now: Instant) -> Duration {
+        now.saturating_duration_since(self.started)
+            .saturating_sub(self.host_time)
+    }
+}
+
+/// A live instance of one plugin for one tenant.
+pub struct Sandbox {
+    store: Store<HostState>,
+    plugin: ConnectPlugin,
+    limits: Limits,
+    /// Identifies the tenant settings this instance was bound with.
+    pub fingerprint: u64,
+}
+
+impl Sandbox {
+    /// Instantiates `pre` for a tenant and, when `settings` are given, binds
+    /// it to them with the plugin's `init`.
+    pub async fn new(
+        pre: &ConnectPluginPre<HostState>,
+        grant: Grant,
+        settings: Option<&types::Settings>,
+        fingerprint: u64,
+    ) -> Result<Self, CallError> {
+        let output = OutputTail::default();
+        let wasi = WasiCtx::builder()
+            .stdout(output.clone())
+            .stderr(output.clone())
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .build();
+        let log = LogContext {
+            tenant: grant.tenant.clone(),
+            plugin: grant.plugin.clone(),
+        };
+        let state = HostState {
+            wasi,
+            http: WasiHttpCtx::new(),
+            table: ResourceTable::new(),
+            hooks: EgressHooks {
+                policy: grant.egress,
+                limits: grant.limits.http,
+                log: log.clone(),
+            },
+            cache: grant.cache,
+            log,
+            memory: MemoryCap {
+                limit: grant.limits.memory_bytes,
+                refused: false,
+            },
+            clock: ExecClock::new(),
+            output,
+        };
+        let mut store = Store::new(pre.engine(), state);
+        store.limiter(|s| &mut s.memory);
+        store.call_hook(|mut ctx, hook| {
+            let clock = &mut ctx.data_mut().clock;
+            match hook {
+                CallHook::CallingHost => clock.in_host_since = Some(Instant::now()),
+                CallHook::ReturningFromHost => {
+                    if let Some(since) = clock.in_host_since.take() {
+                        clock.host_time += since.elapsed();
+                    }
+                }
+                CallHook::CallingWasm | CallHook::ReturningFromWasm => {}
+            }
+            Ok(())
+        });
+        store.epoch_deadline_callback(|mut ctx| {
+            let clock = &mut ctx.data_mut().clock;
+            if clock.guest_time(Instant::now()) >= clock.budget {
+                clock.exceeded = true;
+                return Ok(UpdateDeadline::Interrupt);
+            }
+            // Give the executor a chance to run other tenants' work.
+            Ok(UpdateDeadline::Yield(1))
+        });
+
+        let limits = grant.limits;
+        let (deadline, timeout) = (limits.deadline, limits.call_timeout);
+        store.data_mut().clock.start(deadline);
+        store.set_epoch_deadline(1);
+        let plugin = match tokio::time::timeout(timeout, pre.instantiate_async(&mut store)).await {
+            Ok(Ok(plugin)) => plugin,
+            Ok(Err(err)) => {
+                return Err(classify_trap(&mut store, err, deadline, "instantiation"));
+            }
+            Err(_) => return Err(CallError::timeout(timeout)),
+        };
+        let mut sandbox = Self {
+            store,
+            plugin,
+            limits,
+            fingerprint,
+        };
+        if let Some(settings) = settings {
+            sandbox.init(settings).await?;
+        }
+        Ok(sandbox)
+    }
+
+    async fn init(&mut self, settings: &types::Settings) -> Result<(), CallError> {
+        let guest = self.plugin.connect_plugin_plugin();
+        let (deadline, timeout) = (self.limits.deadline, self.limits.call_timeout);
+        self.store.data_mut().clock.start(deadline);
+        self.store.set_epoch_deadline(1);
+        match tokio::time::timeout(timeout, guest.call_init(&mut self.store, settings)).await {
+            Ok(Ok(Ok(()))) => Ok(()),
+            Ok(Ok(Err(error))) => Err(CallError::Plugin { error }),
+            Ok(Err(trap)) => Err(classify_trap(&mut self.store, trap, deadline, "init")),
+            Err(_) => Err(CallError::timeout(timeout)),
+        }
+    }
+
+    /// Runs one call. On `Err(_, poisoned = true)` the instance must be
+    /// dropped.
+    pub async fn run(&mut self, call: &PluginCall) -> (Result<PluginReply, CallError>, bool) {
+        let (deadline, timeout) = if call.is_batch() {
+            (self.limits.batch_deadline, self.limits.batch_timeout)
+        } else {
+            (self.limits.deadline, self.limits.call_timeout)
+        };
+        self.store.data_mut().clock.start(deadline);
+        self.store.set_epoch_deadline(1);
+        let guest = self.plugin.connect_plugin_plugin();
+        match tokio::time::timeout(timeout, dispatch(guest, &mut self.store, call)).await {
+            Ok(Ok(answer)) => (answer, false),
+            Ok(Err(trap)) => (
+                Err(classify_trap(&mut self.store, trap, deadline, call.name())),
+                true,
+            ),
+            Err(_) => (Err(CallError::timeout(timeout)), true),
+        }
+    }
+}
+
+/// Turns a trap into the typed error that explains it.
+fn classify_trap(
+    store: &mut Store<HostState>,
+    trap: wasmtime::Error,
+    deadline: Duration,
+    what: &str,
+) -> CallError {
+    let state = store.data_mut();
+    let output = state.output.take();
+    let tenant = state.log.tenant.clone();
+    let plugin = state.log.plugin.clone();
+    let error = if state.clock.exceeded {
+        CallError::deadline(deadline)
+    } else if state.memory.refused {
+        CallError::MemoryLimit {
+            limit_bytes: state.memory.limit as u64,
+        }
+    } else {
+        // A Rust guest prints its panic message to stderr before aborting.
+        let message = match output.lines().rev().find(|l| l.contains("panicked")) {
+            Some(line) => line.trim().to_string(),
+            None => trap_summary(&trap),
+        };
+        CallError::Crashed { message }
+    };
+    tracing::warn!(
+        tenant = &*tenant, plugin = &*plugin, call = what, error = %error,
+        trap = %format!("{trap:#}"), "plugin call failed; instance discarded"
+    );
+    error
+}
+
+fn trap_summary(trap: &wasmtime::Error) -> String {
+    match trap.downcast_ref::<wasmtime::Trap>() {
+        Some(code) => format!("wasm trap: {code}"),
+        None => format!("{trap}"),
+    }
+}
