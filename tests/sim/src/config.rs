@@ -1,0 +1,54 @@
+//! Start-up settings of a simulator.
+
+use crate::data::{DEMO_API_EMAIL, DEMO_API_PASSWORD, DataOptions};
+use crate::faults::FaultConfig;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(20 * 60);
+pub const DEFAULT_WEBHOOK_BACKOFF: Duration = Duration::from_secs(1);
+pub const DEFAULT_WEBHOOK_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Everything a simulator is started with.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// Where to listen; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// Seed of every random decision (faults, tokens, generated data).
+    pub seed: u64,
+    pub data: DataOptions,
+    /// Lifetime of API tokens (a fault may override it at run time).
+    pub token_lifetime: Duration,
+    /// Accepted (email, password) pairs; emails match case-insensitively.
+    pub api_users: Vec<(String, String)>,
+    /// Work types that are not priced ("Please call for price").
+    pub unpriced_work_types: Vec<String>,
+    /// Faults in force from the start (`reset` clears them).
+    pub faults: FaultConfig,
+    /// Advance every open job one status step this often.
+    pub auto_advance: Option<Duration>,
+    /// Wait before the first webhook retry; doubled for each further one.
+    pub webhook_backoff: Duration,
+    /// Time allowed for one webhook delivery attempt.
+    pub webhook_timeout: Duration,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            seed: 1,
+            data: DataOptions {
+                seed: 1,
+                ..DataOptions::default()
+            },
+            token_lifetime: DEFAULT_TOKEN_LIFETIME,
+            api_users: vec![(DEMO_API_EMAIL.into(), DEMO_API_PASSWORD.into())],
+            unpriced_work_types: vec!["Bespoke".into(), "Stock".into()],
+            faults: FaultConfig::default(),
+            auto_advance: None,
+            webhook_backoff: DEFAULT_WEBHOOK_BACKOFF,
+            webhook_timeout: DEFAULT_WEBHOOK_TIMEOUT,
+        }
+    }
+}
