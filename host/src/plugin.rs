@@ -20,6 +20,8 @@ use crate::sandbox::{Grant, HostState, Limits, Sandbox};
 
 /// A loaded plugin, ready to instantiate for any tenant.
 pub struct Plugin {
+    /// `info.id`, shared cheaply with every call's pool key.
+    pub id: Arc<str>,
     pub info: PluginInfo,
     /// Hex SHA-256 of the `.wasm` file.
     pub digest: String,
@@ -90,6 +92,7 @@ impl PluginLoader {
             .with_context(|| format!("reading the info of plugin {}", path.display()))?;
         validate_id(&info.id).with_context(|| format!("plugin {}", path.display()))?;
         Ok(Plugin {
+            id: info.id.as_str().into(),
             info,
             digest,
             source: path.to_owned(),

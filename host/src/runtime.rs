@@ -196,10 +196,7 @@ impl Runtime {
     ) -> Result<PluginReply, CallError> {
         let plugin = self.plugin(plugin)?;
         let _permit = self.permit().await?;
-        let key = (
-            tenant.id().clone(),
-            Arc::<str>::from(plugin.info.id.as_str()),
-        );
+        let key = (tenant.id().clone(), plugin.id.clone());
         let mut sandbox = match self.pool.take(&key, tenant.fingerprint()) {
             Some(sandbox) => sandbox,
             None => self.instantiate(&plugin, tenant).await?,
@@ -238,7 +235,7 @@ impl Runtime {
     ) -> Result<Sandbox, CallError> {
         let grant = Grant {
             tenant: tenant.id().clone(),
-            plugin: plugin.info.id.as_str().into(),
+            plugin: plugin.id.clone(),
             egress: Arc::new(tenant.egress(&plugin.info)),
             cache: TenantCache {
                 backend: self.cache.clone(),

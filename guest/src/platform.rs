@@ -1,0 +1,146 @@
+//! The platform abstraction: everything the connector needs from its host.
+//!
+//! The connector core only talks to a [`Platform`], so the same logic runs
+//! inside the WebAssembly component (where `wasm.rs` implements it with the
+//! wasi:http outgoing handler and the host's cache and log imports) and
+//! natively (unit tests, benchmarks).
+
+use std::fmt;
+
+/// HTTP method of an outgoing request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        }
+    }
+}
+
+/// An outgoing HTTP request. `url` is absolute (`scheme://authority/path?query`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct HttpRequest {
+    pub method: Method,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+}
+
+impl fmt::Debug for HttpRequest {
+    // Never print headers (Authorization) nor the query (GenerateAPIToken carries the password).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let url = self.url.split('?').next().unwrap_or_default();
+        write!(f, "HttpRequest({} {url})", self.method.as_str())
+    }
+}
+
+/// An HTTP response with its complete body.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// First header value with that name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Why an HTTP request got no response. Mirrors the relevant cases of
+/// wasi:http's `error-code`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HttpError {
+    /// The server actively refused the connection (nothing listens on that
+    /// port, or a firewall rejects us).
+    ConnectionRefused,
+    /// The host name could not be resolved.
+    Dns(String),
+    /// TLS handshake, protocol or certificate failure.
+    Tls(String),
+    /// No connection could be established in time (often a firewall that
+    /// silently drops packets: an IP allow-list).
+    ConnectTimeout,
+    /// Connected, but the answer did not come in time.
+    ResponseTimeout,
+    /// The host's egress policy denied the request.
+    Denied(String),
+    /// The connection broke before a complete answer arrived.
+    ConnectionClosed,
+    /// The response body exceeded the size cap.
+    TooLarge,
+    /// Anything else.
+    Other(String),
+}
+
+impl HttpError {
+    /// Whether the request may have reached the server (so a non-idempotent
+    /// request may have taken effect).
+    pub fn maybe_delivered(&self) -> bool {
+        matches!(
+            self,
+            HttpError::ResponseTimeout
+                | HttpError::ConnectionClosed
+                | HttpError::TooLarge
+                | HttpError::Other(_)
+        )
+    }
+}
+
+/// Log levels of the host's log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LogLevel {
+    Trace,
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+/// What the connector needs from its host: outgoing HTTP, a tenant-private
+/// cache, logging and a clock.
+pub trait Platform {
+    /// Send one request and read the whole response.
+    fn http(&self, req: HttpRequest) -> Result<HttpResponse, HttpError>;
+    /// The cached value, unless missing or expired.
+    fn cache_get(&self, key: &str) -> Option<Vec<u8>>;
+    /// Store a value for `ttl_secs` seconds (0: until evicted).
+    fn cache_set(&self, key: &str, value: &[u8], ttl_secs: u32);
+    fn cache_delete(&self, key: &str);
+    /// Log a message. Callers never pass secrets.
+    fn log(&self, level: LogLevel, msg: &str);
+    /// Seconds since the Unix epoch.
+    fn now_unix_secs(&self) -> u64;
+}
+
+impl<P: Platform + ?Sized> Platform for &P {
+    fn http(&self, req: HttpRequest) -> Result<HttpResponse, HttpError> {
+        (**self).http(req)
+    }
+    fn cache_get(&self, key: &str) -> Option<Vec<u8>> {
+        (**self).cache_get(key)
+    }
+    fn cache_set(&self, key: &str, value: &[u8], ttl_secs: u32) {
+        (**self).cache_set(key, value, ttl_secs)
+    }
+    fn cache_delete(&self, key: &str) {
+        (**self).cache_delete(key)
+    }
+    fn log(&self, level: LogLevel, msg: &str) {
+        (**self).log(level, msg)
+    }
+    fn now_unix_secs(&self) -> u64 {
+        (**self).now_unix_secs()
+    }
+}
