@@ -228,7 +228,7 @@ async fn only_the_tenants_endpoint_is_reachable() {
     let ok = quote(&rt, &t, &format!("fetch:http://127.0.0.1:{port}/x"))
         .await
         .unwrap();
-    assert_eq!(ok.quote_ref.as_deref(), Some("status:204"));
+    assert_eq!(ok.quote_ref.as_deref(), Some("status:204 bytes:0"));
     assert_eq!(target.accepted.load(Ordering::SeqCst), 1);
 
     let other = CountingListener::start();

@@ -7,7 +7,8 @@
 //! | `loop`                 | loops forever                                      |
 //! | `grow`                 | allocates memory until it is refused               |
 //! | `panic`                | panics                                             |
-//! | `fetch:<url>`          | GETs `<url>`; answers the outcome in `quote-ref`   |
+//! | `fetch:<url>`          | GETs `<url>`, reads the body; answers the outcome  |
+//! | `follow:<url>`         | as `fetch`, following one redirect by itself       |
 //! | `cache-set:<k>=<v>`    | stores `<v>` under `<k>` in its cache              |
 //! | `cache-get:<k>`        | answers the cached value of `<k>` in `quote-ref`   |
 
@@ -83,7 +84,11 @@ impl Guest for Rogue {
                 }
             }
             None if reference == "panic" => panic!("rogue plugin panicked on purpose"),
-            Some(("fetch", url)) => Some(fetch(url)),
+            Some(("fetch", url)) => Some(fetch(url).0),
+            Some(("follow", url)) => Some(match fetch(url) {
+                (_, Some(location)) => fetch(&location).0,
+                (outcome, None) => outcome,
+            }),
             Some(("cache-set", kv)) => {
                 let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
                 connect::plugin::cache::set(k, v.as_bytes(), 0);
@@ -138,13 +143,14 @@ fn unsupported<T>() -> Result<T, PluginError> {
     ))
 }
 
-/// GETs `url`; answers `status:<code>` or `error:<wasi:http error code>`.
-fn fetch(url: &str) -> String {
+/// GETs `url` and reads its body; answers `status:<code> bytes:<n>` or
+/// `error:<wasi:http error code>`, and the redirect location, if any.
+fn fetch(url: &str) -> (String, Option<String>) {
     let (scheme, rest) = match url.split_once("://") {
         Some(("https", rest)) => (Scheme::Https, rest),
         Some(("http", rest)) => (Scheme::Http, rest),
         Some((other, rest)) => (Scheme::Other(other.into()), rest),
-        None => return "error:bad url".into(),
+        None => return ("error:bad url".into(), None),
     };
     let (authority, path) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
@@ -159,17 +165,40 @@ fn fetch(url: &str) -> String {
         Ok(future) => {
             future.subscribe().block();
             match future.get() {
-                Some(Ok(Ok(response))) => Ok(response),
-                Some(Ok(Err(code))) => Err(code),
-                _ => return "error:no response".into(),
+                Some(Ok(Ok(response))) => response,
+                Some(Ok(Err(code))) => return (format!("error:{code:?}"), None),
+                _ => return ("error:no response".into(), None),
             }
         }
-        Err(code) => Err(code),
+        Err(code) => return (format!("error:{code:?}"), None),
     };
-    match response {
-        Ok(response) => format!("status:{}", response.status()),
-        Err(code) => format!("error:{code:?}"),
+    let status = response.status();
+    let location = response
+        .headers()
+        .get("location")
+        .first()
+        .map(|v| String::from_utf8_lossy(v).into_owned());
+    let Ok(body) = response.consume() else {
+        return (format!("status:{status} error:no body"), location);
+    };
+    let Ok(stream) = body.stream() else {
+        return (format!("status:{status} error:no body stream"), location);
+    };
+    let mut bytes = 0usize;
+    loop {
+        match stream.blocking_read(64 * 1024) {
+            Ok(chunk) => bytes += chunk.len(),
+            Err(wasi::io::streams::StreamError::Closed) => break,
+            Err(wasi::io::streams::StreamError::LastOperationFailed(e)) => {
+                let code = wasi::http::types::http_error_code(&e);
+                return (
+                    format!("status:{status} bytes:{bytes} error:{code:?}"),
+                    location,
+                );
+            }
+        }
     }
+    (format!("status:{status} bytes:{bytes}"), location)
 }
 
 export!(Rogue);
