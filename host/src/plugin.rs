@@ -164,6 +164,7 @@ async fn read_info(pre: &ConnectPluginPre<HostState>) -> anyhow::Result<PluginIn
             ns: Namespace::new("(host)", "(loading)"),
         },
         limits: Limits::default(),
+        slow_lane: Arc::new(tokio::sync::Semaphore::new(1)),
     };
     let mut sandbox = Sandbox::new(pre, grant, None, 0).await?;
     match sandbox.run(&PluginCall::Info).await.0? {

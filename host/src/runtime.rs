@@ -56,6 +56,8 @@ pub struct Runtime {
     in_flight: Semaphore,
     cache: Arc<dyn CacheBackend>,
     limits: Limits,
+    /// See `sandbox`: long-running calls share fewer threads than there are.
+    slow_lane: Arc<Semaphore>,
     _ticker: EpochTicker,
 }
 
@@ -87,6 +89,7 @@ impl Runtime {
             in_flight: Semaphore::new(max - config.pool_capacity),
             cache: config.cache,
             limits: config.limits,
+            slow_lane: Arc::new(Semaphore::new(slow_lane_permits())),
         })
     }
 
@@ -177,6 +180,7 @@ impl Runtime {
                 ns: Namespace::new("(configure)", &plugin.info.id),
             },
             limits: self.limits.clone(),
+            slow_lane: self.slow_lane.clone(),
         };
         let mut sandbox = Sandbox::new(&plugin.pre, grant, None, 0).await?;
         match sandbox.run(&PluginCall::Configure(settings)).await.0? {
@@ -242,6 +246,7 @@ impl Runtime {
                 ns: Namespace::new(tenant.id(), &plugin.info.id),
             },
             limits: self.limits.clone(),
+            slow_lane: self.slow_lane.clone(),
         };
         Sandbox::new(
             &plugin.pre,
@@ -251,4 +256,10 @@ impl Runtime {
         )
         .await
     }
+}
+
+/// Long-running calls may occupy all but one of the executor's threads.
+fn slow_lane_permits() -> usize {
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    threads.saturating_sub(1).max(1)
 }

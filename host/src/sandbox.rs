@@ -11,9 +11,18 @@
 //!
 //! A trap, a deadline or a timeout poisons the instance: the caller drops it
 //! and the tenant's next call starts from a fresh one.
+//!
+//! Fairness: a call that is still computing after one epoch tick joins the
+//! *slow lane*, a semaphore with fewer permits than the executor has worker
+//! threads. It runs a tick at a time and queues behind other long-running
+//! calls, so however many tenants' plugins spin, short calls of other
+//! tenants always find a free worker.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use wasmtime::component::{HasSelf, Linker, ResourceTable};
 use wasmtime::{CallHook, Engine, Store, UpdateDeadline};
@@ -65,6 +74,8 @@ pub struct Grant {
     pub egress: Arc<EgressPolicy>,
     pub cache: TenantCache,
     pub limits: Limits,
+    /// Shared by every sandbox of the runtime; see the module docs.
+    pub slow_lane: Arc<Semaphore>,
 }
 
 /// The `T` of a sandbox's `Store`.
@@ -78,6 +89,7 @@ pub struct HostState {
     memory: MemoryCap,
     clock: ExecClock,
     output: OutputTail,
+    lane: LaneSlot,
 }
 
 impl WasiView for HostState {
@@ -199,6 +211,36 @@ impl ExecClock {
     }
 }
 
+/// This store's place in the slow lane.
+#[derive(Clone)]
+struct LaneSlot {
+    lane: Arc<Semaphore>,
+    held: Arc<Mutex<Option<OwnedSemaphorePermit>>>,
+    /// Nanoseconds spent queueing for the lane since the last tick: not
+    /// guest time.
+    waited_ns: Arc<AtomicU64>,
+}
+
+impl LaneSlot {
+    fn release(&self) {
+        self.held.lock().unwrap_or_else(|e| e.into_inner()).take();
+    }
+
+    /// Gives up the lane, lets others run, and queues for it again.
+    fn next_turn(&self) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> {
+        let slot = self.clone();
+        Box::pin(async move {
+            slot.release();
+            tokio::task::yield_now().await;
+            let queued = Instant::now();
+            let permit = slot.lane.clone().acquire_owned().await.ok();
+            *slot.held.lock().unwrap_or_else(|e| e.into_inner()) = permit;
+            slot.waited_ns
+                .fetch_add(queued.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        })
+    }
+}
+
 /// A live instance of one plugin for one tenant.
 pub struct Sandbox {
     store: Store<HostState>,
@@ -246,6 +288,11 @@ impl Sandbox {
             },
             clock: ExecClock::new(),
             output,
+            lane: LaneSlot {
+                lane: grant.slow_lane,
+                held: Arc::default(),
+                waited_ns: Arc::default(),
+            },
         };
         let mut store = Store::new(pre.engine(), state);
         store.limiter(|s| &mut s.memory);
@@ -263,20 +310,25 @@ impl Sandbox {
             Ok(())
         });
         store.epoch_deadline_callback(|mut ctx| {
-            let clock = &mut ctx.data_mut().clock;
+            let state = ctx.data_mut();
+            let waited = state.lane.waited_ns.swap(0, Ordering::Relaxed);
+            let clock = &mut state.clock;
+            clock.host_time += Duration::from_nanos(waited);
             if clock.guest_time(Instant::now()) >= clock.budget {
                 clock.exceeded = true;
                 return Ok(UpdateDeadline::Interrupt);
             }
-            // Give the executor a chance to run other tenants' work.
-            Ok(UpdateDeadline::Yield(1))
+            // Still computing after a tick: take (another) turn in the slow lane.
+            Ok(UpdateDeadline::YieldCustom(1, state.lane.next_turn()))
         });
 
         let limits = grant.limits;
         let (deadline, timeout) = (limits.deadline, limits.call_timeout);
         store.data_mut().clock.start(deadline);
         store.set_epoch_deadline(1);
-        let plugin = match tokio::time::timeout(timeout, pre.instantiate_async(&mut store)).await {
+        let instantiated = tokio::time::timeout(timeout, pre.instantiate_async(&mut store)).await;
+        store.data().lane.release();
+        let plugin = match instantiated {
             Ok(Ok(plugin)) => plugin,
             Ok(Err(err)) => {
                 return Err(classify_trap(&mut store, err, deadline, "instantiation"));
@@ -300,7 +352,10 @@ impl Sandbox {
         let (deadline, timeout) = (self.limits.deadline, self.limits.call_timeout);
         self.store.data_mut().clock.start(deadline);
         self.store.set_epoch_deadline(1);
-        match tokio::time::timeout(timeout, guest.call_init(&mut self.store, settings)).await {
+        let outcome =
+            tokio::time::timeout(timeout, guest.call_init(&mut self.store, settings)).await;
+        self.store.data().lane.release();
+        match outcome {
             Ok(Ok(Ok(()))) => Ok(()),
             Ok(Ok(Err(error))) => Err(CallError::Plugin { error }),
             Ok(Err(trap)) => Err(classify_trap(&mut self.store, trap, deadline, "init")),
@@ -319,7 +374,9 @@ impl Sandbox {
         self.store.data_mut().clock.start(deadline);
         self.store.set_epoch_deadline(1);
         let guest = self.plugin.connect_plugin_plugin();
-        match tokio::time::timeout(timeout, dispatch(guest, &mut self.store, call)).await {
+        let outcome = tokio::time::timeout(timeout, dispatch(guest, &mut self.store, call)).await;
+        self.store.data().lane.release();
+        match outcome {
             Ok(Ok(answer)) => (answer, false),
             Ok(Err(trap)) => (
                 Err(classify_trap(&mut self.store, trap, deadline, call.name())),
