@@ -118,6 +118,20 @@ pub trait Platform {
     /// Store a value for `ttl_secs` seconds (0: until evicted).
     fn cache_set(&self, key: &str, value: &[u8], ttl_secs: u32);
     fn cache_delete(&self, key: &str);
+    /// Store a value only if no live entry exists; true when stored. The
+    /// host makes it atomic across the tenant's instances; this default is
+    /// not, and serves single-instance platforms.
+    fn cache_add(&self, key: &str, value: &[u8], ttl_secs: u32) -> bool {
+        if self.cache_get(key).is_some() {
+            return false;
+        }
+        self.cache_set(key, value, ttl_secs);
+        true
+    }
+    /// Wait a while (for a concurrent call's result).
+    fn sleep(&self, duration: std::time::Duration) {
+        std::thread::sleep(duration)
+    }
     /// Log a message. Callers never pass secrets.
     fn log(&self, level: LogLevel, msg: &str);
     /// Seconds since the Unix epoch.
@@ -136,6 +150,12 @@ impl<P: Platform + ?Sized> Platform for &P {
     }
     fn cache_delete(&self, key: &str) {
         (**self).cache_delete(key)
+    }
+    fn cache_add(&self, key: &str, value: &[u8], ttl_secs: u32) -> bool {
+        (**self).cache_add(key, value, ttl_secs)
+    }
+    fn sleep(&self, duration: std::time::Duration) {
+        (**self).sleep(duration)
     }
     fn log(&self, level: LogLevel, msg: &str) {
         (**self).log(level, msg)

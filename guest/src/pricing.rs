@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::client::Reply;
+use crate::customers::Resolved;
 use crate::estimate::{self, Inputs};
 use crate::json::{self, Step};
 use crate::platform::{LogLevel, Platform};
@@ -21,6 +22,9 @@ use crate::{Connector, digest, money};
 
 /// Field names that may carry an estimate's total.
 const TOTAL_FIELDS: [&str; 4] = ["TotalPrice", "Total", "TotalValue", "Price"];
+
+/// How long one call may hold the right to create a given estimate.
+const LEASE_SECS: u32 = 10;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct CachedQuote {
@@ -174,27 +178,70 @@ impl<P: Platform> Connector<P> {
         // Another request that builds the same estimate request (e.g. two
         // products of one type without overrides) reuses its estimate.
         let est_key = format!("estimate:{}", digest(&[&self.s.api_url, &title]));
-        if let Some(q) = self
-            .p
-            .cache_get(&est_key)
-            .and_then(|b| serde_json::from_slice::<CachedQuote>(&b).ok())
-        {
-            if let Ok(bytes) = serde_json::to_vec(&q) {
-                self.p.cache_set(&key, &bytes, self.s.refresh_secs());
-            }
-            return Ok(PriceQuote {
-                total: Money {
-                    minor_units: q.minor,
-                    currency: q.currency,
-                },
-                quote_ref: q.quote_ref,
-                customer_code: customer.code,
-                customer_link: customer.link,
-                cached: true,
-            });
+        if let Some(q) = self.cached_quote(&est_key) {
+            return Ok(self.reuse(q, &key, customer));
         }
 
-        let est = self.create_estimate(&body, &title)?;
+        // One call at a time creates a given estimate: concurrent identical
+        // requests (other instances of this tenant) wait for its answer
+        // instead of creating their own.
+        let lease = format!("lease:{est_key}");
+        if !self.p.cache_add(&lease, b"1", LEASE_SECS) {
+            if let Some(q) = self.wait_for_quote(&est_key) {
+                return Ok(self.reuse(q, &key, customer));
+            }
+            // The other call failed or is too slow: go on, safely (the
+            // estimate is looked up by its title before any second POST).
+        }
+        let quote = self.quote_new_estimate(&body, &title, &key, &est_key, customer);
+        self.p.cache_delete(&lease);
+        quote
+    }
+
+    fn cached_quote(&self, key: &str) -> Option<CachedQuote> {
+        self.p
+            .cache_get(key)
+            .and_then(|b| serde_json::from_slice::<CachedQuote>(&b).ok())
+    }
+
+    /// Waits (up to the lease time) for a concurrent call to cache the quote.
+    fn wait_for_quote(&self, est_key: &str) -> Option<CachedQuote> {
+        let step = std::time::Duration::from_millis(25);
+        for _ in 0..(LEASE_SECS as u64 * 1000 / 25) {
+            self.p.sleep(step);
+            if let Some(q) = self.cached_quote(est_key) {
+                return Some(q);
+            }
+        }
+        None
+    }
+
+    /// A quote from the estimate another request already created.
+    fn reuse(&self, q: CachedQuote, key: &str, customer: Resolved) -> PriceQuote {
+        if let Ok(bytes) = serde_json::to_vec(&q) {
+            self.p.cache_set(key, &bytes, self.s.refresh_secs());
+        }
+        PriceQuote {
+            total: Money {
+                minor_units: q.minor,
+                currency: q.currency,
+            },
+            quote_ref: q.quote_ref,
+            customer_code: customer.code,
+            customer_link: customer.link,
+            cached: true,
+        }
+    }
+
+    fn quote_new_estimate(
+        &self,
+        body: &Value,
+        title: &str,
+        key: &str,
+        est_key: &str,
+        customer: Resolved,
+    ) -> Result<PriceQuote, PluginError> {
+        let est = self.create_estimate(body, title)?;
         let Some(total) = est.total.as_deref() else {
             return Err(PluginError::NoPrice(format!(
                 "Tharstern created estimate {} without a price: this work type may not be priced automatically (please call for price)",
@@ -227,8 +274,8 @@ impl<P: Platform> Connector<P> {
             quote_ref: quote_ref.clone(),
         };
         if let Ok(bytes) = serde_json::to_vec(&cached) {
-            self.p.cache_set(&key, &bytes, self.s.refresh_secs());
-            self.p.cache_set(&est_key, &bytes, self.s.refresh_secs());
+            self.p.cache_set(key, &bytes, self.s.refresh_secs());
+            self.p.cache_set(est_key, &bytes, self.s.refresh_secs());
         }
         Ok(PriceQuote {
             total: Money {

@@ -47,6 +47,10 @@ impl Platform for WasiPlatform {
         connect::plugin::cache::delete(key)
     }
 
+    fn cache_add(&self, key: &str, value: &[u8], ttl_secs: u32) -> bool {
+        connect::plugin::cache::add(key, value, ttl_secs)
+    }
+
     fn log(&self, level: LogLevel, msg: &str) {
         use connect::plugin::log::Level;
         let level = match level {

@@ -120,6 +120,10 @@ impl cache::Host for HostState {
         self.cache.set(&key, &value, ttl_seconds)
     }
 
+    fn add(&mut self, key: String, value: Vec<u8>, ttl_seconds: u32) -> bool {
+        self.cache.add(&key, &value, ttl_seconds)
+    }
+
     fn delete(&mut self, key: String) {
         self.cache.delete(&key)
     }

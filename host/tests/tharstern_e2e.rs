@@ -316,7 +316,10 @@ async fn an_expired_token_is_renewed_once() {
     // early (the 401 is sent before the body is read); the lookup that
     // follows meets it too. Either way: one renewal, no duplicate.
     let unauthorized = sim.calls().iter().filter(|c| c.status == Some(401)).count();
-    assert!((1..=2).contains(&unauthorized), "{unauthorized} calls met the expired token");
+    assert!(
+        (1..=2).contains(&unauthorized),
+        "{unauthorized} calls met the expired token"
+    );
     assert_eq!(sim.state().estimates().len(), 2);
 }
 
@@ -450,7 +453,11 @@ async fn a_lost_order_answer_is_retried_into_the_same_order() {
     if let Err(err) = &first {
         assert!(err.is_retryable(), "a lost answer must be retryable: {err}");
     }
-    assert_eq!(sim.state().orders().len(), 1, "the order whose answer was lost exists");
+    assert_eq!(
+        sim.state().orders().len(),
+        1,
+        "the order whose answer was lost exists"
+    );
     sim.set_faults(FaultConfig::default()).unwrap();
     let receipt = submit(
         &rt,
@@ -855,4 +862,44 @@ fn guids(text: &str) -> Vec<String> {
         }
     }
     found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_identical_quotes_create_one_estimate() {
+    let sim = sim().await;
+    let rt = runtime().await;
+    let t = tenant(&rt, "concurrent", settings(&sim, &[])).await;
+    // Warm the token and the example request, then slow estimate creation
+    // down so that the identical requests overlap.
+    price(&rt, &t, price_request("1", 10, no_customer()))
+        .await
+        .unwrap();
+    let mut faults = FaultConfig::default();
+    faults.endpoints.insert(
+        "estrequest".into(),
+        FaultSpec {
+            latency_ms: Some(400),
+            ..Default::default()
+        },
+    );
+    sim.set_faults(faults).unwrap();
+    let before = sim.state().estimates().len();
+    let mut calls = Vec::new();
+    for _ in 0..6 {
+        let (rt, t) = (rt.clone(), t.clone());
+        calls.push(tokio::spawn(async move {
+            price(&rt, &t, price_request("1", 777, no_customer())).await
+        }));
+    }
+    let mut refs = std::collections::HashSet::new();
+    for c in calls {
+        let q = c.await.unwrap().expect("every concurrent quote succeeds");
+        refs.insert((q.quote_ref, q.total.minor_units));
+    }
+    assert_eq!(
+        sim.state().estimates().len(),
+        before + 1,
+        "concurrent identical quotes created several estimates"
+    );
+    assert_eq!(refs.len(), 1, "the concurrent quotes differ: {refs:?}");
 }

@@ -33,6 +33,8 @@ pub trait CacheBackend: Send + Sync + 'static {
     fn get(&self, ns: &Namespace, key: &str) -> Option<Vec<u8>>;
     /// `ttl` of `None` keeps the entry until evicted.
     fn set(&self, ns: &Namespace, key: &str, value: &[u8], ttl: Option<Duration>);
+    /// Stores only if there is no live entry; true when stored. Atomic.
+    fn add(&self, ns: &Namespace, key: &str, value: &[u8], ttl: Option<Duration>) -> bool;
     fn delete(&self, ns: &Namespace, key: &str);
     /// Drops every entry of a namespace (a tenant's settings changed).
     fn clear(&self, ns: &Namespace);
@@ -70,6 +72,14 @@ impl TenantCache {
         }
         let ttl = (ttl_seconds > 0).then(|| Duration::from_secs(ttl_seconds.into()));
         self.backend.set(&self.ns, key, value, ttl);
+    }
+
+    pub fn add(&self, key: &str, value: &[u8], ttl_seconds: u32) -> bool {
+        if key.len() > MAX_KEY_BYTES || value.len() > MAX_VALUE_BYTES {
+            return false;
+        }
+        let ttl = (ttl_seconds > 0).then(|| Duration::from_secs(ttl_seconds.into()));
+        self.backend.add(&self.ns, key, value, ttl)
     }
 
     pub fn delete(&self, key: &str) {
@@ -126,6 +136,39 @@ impl MemoryCache {
     }
 }
 
+impl MemoryCache {
+    fn store(
+        &self,
+        ns: &Namespace,
+        key: &str,
+        value: &[u8],
+        ttl: Option<Duration>,
+        only_if_absent: bool,
+    ) -> bool {
+        let size = key.len() + value.len();
+        if size > self.max_bytes_per_namespace {
+            return false;
+        }
+        let entries = self.entries_or_insert(ns);
+        let mut entries = entries.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        if only_if_absent && entries.map.get(key).is_some_and(|e| e.live(now)) {
+            return false;
+        }
+        entries.remove(key);
+        entries.make_room(size, self.max_bytes_per_namespace);
+        entries.bytes += size;
+        entries.map.insert(
+            key.to_owned(),
+            MemEntry {
+                value: value.into(),
+                expires: ttl.map(|ttl| now + ttl),
+            },
+        );
+        true
+    }
+}
+
 impl Entries {
     fn remove(&mut self, key: &str) {
         if let Some(old) = self.map.remove(key) {
@@ -169,22 +212,11 @@ impl CacheBackend for MemoryCache {
     }
 
     fn set(&self, ns: &Namespace, key: &str, value: &[u8], ttl: Option<Duration>) {
-        let size = key.len() + value.len();
-        if size > self.max_bytes_per_namespace {
-            return;
-        }
-        let entries = self.entries_or_insert(ns);
-        let mut entries = entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.remove(key);
-        entries.make_room(size, self.max_bytes_per_namespace);
-        entries.bytes += size;
-        entries.map.insert(
-            key.to_owned(),
-            MemEntry {
-                value: value.into(),
-                expires: ttl.map(|ttl| Instant::now() + ttl),
-            },
-        );
+        self.store(ns, key, value, ttl, false);
+    }
+
+    fn add(&self, ns: &Namespace, key: &str, value: &[u8], ttl: Option<Duration>) -> bool {
+        self.store(ns, key, value, ttl, true)
     }
 
     fn delete(&self, ns: &Namespace, key: &str) {
@@ -278,6 +310,21 @@ impl CacheBackend for SqliteCache {
         });
     }
 
+    fn add(&self, ns: &Namespace, key: &str, value: &[u8], ttl: Option<Duration>) -> bool {
+        let now = Self::now_ms();
+        let expires = ttl.map(|ttl| now + ttl.as_millis() as i64);
+        // One statement: replaces only an expired entry, so it is atomic.
+        self.with("add", |c| {
+            c.prepare_cached(
+                "INSERT INTO cache (ns, key, value, expires_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
+                 WHERE cache.expires_at IS NOT NULL AND cache.expires_at <= ?5",
+            )?
+            .execute((ns.as_str(), key, value, expires, now))
+        })
+        .is_some_and(|changed| changed == 1)
+    }
+
     fn delete(&self, ns: &Namespace, key: &str) {
         self.with("delete", |c| {
             c.prepare_cached("DELETE FROM cache WHERE ns = ?1 AND key = ?2")?
@@ -323,6 +370,26 @@ mod tests {
             assert_eq!(backend.get(&a, "short"), None, "{name}: ttl ignored");
             backend.delete(&a, "k");
             assert_eq!(backend.get(&a, "k"), None, "{name}");
+            assert!(backend.add(&a, "lease", b"1", None), "{name}");
+            assert!(
+                !backend.add(&a, "lease", b"2", None),
+                "{name}: add replaced a live entry"
+            );
+            assert!(
+                backend.add(&b, "lease", b"1", None),
+                "{name}: add saw another namespace"
+            );
+            backend.set(&a, "short-lease", b"x", Some(Duration::from_millis(30)));
+            std::thread::sleep(Duration::from_millis(60));
+            assert!(
+                backend.add(&a, "short-lease", b"y", None),
+                "{name}: an expired entry blocks add"
+            );
+            assert_eq!(
+                backend.get(&a, "short-lease").as_deref(),
+                Some(&b"y"[..]),
+                "{name}"
+            );
             backend.set(&a, "k2", b"v", None);
             backend.clear(&a);
             assert_eq!(backend.get(&a, "k2"), None, "{name}");
