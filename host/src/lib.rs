@@ -8,4 +8,5 @@ pub mod pool;
 pub mod runtime;
 pub mod sandbox;
 pub mod server;
+pub mod service;
 pub mod tenant;

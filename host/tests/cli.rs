@@ -234,14 +234,32 @@ fn check_connection_from_the_cli_reports_success_and_precise_failures() {
     let ok = run(&[], &[]);
     assert!(ok.status.success(), "{}", text(&ok.stderr));
     let report: serde_json::Value = serde_json::from_slice(&ok.stdout).expect("a JSON report");
-    assert!(report["summary"].as_str().is_some_and(|s| !s.is_empty()), "{report}");
-    assert!(report["checks"].as_array().is_some_and(|c| c.len() >= 3), "{report}");
+    assert!(
+        report["summary"].as_str().is_some_and(|s| !s.is_empty()),
+        "{report}"
+    );
+    assert!(
+        report["checks"].as_array().is_some_and(|c| c.len() >= 3),
+        "{report}"
+    );
 
-    let closed_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let closed_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let wrong_port = format!("api_url=http://127.0.0.1:{closed_port}");
     let failures = [
-        ("wrong password", run(&["password=not-the-password"], &[]), "error[authentication]"),
-        ("wrong port", run(&[wrong_port.as_str()], &[]), "error[unreachable]"),
+        (
+            "wrong password",
+            run(&["password=not-the-password"], &[]),
+            "error[authentication]",
+        ),
+        (
+            "wrong port",
+            run(&[wrong_port.as_str()], &[]),
+            "error[unreachable]",
+        ),
         (
             "not allowed",
             run(&[], &["--allow", "http://127.0.0.1:1"]),
@@ -257,8 +275,15 @@ fn check_connection_from_the_cli_reports_success_and_precise_failures() {
             .find(|l| l.starts_with("error["))
             .unwrap_or_else(|| panic!("{case}: no error line in {stderr}"));
         assert!(line.starts_with(prefix), "{case}: {line}");
-        assert!(!stderr.contains("not-the-password"), "{case}: the password leaked");
+        assert!(
+            !stderr.contains("not-the-password"),
+            "{case}: the password leaked"
+        );
         diagnoses.insert(line.to_owned());
     }
-    assert_eq!(diagnoses.len(), 3, "the three diagnoses must differ: {diagnoses:#?}");
+    assert_eq!(
+        diagnoses.len(),
+        3,
+        "the three diagnoses must differ: {diagnoses:#?}"
+    );
 }

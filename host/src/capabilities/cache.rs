@@ -403,10 +403,12 @@ mod tests {
         for i in 0..100 {
             cache.set(&ns, &format!("key{i:03}"), &[0u8; 94], None);
         }
-        let entries = cache.entries(&ns).unwrap();
-        let entries = entries.lock().unwrap();
-        assert!(entries.bytes <= 1000, "{} bytes", entries.bytes);
-        assert_eq!(entries.bytes, entries.map.len() * 100);
+        {
+            let entries = cache.entries(&ns).unwrap();
+            let entries = entries.lock().unwrap();
+            assert!(entries.bytes <= 1000, "{} bytes", entries.bytes);
+            assert_eq!(entries.bytes, entries.map.len() * 100);
+        }
         assert!(
             cache.get(&ns, "key099").is_some(),
             "the newest entry must be kept"

@@ -1,7 +1,10 @@
 //! Command-line interface of `connect-host`.
 
 mod call;
+#[cfg(feature = "demo")]
+mod demo;
 mod inspect;
+mod refresh;
 mod serve;
 
 use std::path::PathBuf;
@@ -32,8 +35,14 @@ pub enum Command {
     /// Run one export of a plugin in a sandbox for one tenant and print the
     /// result (the plugin author's dev loop).
     Call(call::CallArgs),
-    /// Serve the REST API for storefronts.
+    /// Run the storefront service: REST API, admin pages, order outbox,
+    /// catalogue refreshes.
     Serve(serve::ServeArgs),
+    /// Refresh storefront catalogues now, through a running service.
+    Refresh(refresh::RefreshArgs),
+    /// Run the Tharstern simulator and the service with a demo storefront.
+    #[cfg(feature = "demo")]
+    Demo(demo::DemoArgs),
 }
 
 /// Options shared by commands that run plugins.
@@ -107,5 +116,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Inspect(args) => inspect::run(args).await,
         Command::Call(args) => call::run(args).await,
         Command::Serve(args) => serve::run(args).await,
+        Command::Refresh(args) => refresh::run(args).await,
+        #[cfg(feature = "demo")]
+        Command::Demo(args) => demo::run(args).await,
     }
 }

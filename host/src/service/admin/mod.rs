@@ -1,0 +1,154 @@
+//! The admin web pages at `/admin`: server-rendered HTML (maud), plain
+//! forms, no JavaScript. Operators log in with the admin token or the
+//! configured user name and password; the session is a signed cookie
+//! (`SameSite=Strict`, which also keeps other sites from posting forms).
+
+mod layout;
+mod pages;
+mod plugins;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Form, Request, State};
+use axum::http::header::{COOKIE, LOCATION, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use maud::html;
+use serde::Deserialize;
+
+use super::Service;
+use super::auth::COOKIE as SESSION_COOKIE;
+
+pub type Svc = State<Arc<Service>>;
+
+pub fn router(svc: Arc<Service>) -> Router {
+    let protected = Router::new()
+        .route("/", get(pages::storefronts).post(pages::create_storefront))
+        .route(
+            "/storefronts/{sf}",
+            get(pages::connect).post(pages::save_connect),
+        )
+        .route("/storefronts/{sf}/plugins", get(plugins::list))
+        .route(
+            "/storefronts/{sf}/plugins/{plugin}/configure",
+            get(plugins::configure_form).post(plugins::configure_save),
+        )
+        .route(
+            "/storefronts/{sf}/plugins/{plugin}/check",
+            post(plugins::check_connection),
+        )
+        .route(
+            "/storefronts/{sf}/plugins/{plugin}/refresh",
+            post(plugins::refresh),
+        )
+        .route(
+            "/storefronts/{sf}/departments",
+            get(pages::departments).post(pages::save_department),
+        )
+        .route("/storefronts/{sf}/customers", post(pages::save_customer))
+        .route(
+            "/storefronts/{sf}/mappings",
+            get(pages::mappings).post(pages::save_mapping),
+        )
+        .route("/storefronts/{sf}/orders", get(pages::orders))
+        .route(
+            "/storefronts/{sf}/orders/{id}/retry",
+            post(pages::retry_order),
+        )
+        .route("/logout", post(logout))
+        .route_layer(axum::middleware::from_fn_with_state(
+            svc.clone(),
+            require_login,
+        ));
+    Router::new()
+        .merge(protected)
+        .route("/login", get(login_form).post(login))
+        .with_state(svc)
+}
+
+fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == SESSION_COOKIE)
+        .map(|(_, v)| v.to_string())
+}
+
+async fn require_login(State(svc): Svc, req: Request, next: Next) -> Response {
+    if session_cookie(req.headers()).is_some_and(|c| svc.auth.session_ok(&c)) {
+        next.run(req).await
+    } else {
+        Redirect::to("/admin/login").into_response()
+    }
+}
+
+async fn login_form(State(svc): Svc) -> maud::Markup {
+    login_page(&svc, None)
+}
+
+fn login_page(svc: &Service, error: Option<&str>) -> maud::Markup {
+    layout::page(
+        "Log in",
+        None,
+        html! {
+            form.card method="post" action="/admin/login" {
+                h2 { "Log in" }
+                @if let Some(e) = error { p.flash.error id="login-error" { (e) } }
+                @if svc.auth.has_user() {
+                    label for="username" { "User name (leave empty to log in with the admin token)" }
+                    input #username name="username" autocomplete="username";
+                } @else {
+                    input type="hidden" name="username" value="";
+                }
+                label for="secret" { @if svc.auth.has_user() { "Password or admin token" } @else { "Admin token" } }
+                input #secret type="password" name="secret" autocomplete="current-password" required;
+                button #login type="submit" { "Log in" }
+            }
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    username: String,
+    secret: String,
+}
+
+async fn login(State(svc): Svc, Form(f): Form<LoginForm>) -> Response {
+    if !svc.auth.login_ok(f.username.trim(), &f.secret) {
+        tracing::warn!("admin login refused");
+        return (
+            StatusCode::UNAUTHORIZED,
+            login_page(&svc, Some("Wrong credentials.")),
+        )
+            .into_response();
+    }
+    let cookie = format!(
+        "{SESSION_COOKIE}={}; Path=/admin; HttpOnly; SameSite=Strict; Max-Age={}",
+        svc.auth.session(),
+        svc.auth.session_secs()
+    );
+    let mut resp = Redirect::to("/admin").into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        resp.headers_mut().insert(SET_COOKIE, v);
+    }
+    resp
+}
+
+async fn logout() -> Response {
+    let mut resp = (StatusCode::SEE_OTHER, [(LOCATION, "/admin/login")]).into_response();
+    resp.headers_mut().insert(
+        SET_COOKIE,
+        HeaderValue::from_static(
+            "connect_admin=; Path=/admin; HttpOnly; SameSite=Strict; Max-Age=0",
+        ),
+    );
+    resp
+}

@@ -1,0 +1,286 @@
+//! Connect plugins: each enabled plugin with Configure and Check
+//! Connection, and the configure form generated from the plugin's settings
+//! schema (secret fields write-only, defaults shown, field errors inline).
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Form, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+
+use super::Svc;
+use super::layout::{Tab, flash, page};
+use super::pages::{Notice, error_page, errors_of};
+use crate::bindings::types::{PluginInfo, SettingKind, SettingSpec};
+use crate::service::catalogue::RefreshOutcome;
+use crate::service::plugin_settings::{CheckOutcome, SettingsInput, SettingsView, is_secret};
+use crate::service::{Service, ServiceError};
+
+pub async fn list(State(svc): Svc, Path(sf): Path<String>, Query(n): Query<Notice>) -> Response {
+    render_list(&svc, &sf, None, None, n.saved.is_some()).await
+}
+
+async fn render_list(
+    svc: &Service,
+    sf: &str,
+    check: Option<(&str, &CheckOutcome)>,
+    refresh: Option<(&str, Result<RefreshOutcome, ServiceError>)>,
+    saved: bool,
+) -> Response {
+    let storefront = match svc.storefront(sf) {
+        Ok(s) => s,
+        Err(e) => return error_page(e, None),
+    };
+    let mut rows = Vec::new();
+    for id in &storefront.connect.enabled_plugins {
+        let Ok(info) = svc.runtime.info(id) else {
+            continue;
+        };
+        match svc.settings_view(sf, id) {
+            Ok(view) => rows.push((info, view)),
+            Err(e) => return error_page(e, Some((sf, Tab::Plugins))),
+        }
+    }
+    let body = html! {
+        @if saved { (flash(true, "Settings saved. Check the connection to verify them.")) }
+        @if rows.is_empty() {
+            p.muted { "No plugins are enabled for this storefront: enable them under " a href={ "/admin/storefronts/" (sf) } { "Connect settings" } "." }
+        }
+        @for (info, view) in &rows {
+            div.card id={ "plugin-" (info.id) } {
+                h2 { (info.name) " " span.muted { (info.version) } }
+                p { (info.description) }
+                p {
+                    @if view.configured { "Configured " span.muted { (view.configured_at.as_deref().unwrap_or("")) } }
+                    @else { strong { "Not configured yet." } }
+                }
+                @if let Some((_, outcome)) = check.filter(|(p, _)| *p == info.id) {
+                    (check_box(outcome))
+                } @else if let Some(last) = &view.last_check {
+                    p.muted { "Last check " (last.at) ": " @if last.ok { "success" } @else { "failed" } }
+                }
+                @if let Some((_, outcome)) = refresh.as_ref().filter(|(p, _)| *p == info.id) {
+                    @match outcome {
+                        Ok(r) if r.ok => div.check-ok { "Catalogue refreshed: " (r.products.unwrap_or(0)) " products in " (r.product_types.unwrap_or(0)) " product types." },
+                        Ok(r) => div.check-failed { "Catalogue refresh failed: " (r.error.as_deref().unwrap_or("")) },
+                        Err(e) => div.check-failed { (e.to_string()) },
+                    }
+                }
+                p.help { "Webhook URL for the back office: " code { (svc.config.public_url()) (view.webhook_path) } }
+                a href={ "/admin/storefronts/" (sf) "/plugins/" (info.id) "/configure" } {
+                    button.secondary type="button" id={ "configure-" (info.id) } { "Configure" }
+                }
+                " "
+                form.inline method="post" action={ "/admin/storefronts/" (sf) "/plugins/" (info.id) "/check" } {
+                    button type="submit" id={ "check-" (info.id) } { "Check Connection" }
+                }
+                " "
+                form.inline method="post" action={ "/admin/storefronts/" (sf) "/plugins/" (info.id) "/refresh" } {
+                    button.secondary type="submit" id={ "refresh-" (info.id) } { "Refresh catalogue" }
+                }
+            }
+        }
+    };
+    page("Connect plugins", Some((sf, Tab::Plugins)), body).into_response()
+}
+
+fn check_box(outcome: &CheckOutcome) -> Markup {
+    html! {
+        @if outcome.ok {
+            div.check-ok #check-result {
+                strong { "Success. " } (outcome.summary)
+                @if !outcome.checks.is_empty() {
+                    ul { @for c in &outcome.checks { li { (c.name) ": " (c.detail) } } }
+                }
+            }
+        } @else {
+            div.check-failed #check-result {
+                strong { "Connection failed" @if let Some(k) = &outcome.kind { " (" (k) ")" } ". " }
+                (outcome.summary)
+            }
+        }
+    }
+}
+
+pub async fn check_connection(
+    State(svc): Svc,
+    Path((sf, plugin)): Path<(String, String)>,
+) -> Response {
+    match svc.check_connection(&sf, &plugin).await {
+        Ok(outcome) => render_list(&svc, &sf, Some((&plugin, &outcome)), None, false).await,
+        Err(e) => {
+            let outcome = CheckOutcome {
+                ok: false,
+                summary: e.to_string(),
+                kind: Some(e.kind().to_string()),
+                checks: vec![],
+                at: String::new(),
+            };
+            render_list(&svc, &sf, Some((&plugin, &outcome)), None, false).await
+        }
+    }
+}
+
+pub async fn refresh(State(svc): Svc, Path((sf, plugin)): Path<(String, String)>) -> Response {
+    let outcome = svc.refresh_catalogue(&sf, &plugin).await;
+    render_list(&svc, &sf, None, Some((&plugin, outcome)), false).await
+}
+
+pub async fn configure_form(
+    State(svc): Svc,
+    Path((sf, plugin)): Path<(String, String)>,
+) -> Response {
+    let (info, view) = match (svc.runtime.info(&plugin), svc.settings_view(&sf, &plugin)) {
+        (Ok(i), Ok(v)) => (i, v),
+        (Err(e), _) => return error_page(e.into(), Some((&sf, Tab::Plugins))),
+        (_, Err(e)) => return error_page(e, Some((&sf, Tab::Plugins))),
+    };
+    let values = view.values.clone();
+    render_form(&sf, &info, &view, &values, None).into_response()
+}
+
+pub async fn configure_save(
+    State(svc): Svc,
+    Path((sf, plugin)): Path<(String, String)>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let info = match svc.runtime.info(&plugin) {
+        Ok(i) => i,
+        Err(e) => return error_page(e.into(), Some((&sf, Tab::Plugins))),
+    };
+    // Multi-choice checkboxes arrive as repeated keys: join them.
+    let mut submitted: BTreeMap<String, String> = BTreeMap::new();
+    for (k, v) in form {
+        if !info.settings.iter().any(|s| s.key == k) {
+            continue;
+        }
+        submitted
+            .entry(k)
+            .and_modify(|e| {
+                e.push(',');
+                e.push_str(&v);
+            })
+            .or_insert(v);
+    }
+    // An unticked multi-choice sends nothing: that is "none of them".
+    for s in &info.settings {
+        if s.kind == SettingKind::MultiChoice {
+            submitted.entry(s.key.clone()).or_default();
+        }
+    }
+    let input: SettingsInput = submitted
+        .iter()
+        .map(|(k, v)| (k.clone(), Some(v.clone())))
+        .collect();
+    match svc.write_settings(&sf, &plugin, input).await {
+        Ok(_) => Redirect::to(&format!("/admin/storefronts/{sf}/plugins?saved=1")).into_response(),
+        Err(e) => {
+            let view = match svc.settings_view(&sf, &plugin) {
+                Ok(v) => v,
+                Err(e) => return error_page(e, Some((&sf, Tab::Plugins))),
+            };
+            // Show what was typed (never secrets) next to the errors.
+            let shown: BTreeMap<String, String> = submitted
+                .into_iter()
+                .filter(|(k, _)| !is_secret(&info, k))
+                .collect();
+            let status = crate::service::api::error::status_of(&e);
+            (status, render_form(&sf, &info, &view, &shown, Some(&e))).into_response()
+        }
+    }
+}
+
+fn render_form(
+    sf: &str,
+    info: &PluginInfo,
+    view: &SettingsView,
+    values: &BTreeMap<String, String>,
+    error: Option<&ServiceError>,
+) -> Markup {
+    let errors = error.map(errors_of).unwrap_or_default();
+    let body = html! {
+        @if let Some(e) = error {
+            @if errors.is_empty() { (flash(false, &e.to_string())) }
+            @else { (flash(false, "Some settings need fixing; see the messages below.")) }
+        }
+        form.card #configure-form method="post" action={ "/admin/storefronts/" (sf) "/plugins/" (info.id) "/configure" } {
+            @for spec in &info.settings {
+                (setting_field(spec, values.get(&spec.key), view.secrets.get(&spec.key).copied(), errors.get(&spec.key)))
+            }
+            @for (key, message) in errors.iter().filter(|(k, _)| !info.settings.iter().any(|s| &s.key == *k)) {
+                p.field-error { (key) ": " (message) }
+            }
+            div { button #save-settings type="submit" { "Save" } }
+        }
+    };
+    page(
+        &format!("Configure {}", info.name),
+        Some((sf, Tab::Plugins)),
+        body,
+    )
+}
+
+fn setting_field(
+    spec: &SettingSpec,
+    value: Option<&String>,
+    secret_set: Option<bool>,
+    error: Option<&String>,
+) -> Markup {
+    let id = format!("setting-{}", spec.key);
+    let value = value.map(String::as_str).unwrap_or("");
+    let default = spec.default_value.as_deref();
+    html! {
+        div.setting {
+            label for=(id) { (spec.label) @if spec.required { " *" } }
+            @match spec.kind {
+                SettingKind::Password => {
+                    @let set = secret_set.unwrap_or(false);
+                    input id=(id) type="password" name=(spec.key) value="" autocomplete="new-password"
+                        placeholder=(if set { "set (leave empty to keep)" } else { "not set" });
+                }
+                SettingKind::Boolean => {
+                    @let current = if value.is_empty() { default.unwrap_or("false") } else { value };
+                    select id=(id) name=(spec.key) {
+                        option value="true" selected[current == "true"] { "Yes" }
+                        option value="false" selected[current != "true"] { "No" }
+                    }
+                }
+                SettingKind::Choice => {
+                    @let current = if value.is_empty() { default.unwrap_or("") } else { value };
+                    select id=(id) name=(spec.key) {
+                        @if !spec.required { option value="" selected[current.is_empty()] { "—" } }
+                        @for c in &spec.choices { option value=(c) selected[c == current] { (c) } }
+                    }
+                }
+                SettingKind::MultiChoice => {
+                    @let current = if value.is_empty() && !spec.key.is_empty() { default.unwrap_or("") } else { value };
+                    @let chosen: Vec<&str> = current.split(',').map(str::trim).collect();
+                    div id=(id) {
+                        @for c in &spec.choices {
+                            input type="checkbox" id={ (id) "-" (c) } name=(spec.key) value=(c) checked[chosen.contains(&c.as_str())];
+                            " " label.inline for={ (id) "-" (c) } { (c) } "  "
+                        }
+                    }
+                }
+                SettingKind::Json => {
+                    textarea id=(id) name=(spec.key) placeholder=[default] { (value) }
+                }
+                SettingKind::Integer => {
+                    input id=(id) type="number" name=(spec.key) value=(value) placeholder=[default]
+                        min=[spec.min] max=[spec.max];
+                }
+                SettingKind::Url => { input id=(id) type="text" inputmode="url" name=(spec.key) value=(value) placeholder=[default]; }
+                SettingKind::Email => { input id=(id) type="email" name=(spec.key) value=(value) placeholder=[default]; }
+                SettingKind::Text => { input id=(id) type="text" name=(spec.key) value=(value) placeholder=[default]; }
+            }
+            @if !spec.help.is_empty() { p.help { (spec.help) } }
+            @if let Some(d) = default.filter(|d| !d.is_empty() && spec.kind != SettingKind::Password) {
+                p.help { "Default: " code { (d) } }
+            }
+            @if spec.secret || spec.kind == SettingKind::Password {
+                p.help { "Write-only; " @if secret_set == Some(true) { "currently set: leave empty to keep it." } @else { "currently not set." } }
+            }
+            @if let Some(m) = error { p.field-error id={ "error-" (spec.key) } { (m) } }
+        }
+    }
+}

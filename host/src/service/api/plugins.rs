@@ -1,0 +1,93 @@
+//! Loaded plugins, a storefront's plugin settings, Check Connection, the
+//! catalogue.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::Svc;
+use super::error::{ApiResult, Body};
+use crate::service::plugin_settings::SettingsInput;
+
+pub async fn list(State(svc): Svc) -> ApiResult<Json<Value>> {
+    let plugins: Vec<Value> = svc
+        .runtime
+        .plugins()
+        .iter()
+        .map(|p| {
+            let mut v = json!(p.info);
+            v["sha256"] = json!(p.digest);
+            v
+        })
+        .collect();
+    Ok(Json(json!({ "plugins": plugins })))
+}
+
+pub async fn get_settings(
+    State(svc): Svc,
+    Path((sf, plugin)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(svc.settings_view(&sf, &plugin)?)))
+}
+
+/// Body: `{"key": "value", ...}`. Secret keys left out (or empty) keep their
+/// stored value; `null` clears one.
+pub async fn put_settings(
+    State(svc): Svc,
+    Path((sf, plugin)): Path<(String, String)>,
+    Body(input): Body<SettingsInput>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(svc.write_settings(&sf, &plugin, input).await?)))
+}
+
+pub async fn check_connection(
+    State(svc): Svc,
+    Path((sf, plugin)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(svc.check_connection(&sf, &plugin).await?)))
+}
+
+#[derive(Deserialize)]
+pub struct ProductsQuery {
+    #[serde(default)]
+    offset: u32,
+    #[serde(default = "fifty")]
+    limit: u32,
+    #[serde(default)]
+    search: Option<String>,
+}
+
+fn fifty() -> u32 {
+    50
+}
+
+pub async fn products(
+    State(svc): Svc,
+    Path((sf, plugin)): Path<(String, String)>,
+    Query(q): Query<ProductsQuery>,
+) -> ApiResult<Json<Value>> {
+    let search = q.search.filter(|s| !s.trim().is_empty());
+    Ok(Json(json!(
+        svc.products(&sf, &plugin, q.offset, q.limit, search)
+            .await?
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct RefreshQuery {
+    #[serde(default)]
+    plugin: Option<String>,
+}
+
+pub async fn refresh(
+    State(svc): Svc,
+    Path(sf): Path<String>,
+    Query(q): Query<RefreshQuery>,
+) -> ApiResult<Json<Value>> {
+    let outcomes = match q.plugin {
+        Some(p) => vec![svc.refresh_catalogue(&sf, &p).await?],
+        None => svc.refresh_storefront(&sf).await?,
+    };
+    Ok(Json(json!({ "refreshed": outcomes })))
+}

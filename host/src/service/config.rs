@@ -1,0 +1,406 @@
+//! The service's configuration: embedded defaults, then a TOML file, then
+//! `CONNECT_<SECTION>_<KEY>` environment variables, then command-line flags.
+//!
+//! Every option is documented here and in `host/SERVICE.md`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use serde::{Deserialize, Serialize};
+
+/// Prefix of the environment variables that override the file.
+pub const ENV_PREFIX: &str = "CONNECT_";
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub storage: StorageConfig,
+    pub plugins: PluginsConfig,
+    pub runtime: RuntimeLimits,
+    pub auth: AuthConfig,
+    pub outbox: OutboxConfig,
+    pub catalogue: CatalogueConfig,
+    pub metrics: MetricsConfig,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// The URL operators and back offices reach this service at (for the
+    /// admin link and the webhook URLs shown to operators). Empty:
+    /// `http://<listen>`.
+    pub public_url: String,
+    /// Seconds in-flight requests and deliveries get to finish on shutdown.
+    pub shutdown_grace_secs: u64,
+    /// Largest request body accepted, in KiB.
+    pub max_body_kib: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".parse().expect("valid address"),
+            public_url: String::new(),
+            shutdown_grace_secs: 10,
+            max_body_kib: 1024,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageConfig {
+    /// Directory of the database, the secret key file, the admin token file,
+    /// the plugin cache and precompiled plugins. Created if missing.
+    pub data_dir: PathBuf,
+    /// SQLite database file. Empty: `<data_dir>/connect.sqlite`.
+    pub database: PathBuf,
+    /// File of the 32-byte key that encrypts secret settings at rest; created
+    /// with mode 0600 when missing. `CONNECT_SECRET_KEY` (base64 of 32 bytes)
+    /// takes precedence. Empty: `<data_dir>/secret.key`.
+    pub secret_key_file: PathBuf,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("data"),
+            database: PathBuf::new(),
+            secret_key_file: PathBuf::new(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PluginsConfig {
+    /// Directory of plugin components (`*.wasm`). Empty:
+    /// `<data_dir>/plugins`, seeded with the bundled Tharstern connector when
+    /// empty (cargo feature `bundled-plugin`).
+    pub dir: PathBuf,
+    /// Directory of precompiled plugins. Empty: `<data_dir>/precompiled`.
+    pub precompiled_dir: PathBuf,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RuntimeLimits {
+    /// Guest execution time allowed per call, in milliseconds (time waiting
+    /// for the backend does not count).
+    pub deadline_ms: u64,
+    /// Wall-clock time allowed per call, backend I/O included, in ms.
+    pub timeout_ms: u64,
+    /// Wall-clock time allowed for a catalogue refresh, in seconds.
+    pub batch_timeout_secs: u64,
+    /// Memory cap of each plugin instance, in MiB.
+    pub memory_mib: u64,
+}
+
+impl Default for RuntimeLimits {
+    fn default() -> Self {
+        Self {
+            deadline_ms: 1000,
+            timeout_ms: 30_000,
+            batch_timeout_secs: 600,
+            memory_mib: 64,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// The admin token: `Authorization: Bearer <token>` on `/api/v1`, and a
+    /// login for `/admin`. Empty: read from `<data_dir>/admin-token`, which
+    /// is created (mode 0600, random) when missing.
+    pub token: String,
+    /// Optional user name for the admin login (with `password`).
+    pub username: String,
+    /// Password of `username`.
+    pub password: String,
+    /// How long an admin login lasts, in hours.
+    pub session_hours: u64,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            token: String::new(),
+            username: String::new(),
+            password: String::new(),
+            session_hours: 12,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OutboxConfig {
+    /// Orders delivered at the same time.
+    pub concurrency: usize,
+    /// Attempts before an order is parked as failed.
+    pub max_attempts: u32,
+    /// Wait after the first failed attempt, in ms; doubled per attempt.
+    pub initial_backoff_ms: u64,
+    /// Longest wait between attempts, in ms.
+    pub max_backoff_ms: u64,
+    /// How often the worker looks for due orders when not woken, in ms.
+    pub poll_ms: u64,
+}
+
+impl Default for OutboxConfig {
+    fn default() -> Self {
+        Self {
+            concurrency: 4,
+            max_attempts: 8,
+            initial_backoff_ms: 1000,
+            max_backoff_ms: 300_000,
+            poll_ms: 1000,
+        }
+    }
+}
+
+impl OutboxConfig {
+    /// Capped exponential backoff with full jitter in its upper half, so
+    /// retries of many orders after an outage do not arrive in lockstep.
+    pub fn backoff(&self, attempt: u32, jitter: f64) -> Duration {
+        let exp = self
+            .initial_backoff_ms
+            .saturating_mul(1u64 << attempt.saturating_sub(1).min(30));
+        let capped = exp.min(self.max_backoff_ms).max(1);
+        let jittered = capped / 2 + ((capped / 2) as f64 * jitter.clamp(0.0, 1.0)) as u64;
+        Duration::from_millis(jittered)
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CatalogueConfig {
+    /// How often the scheduler looks for storefronts whose catalogue is due,
+    /// in seconds. 0 turns scheduled refreshes off (on demand still works).
+    pub check_secs: u64,
+}
+
+impl Default for CatalogueConfig {
+    fn default() -> Self {
+        Self { check_secs: 60 }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// Storefronts that get their own `storefront` label; the rest share
+    /// `storefront="other"`, so label cardinality stays bounded.
+    pub max_storefront_labels: usize,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        Self {
+            max_storefront_labels: 20,
+        }
+    }
+}
+
+impl Config {
+    /// Defaults, then `file` (if any), then the environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let mut table = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading the config file {}", path.display()))?;
+                text.parse::<toml::Table>()
+                    .with_context(|| format!("{} is not valid TOML", path.display()))?
+            }
+            None => toml::Table::new(),
+        };
+        apply_env(&mut table, std::env::vars())?;
+        let config: Config = toml::Value::Table(table)
+            .try_into()
+            .context("invalid configuration")?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        if self.outbox.concurrency == 0 {
+            bail!("outbox.concurrency must be at least 1");
+        }
+        if self.outbox.max_attempts == 0 {
+            bail!("outbox.max_attempts must be at least 1");
+        }
+        if self.runtime.deadline_ms == 0 || self.runtime.timeout_ms == 0 {
+            bail!("runtime.deadline_ms and runtime.timeout_ms must be at least 1");
+        }
+        if !(1..=4096).contains(&self.runtime.memory_mib) {
+            bail!("runtime.memory_mib must be between 1 and 4096");
+        }
+        if self.auth.username.is_empty() != self.auth.password.is_empty() {
+            bail!("auth.username and auth.password must be set together");
+        }
+        Ok(())
+    }
+
+    pub fn database_path(&self) -> PathBuf {
+        or_in_data(
+            &self.storage.database,
+            &self.storage.data_dir,
+            "connect.sqlite",
+        )
+    }
+
+    pub fn secret_key_path(&self) -> PathBuf {
+        or_in_data(
+            &self.storage.secret_key_file,
+            &self.storage.data_dir,
+            "secret.key",
+        )
+    }
+
+    pub fn plugins_dir(&self) -> PathBuf {
+        or_in_data(&self.plugins.dir, &self.storage.data_dir, "plugins")
+    }
+
+    pub fn precompiled_dir(&self) -> PathBuf {
+        or_in_data(
+            &self.plugins.precompiled_dir,
+            &self.storage.data_dir,
+            "precompiled",
+        )
+    }
+
+    pub fn cache_path(&self) -> PathBuf {
+        self.storage.data_dir.join("cache.sqlite")
+    }
+
+    pub fn admin_token_path(&self) -> PathBuf {
+        self.storage.data_dir.join("admin-token")
+    }
+
+    pub fn public_url(&self) -> String {
+        if self.server.public_url.is_empty() {
+            format!("http://{}", self.server.listen)
+        } else {
+            self.server.public_url.trim_end_matches('/').to_string()
+        }
+    }
+
+    /// The configuration as TOML, with secrets replaced.
+    pub fn redacted_toml(&self) -> String {
+        let mut shown = self.clone();
+        for secret in [&mut shown.auth.token, &mut shown.auth.password] {
+            if !secret.is_empty() {
+                *secret = "(set)".into();
+            }
+        }
+        toml::to_string_pretty(&shown).unwrap_or_default()
+    }
+}
+
+fn or_in_data(path: &Path, data_dir: &Path, default: &str) -> PathBuf {
+    if path.as_os_str().is_empty() {
+        data_dir.join(default)
+    } else {
+        path.to_owned()
+    }
+}
+
+/// Applies `CONNECT_<SECTION>_<KEY>=value` for every option of the default
+/// configuration (e.g. `CONNECT_SERVER_LISTEN`, `CONNECT_AUTH_TOKEN`,
+/// `CONNECT_OUTBOX_MAX_ATTEMPTS`). Values are typed like the default.
+/// Other `CONNECT_` variables are left alone (some belong to other commands).
+fn apply_env(
+    table: &mut toml::Table,
+    vars: impl Iterator<Item = (String, String)>,
+) -> anyhow::Result<()> {
+    let defaults = toml::Table::try_from(Config::default()).context("default config")?;
+    for (name, value) in vars {
+        let Some(rest) = name.strip_prefix(ENV_PREFIX) else {
+            continue;
+        };
+        let rest = rest.to_ascii_lowercase();
+        for (section, options) in &defaults {
+            let Some(key) = rest
+                .strip_prefix(section.as_str())
+                .and_then(|r| r.strip_prefix('_'))
+            else {
+                continue;
+            };
+            let Some(default) = options.as_table().and_then(|t| t.get(key)) else {
+                continue;
+            };
+            let typed = match default {
+                toml::Value::Integer(_) => toml::Value::Integer(
+                    value
+                        .trim()
+                        .parse()
+                        .with_context(|| format!("{name} must be an integer"))?,
+                ),
+                toml::Value::Boolean(_) => toml::Value::Boolean(
+                    value
+                        .trim()
+                        .parse()
+                        .with_context(|| format!("{name} must be true or false"))?,
+                ),
+                _ => toml::Value::String(value.clone()),
+            };
+            table
+                .entry(section.clone())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+                .as_table_mut()
+                .with_context(|| format!("[{section}] in the config file must be a table"))?
+                .insert(key.to_string(), typed);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_overrides_are_typed() {
+        let mut table: toml::Table = "[outbox]\nmax_attempts = 3\n".parse().unwrap();
+        let vars = [
+            ("CONNECT_OUTBOX_MAX_ATTEMPTS", "5"),
+            ("CONNECT_SERVER_LISTEN", "0.0.0.0:9000"),
+            ("CONNECT_PLUGINS_DIR_UNRELATED", "x"),
+            ("HOME", "/root"),
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string()));
+        apply_env(&mut table, vars.into_iter()).unwrap();
+        let config: Config = toml::Value::Table(table).try_into().unwrap();
+        assert_eq!(config.outbox.max_attempts, 5);
+        assert_eq!(config.server.listen.port(), 9000);
+    }
+
+    #[test]
+    fn bad_env_value_is_named() {
+        let vars = [(
+            "CONNECT_OUTBOX_MAX_ATTEMPTS".to_string(),
+            "many".to_string(),
+        )];
+        let err = apply_env(&mut toml::Table::new(), vars.into_iter()).unwrap_err();
+        assert!(err.to_string().contains("CONNECT_OUTBOX_MAX_ATTEMPTS"));
+    }
+
+    #[test]
+    fn backoff_is_capped_and_grows() {
+        let c = OutboxConfig {
+            initial_backoff_ms: 100,
+            max_backoff_ms: 1000,
+            ..OutboxConfig::default()
+        };
+        assert_eq!(c.backoff(1, 1.0), Duration::from_millis(100));
+        assert_eq!(c.backoff(2, 1.0), Duration::from_millis(200));
+        assert_eq!(c.backoff(10, 1.0), Duration::from_millis(1000));
+        assert_eq!(c.backoff(10, 0.0), Duration::from_millis(500));
+    }
+}

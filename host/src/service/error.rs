@@ -1,0 +1,64 @@
+//! Failures of service operations, typed so the API can answer the right
+//! status and the admin pages the right message.
+
+use crate::bindings::types::FieldError;
+use crate::error::CallError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The thing named does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The input has problems; one entry per field.
+    #[error("invalid input: {}", list(.0))]
+    Invalid(Vec<FieldError>),
+    /// The request conflicts with the stored state.
+    #[error("{0}")]
+    Conflict(String),
+    /// The storefront has no plugin for this (its own price/stock applies).
+    #[error("{0}")]
+    NotHandled(String),
+    /// The plugin call failed.
+    #[error(transparent)]
+    Call(#[from] CallError),
+    /// A bug or a storage failure.
+    #[error("internal error: {0:#}")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<rusqlite::Error> for ServiceError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Internal(anyhow::Error::new(e).context("database"))
+    }
+}
+
+impl ServiceError {
+    pub fn invalid(key: &str, message: impl Into<String>) -> Self {
+        Self::Invalid(vec![FieldError {
+            key: key.into(),
+            message: message.into(),
+        }])
+    }
+
+    /// A short, bounded label.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::NotFound(_) => "not-found",
+            Self::Invalid(_) => "invalid",
+            Self::Conflict(_) => "conflict",
+            Self::NotHandled(_) => "not-handled",
+            Self::Call(e) => e.kind(),
+            Self::Internal(_) => "internal",
+        }
+    }
+}
+
+fn list(fields: &[FieldError]) -> String {
+    fields
+        .iter()
+        .map(|f| format!("{}: {}", f.key, f.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+pub type Result<T, E = ServiceError> = std::result::Result<T, E>;

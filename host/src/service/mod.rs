@@ -1,0 +1,137 @@
+//! The storefront service behind `connect-host serve`: storefronts and their
+//! Connect settings, plugin settings with encrypted secrets, departments,
+//! customers and product mappings in SQLite; price and stock through the
+//! plugin the storefront chose; orders through a durable outbox; catalogue
+//! refreshes; metrics. The HTTP side (REST API and admin pages) is in
+//! [`api`] and [`admin`] and only calls the operations defined here.
+
+pub mod admin;
+pub mod api;
+pub mod auth;
+pub mod catalogue;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod metrics;
+pub mod orders;
+pub mod outbox;
+pub mod plugin_settings;
+pub mod quotes;
+pub mod secrets;
+pub mod storefronts;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use tokio::sync::{Notify, watch};
+
+use crate::capabilities::cache::SqliteCache;
+use crate::runtime::{Runtime, RuntimeConfig};
+
+pub use config::Config;
+pub use error::{Result, ServiceError};
+
+/// Everything the service's operations need. Shared as `Arc<Service>`.
+pub struct Service {
+    pub config: Config,
+    pub runtime: Arc<Runtime>,
+    pub db: db::Db,
+    pub secrets: secrets::SecretBox,
+    pub metrics: metrics::Metrics,
+    pub auth: auth::Auth,
+    /// Wakes the delivery worker when an order is accepted or retried.
+    outbox_wake: Notify,
+    shutdown: watch::Sender<bool>,
+}
+
+impl Service {
+    /// Opens the data directory (database, key, token, cache), builds the
+    /// runtime and loads the plugins.
+    pub async fn open(config: Config) -> anyhow::Result<Arc<Self>> {
+        let data_dir = &config.storage.data_dir;
+        std::fs::create_dir_all(data_dir)
+            .with_context(|| format!("creating the data directory {}", data_dir.display()))?;
+        let db = db::Db::open(&config.database_path())?;
+        let secrets = secrets::SecretBox::load(&config.secret_key_path())?;
+        let auth = auth::Auth::from_config(&config)?;
+
+        let mut rc = RuntimeConfig::default();
+        rc.limits.deadline = Duration::from_millis(config.runtime.deadline_ms);
+        rc.limits.call_timeout = Duration::from_millis(config.runtime.timeout_ms);
+        rc.limits.batch_timeout = Duration::from_secs(config.runtime.batch_timeout_secs);
+        rc.limits.memory_bytes = (config.runtime.memory_mib as usize) << 20;
+        rc.engine.max_memory_bytes = rc.engine.max_memory_bytes.max(rc.limits.memory_bytes);
+        rc.artifacts_dir = Some(config.precompiled_dir());
+        rc.cache = Arc::new(SqliteCache::open(&config.cache_path())?);
+        let runtime = Arc::new(Runtime::new(rc)?);
+
+        let plugins_dir = config.plugins_dir();
+        seed_plugins(&plugins_dir)?;
+        let loaded = runtime.load_dir(&plugins_dir).await?;
+        if loaded.is_empty() {
+            tracing::warn!(dir = %plugins_dir.display(), "no plugins loaded: put plugin components (*.wasm) there");
+        }
+
+        let (shutdown, _) = watch::channel(false);
+        Ok(Arc::new(Self {
+            metrics: metrics::Metrics::new(config.metrics.max_storefront_labels),
+            config,
+            runtime,
+            db,
+            secrets,
+            auth,
+            outbox_wake: Notify::new(),
+            shutdown,
+        }))
+    }
+
+    /// Starts the delivery worker and the catalogue scheduler. They stop
+    /// when [`Service::shutdown`] is called; await the handles to drain.
+    pub fn start_background(self: &Arc<Self>) -> Vec<tokio::task::JoinHandle<()>> {
+        vec![
+            tokio::spawn(outbox::run(self.clone())),
+            tokio::spawn(catalogue::run_scheduler(self.clone())),
+        ]
+    }
+
+    /// Asks the background tasks to stop.
+    pub fn shutdown(&self) {
+        let _ = self.shutdown.send(true);
+        self.outbox_wake.notify_waiters();
+    }
+
+    pub fn is_shutting_down(&self) -> bool {
+        *self.shutdown.borrow()
+    }
+
+    pub(crate) fn shutdown_signal(&self) -> watch::Receiver<bool> {
+        self.shutdown.subscribe()
+    }
+}
+
+/// Puts the bundled Tharstern connector into an empty plugins directory.
+fn seed_plugins(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("creating the plugins directory {}", dir.display()))?;
+    #[cfg(feature = "bundled-plugin")]
+    {
+        let empty = std::fs::read_dir(dir)?
+            .filter_map(|e| e.ok())
+            .all(|e| e.path().extension().is_none_or(|x| x != "wasm"));
+        if empty {
+            let bundled = Path::new(connect_artifacts::THARSTERN);
+            let target = dir.join("tharstern.wasm");
+            std::fs::copy(bundled, &target).with_context(|| {
+                format!(
+                    "seeding {} with the bundled Tharstern plugin {}",
+                    dir.display(),
+                    bundled.display()
+                )
+            })?;
+            tracing::info!(plugin = %target.display(), "seeded the plugins directory with the bundled Tharstern connector");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,572 @@
+//! Orders: accepted into the outbox (committed before the answer), their
+//! state and full history, operator retries, and status updates from
+//! webhooks or polling. Delivery itself is in [`super::outbox`].
+
+use rusqlite::{OptionalExtension as _, params};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+
+use super::db::{iso8601, now, now_ms, today};
+use super::{Result, Service, ServiceError};
+use crate::bindings::types::{FieldError, Money, Order, OrderLine, OrderUpdate, PriceSource};
+use crate::call::{PluginCall, PluginReply};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderInput {
+    /// The storefront's order id: the idempotency key.
+    pub id: String,
+    /// The storefront customer (user) who ordered.
+    #[serde(default)]
+    pub customer: Option<String>,
+    /// `YYYY-MM-DD`; default today.
+    #[serde(default)]
+    pub order_date: Option<String>,
+    #[serde(default)]
+    pub required_date: Option<String>,
+    #[serde(default)]
+    pub reference: Option<String>,
+    pub lines: Vec<LineInput>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LineInput {
+    /// Default: the line's position, 1-based.
+    #[serde(default)]
+    pub line_ref: Option<String>,
+    /// The storefront product id (mapped).
+    pub product: String,
+    pub quantity: u32,
+    /// The `quote_ref` of the price the line was priced by.
+    #[serde(default)]
+    pub quote_ref: Option<String>,
+    #[serde(default)]
+    pub price: Option<Money>,
+    /// `quote`, `price-list` or `none`; default `quote` when a quote_ref is
+    /// given, else `price-list` when a price is, else `none`.
+    #[serde(default)]
+    pub price_source: Option<LinePriceSource>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LinePriceSource {
+    Quote,
+    PriceList,
+    None,
+}
+
+/// Outbox states.
+pub const PENDING: &str = "pending";
+pub const DELIVERING: &str = "delivering";
+pub const DELIVERED: &str = "delivered";
+pub const FAILED: &str = "failed";
+
+#[derive(Clone, Debug, Serialize)]
+pub struct OrderView {
+    pub storefront: String,
+    pub id: String,
+    pub plugin: String,
+    /// `pending`, `delivering`, `delivered` or `failed` (parked; retry it).
+    pub state: String,
+    pub attempts: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_attempt_at: Option<String>,
+    pub last_error: Option<String>,
+    pub last_error_kind: Option<String>,
+    pub backend_order_id: Option<String>,
+    /// The backend's order number (for Tharstern: the order's OrderNo).
+    pub backend_order_no: Option<String>,
+    pub customer_code: Option<String>,
+    pub job_no: Option<String>,
+    pub job_status: Option<String>,
+    pub tracking_number: Option<String>,
+    pub status_at: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub order: Order,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<OrderEvent>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct OrderEvent {
+    pub at: String,
+    pub kind: String,
+    pub detail: String,
+}
+
+/// The answer to accepting an order.
+#[derive(Clone, Debug, Serialize)]
+pub struct Accepted {
+    /// False when this order id was accepted before (the same order).
+    pub created: bool,
+    pub order: OrderView,
+}
+
+/// The minimum-order stock check recorded with an order.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StockCheck {
+    pub plugin: String,
+    /// (product_ref, minimum order quantity)
+    pub items: Vec<(String, u32)>,
+}
+
+fn valid_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+}
+
+pub(crate) fn event(
+    conn: &rusqlite::Connection,
+    storefront: &str,
+    order: &str,
+    kind: &str,
+    detail: &str,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO order_events (storefront, order_id, at, kind, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![storefront, order, now(), kind, detail],
+    )?;
+    Ok(())
+}
+
+impl Service {
+    /// Stores an order in the outbox (durably, before answering) for
+    /// delivery through the storefront's order plugin. A repeat of the same
+    /// order id with the same content is the same order; with different
+    /// content it is a conflict.
+    pub fn accept_order(&self, storefront: &str, input: OrderInput) -> Result<Accepted> {
+        let sf = self.storefront(storefront)?;
+        let plugin = sf.connect.order_plugin.clone().ok_or_else(|| {
+            ServiceError::NotHandled(format!(
+                "no plugin handles orders for `{storefront}`: choose an order plugin in its Connect settings"
+            ))
+        })?;
+        let hash = {
+            let json = serde_json::to_vec(&input).map_err(anyhow::Error::from)?;
+            Sha256::digest(&json)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        };
+        if let Some(existing) = self.order_hash(storefront, &input.id)? {
+            if existing == hash {
+                return Ok(Accepted {
+                    created: false,
+                    order: self.order(storefront, &input.id)?,
+                });
+            }
+            return Err(ServiceError::Conflict(format!(
+                "order `{}` was already accepted with different content; an order id can be used once",
+                input.id
+            )));
+        }
+
+        let mut problems = Vec::new();
+        let mut problem = |key: String, message: String| problems.push(FieldError { key, message });
+        if input.id.trim().is_empty()
+            || input.id.len() > 100
+            || input.id.chars().any(|c| c.is_control() || c == '/')
+        {
+            problem(
+                "id".into(),
+                "enter the storefront's order id (1 to 100 characters, no `/`)".into(),
+            );
+        }
+        if input.lines.is_empty() {
+            problem("lines".into(), "an order needs at least one line".into());
+        }
+        for (key, date) in [
+            ("order_date", &input.order_date),
+            ("required_date", &input.required_date),
+        ] {
+            if let Some(d) = date
+                && !valid_date(d)
+            {
+                problem(key.into(), "use the form YYYY-MM-DD".into());
+            }
+        }
+        let customer = match self.customer_context(storefront, &plugin, input.customer.as_deref()) {
+            Ok(c) => Some(c),
+            Err(ServiceError::Invalid(f)) => {
+                problems.extend(f);
+                None
+            }
+            Err(e) => return Err(e),
+        };
+        let mut lines = Vec::new();
+        let mut stock_items = Vec::new();
+        for (i, line) in input.lines.iter().enumerate() {
+            if line.quantity == 0 {
+                problems.push(FieldError {
+                    key: format!("lines[{i}].quantity"),
+                    message: "must be at least 1".into(),
+                });
+            }
+            let mapping = match self.mapping(storefront, &line.product) {
+                Ok(m) => m,
+                Err(_) => {
+                    problems.push(FieldError {
+                        key: format!("lines[{i}].product"),
+                        message: format!(
+                            "product `{}` has no mapping in `{storefront}`",
+                            line.product
+                        ),
+                    });
+                    continue;
+                }
+            };
+            if let Some(min) = mapping.min_order_qty {
+                stock_items.push((mapping.product_ref.clone(), min));
+            }
+            let source = line.price_source.unwrap_or(if line.quote_ref.is_some() {
+                LinePriceSource::Quote
+            } else if line.price.is_some() {
+                LinePriceSource::PriceList
+            } else {
+                LinePriceSource::None
+            });
+            lines.push(OrderLine {
+                line_ref: line.line_ref.clone().unwrap_or_else(|| (i + 1).to_string()),
+                product_ref: mapping.product_ref,
+                quantity: line.quantity,
+                quote_ref: line.quote_ref.clone(),
+                price: line.price.clone(),
+                price_source: match source {
+                    LinePriceSource::Quote => PriceSource::Quote,
+                    LinePriceSource::PriceList => PriceSource::PriceList,
+                    LinePriceSource::None => PriceSource::None,
+                },
+                description: line.description.clone(),
+            });
+        }
+        if !problems.is_empty() {
+            return Err(ServiceError::Invalid(problems));
+        }
+        let order = Order {
+            order_id: input.id.clone(),
+            customer: customer.expect("resolved when there are no problems"),
+            order_date: input.order_date.clone().unwrap_or_else(today),
+            required_date: input.required_date.clone(),
+            reference: input.reference.clone(),
+            lines,
+        };
+        let check = match (&sf.connect.stock_plugin, stock_items.is_empty()) {
+            (Some(stock_plugin), false) => Some(
+                serde_json::to_string(&StockCheck {
+                    plugin: stock_plugin.clone(),
+                    items: stock_items,
+                })
+                .map_err(anyhow::Error::from)?,
+            ),
+            _ => None,
+        };
+        let payload = serde_json::to_string(&order).map_err(anyhow::Error::from)?;
+        let created = {
+            let mut conn = self.db.lock();
+            let tx = conn.transaction()?;
+            let n = tx.execute(
+                "INSERT OR IGNORE INTO orders (storefront, id, plugin, state, next_attempt_at, payload,
+                   payload_hash, check_stock, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+                params![storefront, input.id, plugin, PENDING, now_ms(), payload, hash, check, now()],
+            )?;
+            if n == 1 {
+                event(
+                    &tx,
+                    storefront,
+                    &input.id,
+                    "accepted",
+                    &format!("for delivery by `{plugin}`"),
+                )?;
+            }
+            tx.commit()?;
+            n == 1
+        };
+        if !created {
+            // Accepted concurrently by another request: same rules as above.
+            return self.accept_order(storefront, input);
+        }
+        tracing::info!(storefront, order = input.id, plugin, "order accepted");
+        self.outbox_wake.notify_one();
+        Ok(Accepted {
+            created: true,
+            order: self.order(storefront, &input.id)?,
+        })
+    }
+
+    fn order_hash(&self, storefront: &str, id: &str) -> Result<Option<String>> {
+        Ok(self
+            .db
+            .lock()
+            .query_row(
+                "SELECT payload_hash FROM orders WHERE storefront = ?1 AND id = ?2",
+                params![storefront, id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    pub fn order(&self, storefront: &str, id: &str) -> Result<OrderView> {
+        let mut view = self
+            .query_orders("WHERE storefront = ?1 AND id = ?2", params![storefront, id])?
+            .pop()
+            .ok_or_else(|| ServiceError::NotFound(format!("no order `{id}` in `{storefront}`")))?;
+        let conn = self.db.lock();
+        let mut stmt = conn.prepare(
+            "SELECT at, kind, detail FROM order_events WHERE storefront = ?1 AND order_id = ?2 ORDER BY seq",
+        )?;
+        view.history = stmt
+            .query_map(params![storefront, id], |r| {
+                Ok(OrderEvent {
+                    at: iso8601(r.get(0)?),
+                    kind: r.get(1)?,
+                    detail: r.get(2)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(view)
+    }
+
+    /// A storefront's orders, newest first, optionally in one state.
+    pub fn orders(
+        &self,
+        storefront: &str,
+        state: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<OrderView>> {
+        self.storefront(storefront)?;
+        let limit = limit.clamp(1, 1000);
+        match state {
+            Some(s) => self.query_orders(
+                "WHERE storefront = ?1 AND state = ?2 ORDER BY created_at DESC, id DESC LIMIT ?3",
+                params![storefront, s, limit],
+            ),
+            None => self.query_orders(
+                "WHERE storefront = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2",
+                params![storefront, limit],
+            ),
+        }
+    }
+
+    fn query_orders(&self, tail: &str, args: impl rusqlite::Params) -> Result<Vec<OrderView>> {
+        let conn = self.db.lock();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT storefront, id, plugin, state, attempts, next_attempt_at, last_error, last_error_kind,
+               payload, backend_order_id, backend_order_no, customer_code, job_no, job_status,
+               tracking_number, status_at, created_at, updated_at FROM orders {tail}"
+        ))?;
+        let rows = stmt
+            .query_map(args, |r| {
+                let state: String = r.get(3)?;
+                let payload: String = r.get(8)?;
+                let next: i64 = r.get(5)?;
+                Ok(OrderView {
+                    storefront: r.get(0)?,
+                    id: r.get(1)?,
+                    plugin: r.get(2)?,
+                    next_attempt_at: (state == PENDING).then(|| iso8601(next / 1000)),
+                    state,
+                    attempts: r.get(4)?,
+                    last_error: r.get(6)?,
+                    last_error_kind: r.get(7)?,
+                    order: serde_json::from_str(&payload).map_err(|e| {
+                        rusqlite::Error::FromSqlConversionFailure(
+                            8,
+                            rusqlite::types::Type::Text,
+                            e.into(),
+                        )
+                    })?,
+                    backend_order_id: r.get(9)?,
+                    backend_order_no: r.get(10)?,
+                    customer_code: r.get(11)?,
+                    job_no: r.get(12)?,
+                    job_status: r.get(13)?,
+                    tracking_number: r.get(14)?,
+                    status_at: r.get(15)?,
+                    created_at: iso8601(r.get(16)?),
+                    updated_at: iso8601(r.get(17)?),
+                    history: vec![],
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// Puts a parked (failed) order back into the outbox for a fresh round
+    /// of attempts.
+    pub fn retry_order(&self, storefront: &str, id: &str) -> Result<OrderView> {
+        let state = self.order(storefront, id)?.state;
+        if state != FAILED {
+            return Err(ServiceError::Conflict(format!(
+                "order `{id}` is {state}; only failed orders can be retried"
+            )));
+        }
+        {
+            let mut conn = self.db.lock();
+            let tx = conn.transaction()?;
+            tx.execute(
+                "UPDATE orders SET state = ?3, attempts = 0, next_attempt_at = ?4, updated_at = ?5
+                 WHERE storefront = ?1 AND id = ?2 AND state = ?6",
+                params![storefront, id, PENDING, now_ms(), now(), FAILED],
+            )?;
+            event(
+                &tx,
+                storefront,
+                id,
+                "retry",
+                "an operator asked for a new round of attempts",
+            )?;
+            tx.commit()?;
+        }
+        self.outbox_wake.notify_one();
+        self.order(storefront, id)
+    }
+
+    /// Applies order updates a plugin produced (from a webhook or polling);
+    /// answers how many matched an order of this storefront.
+    pub fn apply_updates(
+        &self,
+        storefront: &str,
+        plugin: &str,
+        updates: &[OrderUpdate],
+        source: &str,
+    ) -> Result<usize> {
+        let mut applied = 0;
+        let mut conn = self.db.lock();
+        let tx = conn.transaction()?;
+        for u in updates {
+            let id: Option<String> = match (&u.order_id, &u.backend_order_id) {
+                (Some(id), _) => tx
+                    .query_row(
+                        "SELECT id FROM orders WHERE storefront = ?1 AND id = ?2 AND plugin = ?3",
+                        params![storefront, id, plugin],
+                        |r| r.get(0),
+                    )
+                    .optional()?,
+                (None, Some(backend)) => tx
+                    .query_row(
+                        "SELECT id FROM orders WHERE storefront = ?1 AND backend_order_id = ?2 AND plugin = ?3",
+                        params![storefront, backend, plugin],
+                        |r| r.get(0),
+                    )
+                    .optional()?,
+                (None, None) => None,
+            };
+            let Some(id) = id else {
+                tracing::info!(storefront, plugin, order = ?u.order_id, "update for an unknown order ignored");
+                continue;
+            };
+            tx.execute(
+                "UPDATE orders SET
+                   backend_order_id = COALESCE(?3, backend_order_id),
+                   job_no = COALESCE(?4, job_no),
+                   job_status = COALESCE(?5, job_status),
+                   tracking_number = COALESCE(?6, tracking_number),
+                   status_at = COALESCE(?7, status_at),
+                   updated_at = ?8
+                 WHERE storefront = ?1 AND id = ?2",
+                params![
+                    storefront,
+                    id,
+                    u.backend_order_id,
+                    u.job_no,
+                    u.status,
+                    u.tracking_number,
+                    u.at,
+                    now()
+                ],
+            )?;
+            let mut detail = Vec::new();
+            if let Some(s) = &u.status {
+                detail.push(format!("status {s}"));
+            }
+            if let Some(j) = &u.job_no {
+                detail.push(format!("job {j}"));
+            }
+            if let Some(t) = &u.tracking_number {
+                detail.push(format!("tracking {t}"));
+            }
+            event(&tx, storefront, &id, source, &detail.join(", "))?;
+            applied += 1;
+        }
+        tx.commit()?;
+        Ok(applied)
+    }
+
+    /// Polls the plugin for an order's status (the fallback to webhooks).
+    pub async fn refresh_order_status(&self, storefront: &str, id: &str) -> Result<OrderView> {
+        let order = self.order(storefront, id)?;
+        if order.state != DELIVERED {
+            return Err(ServiceError::Conflict(format!(
+                "order `{id}` is {}; its status can be asked once it is delivered",
+                order.state
+            )));
+        }
+        let call = PluginCall::OrderStatus {
+            order_id: id.to_string(),
+            backend_order_id: order.backend_order_id.clone(),
+        };
+        match self.call(storefront, &order.plugin, &call).await? {
+            PluginReply::Update(mut u) => {
+                u.order_id = Some(id.to_string());
+                self.apply_updates(storefront, &order.plugin, &[u], "polled")?;
+                self.order(storefront, id)
+            }
+            other => Err(super::quotes::unexpected("order-status", other)),
+        }
+    }
+
+    /// Handles a webhook for a storefront's plugin: the plugin turns it into
+    /// order updates, which are applied.
+    pub async fn webhook(
+        &self,
+        storefront: &str,
+        plugin: &str,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    ) -> Result<usize> {
+        let call =
+            PluginCall::HandleWebhook(crate::bindings::types::WebhookRequest { headers, body });
+        let answer = self.call(storefront, plugin, &call).await;
+        self.metrics.webhook(
+            plugin,
+            match &answer {
+                Ok(_) => "ok",
+                Err(e) => e.kind(),
+            },
+        );
+        match answer? {
+            PluginReply::Updates(updates) => {
+                self.apply_updates(storefront, plugin, &updates, "webhook")
+            }
+            other => Err(super::quotes::unexpected("handle-webhook", other)),
+        }
+    }
+
+    /// Orders by plugin and state, for the outbox depth gauge.
+    pub fn outbox_depth(&self) -> Result<Vec<super::metrics::OutboxDepth>> {
+        let conn = self.db.lock();
+        let mut stmt =
+            conn.prepare("SELECT plugin, state, COUNT(*) FROM orders GROUP BY plugin, state")?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(super::metrics::OutboxDepth {
+                    plugin: r.get(0)?,
+                    state: r.get(1)?,
+                    count: r.get::<_, i64>(2)?.max(0) as u64,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+}

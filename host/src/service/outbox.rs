@@ -1,0 +1,342 @@
+//! The order outbox's delivery worker.
+//!
+//! An order is claimed (`pending` -> `delivering`, attempt counted) in one
+//! transaction before the plugin is called, and its outcome is committed
+//! after. A crash in between leaves it `delivering`; at start-up such
+//! orders go back to `pending` and are submitted again with the same order
+//! id, which the plugin's `submit-order` treats as an idempotency key, so a
+//! restart neither loses nor duplicates an order.
+//!
+//! Retryable failures are retried with capped exponential backoff and
+//! jitter; after `max_attempts`, or on a failure that retrying cannot fix,
+//! the order is parked as `failed` with its reason until an operator
+//! retries it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rusqlite::params;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use super::db::{now, now_ms};
+use super::orders::{DELIVERED, DELIVERING, FAILED, PENDING, StockCheck, event};
+use super::{Service, ServiceError};
+use crate::bindings::types::{Order, StockRequest};
+use crate::call::{PluginCall, PluginReply};
+
+struct Claimed {
+    storefront: String,
+    id: String,
+    plugin: String,
+    attempts: u32,
+    payload: String,
+    check_stock: Option<String>,
+}
+
+/// Runs until the service shuts down, then lets in-flight deliveries finish
+/// within the grace period.
+pub async fn run(svc: Arc<Service>) {
+    match recover(&svc) {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(orders = n, "orders interrupted mid-delivery are due again"),
+        Err(e) => tracing::error!(error = %e, "recovering the outbox failed"),
+    }
+    let slots = Arc::new(Semaphore::new(svc.config.outbox.concurrency));
+    let poll = Duration::from_millis(svc.config.outbox.poll_ms.max(10));
+    let mut shutdown = svc.shutdown_signal();
+    let mut tasks = JoinSet::new();
+    while !svc.is_shutting_down() {
+        let free = slots.available_permits();
+        if free > 0 {
+            match claim(&svc, free) {
+                Ok(claimed) => {
+                    for order in claimed {
+                        let Ok(permit) = slots.clone().try_acquire_owned() else {
+                            break;
+                        };
+                        let svc = svc.clone();
+                        tasks.spawn(async move {
+                            deliver(&svc, order).await;
+                            drop(permit);
+                        });
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "claiming orders from the outbox failed"),
+            }
+        }
+        tokio::select! {
+            _ = svc.outbox_wake.notified() => {}
+            _ = tokio::time::sleep(poll) => {}
+            _ = shutdown.changed() => {}
+            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+        }
+    }
+    let grace = Duration::from_secs(svc.config.server.shutdown_grace_secs);
+    if !tasks.is_empty() {
+        tracing::info!(
+            in_flight = tasks.len(),
+            "waiting for in-flight order deliveries"
+        );
+    }
+    let drained =
+        tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
+    if drained.is_err() {
+        tasks.abort_all();
+        while tasks.join_next().await.is_some() {}
+        match recover(&svc) {
+            Ok(n) => tracing::warn!(
+                orders = n,
+                "deliveries cancelled at shutdown; they are due again at the next start"
+            ),
+            Err(e) => tracing::error!(error = %e, "resetting cancelled deliveries failed"),
+        }
+    }
+}
+
+/// Puts orders left `delivering` back to `pending`.
+fn recover(svc: &Service) -> Result<usize, ServiceError> {
+    let mut conn = svc.db.lock();
+    let tx = conn.transaction()?;
+    let ids: Vec<(String, String)> = {
+        let mut stmt = tx.prepare("SELECT storefront, id FROM orders WHERE state = ?1")?;
+        stmt.query_map([DELIVERING], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?
+    };
+    for (sf, id) in &ids {
+        tx.execute(
+            "UPDATE orders SET state = ?3, next_attempt_at = ?4, updated_at = ?5
+             WHERE storefront = ?1 AND id = ?2",
+            params![sf, id, PENDING, now_ms(), now()],
+        )?;
+        event(
+            &tx,
+            sf,
+            id,
+            "interrupted",
+            "the delivery was interrupted (restart or shutdown); it will be submitted again with the same order id",
+        )?;
+    }
+    tx.commit()?;
+    Ok(ids.len())
+}
+
+/// Claims up to `limit` due orders.
+fn claim(svc: &Service, limit: usize) -> Result<Vec<Claimed>, ServiceError> {
+    let mut conn = svc.db.lock();
+    let tx = conn.transaction()?;
+    let due: Vec<Claimed> = {
+        let mut stmt = tx.prepare(
+            "SELECT storefront, id, plugin, attempts, payload, check_stock FROM orders
+             WHERE state = ?1 AND next_attempt_at <= ?2
+             ORDER BY next_attempt_at, created_at LIMIT ?3",
+        )?;
+        stmt.query_map(params![PENDING, now_ms(), limit as i64], |r| {
+            Ok(Claimed {
+                storefront: r.get(0)?,
+                id: r.get(1)?,
+                plugin: r.get(2)?,
+                attempts: r.get::<_, u32>(3)? + 1,
+                payload: r.get(4)?,
+                check_stock: r.get(5)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?
+    };
+    for c in &due {
+        tx.execute(
+            "UPDATE orders SET state = ?3, attempts = ?4, updated_at = ?5 WHERE storefront = ?1 AND id = ?2",
+            params![c.storefront, c.id, DELIVERING, c.attempts, now()],
+        )?;
+        event(
+            &tx,
+            &c.storefront,
+            &c.id,
+            "attempt",
+            &format!("attempt {}", c.attempts),
+        )?;
+    }
+    tx.commit()?;
+    Ok(due)
+}
+
+/// Why an attempt did not deliver.
+struct Failure {
+    kind: String,
+    message: String,
+    retryable: bool,
+}
+
+impl From<ServiceError> for Failure {
+    fn from(e: ServiceError) -> Self {
+        let retryable = match &e {
+            ServiceError::Call(c) => c.is_retryable(),
+            ServiceError::Internal(_) => true,
+            _ => false,
+        };
+        Self {
+            kind: e.kind().to_string(),
+            message: e.to_string(),
+            retryable,
+        }
+    }
+}
+
+async fn deliver(svc: &Service, c: Claimed) {
+    let outcome = attempt(svc, &c).await;
+    let result = match outcome {
+        Ok(receipt) => {
+            svc.metrics.delivery(&c.plugin, "delivered");
+            record_delivered(svc, &c, &receipt)
+        }
+        Err(f) => {
+            let park = !f.retryable || c.attempts >= svc.config.outbox.max_attempts;
+            svc.metrics
+                .delivery(&c.plugin, if park { "failed" } else { "retry" });
+            record_failure(svc, &c, &f, park)
+        }
+    };
+    if let Err(e) = result {
+        // The order stays `delivering` and is retried after a restart.
+        tracing::error!(storefront = c.storefront, order = c.id, error = %e, "recording a delivery outcome failed");
+    }
+}
+
+async fn attempt(
+    svc: &Service,
+    c: &Claimed,
+) -> Result<crate::bindings::types::OrderReceipt, Failure> {
+    let order: Order = serde_json::from_str(&c.payload).map_err(|e| Failure {
+        kind: "internal".into(),
+        message: format!("the stored order is unreadable: {e}"),
+        retryable: false,
+    })?;
+    if let Some(check) = &c.check_stock {
+        let check: StockCheck = serde_json::from_str(check).map_err(|e| Failure {
+            kind: "internal".into(),
+            message: format!("the stored stock check is unreadable: {e}"),
+            retryable: false,
+        })?;
+        for (product_ref, minimum) in check.items {
+            let call = PluginCall::Stock(StockRequest {
+                product_ref: product_ref.clone(),
+                minimum_order: Some(minimum),
+            });
+            match svc.call(&c.storefront, &check.plugin, &call).await? {
+                PluginReply::Stock(s)
+                    if s.meets_minimum == Some(false) || s.free < minimum as i64 =>
+                {
+                    return Err(Failure {
+                        kind: "stock".into(),
+                        message: format!(
+                            "stock check failed: `{product_ref}` has {} free, below the minimum order quantity {minimum}",
+                            s.free
+                        ),
+                        retryable: false,
+                    });
+                }
+                PluginReply::Stock(_) => {}
+                other => return Err(super::quotes::unexpected("stock", other).into()),
+            }
+        }
+    }
+    match svc
+        .call(&c.storefront, &c.plugin, &PluginCall::SubmitOrder(order))
+        .await?
+    {
+        PluginReply::Receipt(r) => Ok(r),
+        other => Err(super::quotes::unexpected("submit-order", other).into()),
+    }
+}
+
+fn record_delivered(
+    svc: &Service,
+    c: &Claimed,
+    r: &crate::bindings::types::OrderReceipt,
+) -> Result<(), ServiceError> {
+    if let Some(link) = &r.customer_link {
+        svc.store_link(&c.storefront, &c.plugin, link)?;
+    }
+    let mut conn = svc.db.lock();
+    let tx = conn.transaction()?;
+    tx.execute(
+        "UPDATE orders SET state = ?3, backend_order_id = ?4, backend_order_no = ?5,
+           customer_code = ?6, last_error = NULL, last_error_kind = NULL, updated_at = ?7
+         WHERE storefront = ?1 AND id = ?2",
+        params![
+            c.storefront,
+            c.id,
+            DELIVERED,
+            r.backend_order_id,
+            r.backend_order_no,
+            r.customer_code,
+            now()
+        ],
+    )?;
+    let no = r.backend_order_no.as_deref().unwrap_or(&r.backend_order_id);
+    event(
+        &tx,
+        &c.storefront,
+        &c.id,
+        "delivered",
+        &format!("backend order {no} for customer {}", r.customer_code),
+    )?;
+    tx.commit()?;
+    tracing::info!(
+        storefront = c.storefront,
+        order = c.id,
+        backend_order = no,
+        "order delivered"
+    );
+    Ok(())
+}
+
+fn record_failure(svc: &Service, c: &Claimed, f: &Failure, park: bool) -> Result<(), ServiceError> {
+    let (state, next, detail) = if park {
+        (
+            FAILED,
+            now_ms(),
+            format!("parked after attempt {}: {}", c.attempts, f.message),
+        )
+    } else {
+        let jitter = super::secrets::random::<8>()
+            .map(|b| u64::from_le_bytes(b) as f64 / u64::MAX as f64)
+            .unwrap_or(0.5);
+        let wait = svc.config.outbox.backoff(c.attempts, jitter);
+        (
+            PENDING,
+            now_ms() + wait.as_millis() as i64,
+            format!(
+                "attempt {} failed ({}), retrying in {} ms: {}",
+                c.attempts,
+                f.kind,
+                wait.as_millis(),
+                f.message
+            ),
+        )
+    };
+    let mut conn = svc.db.lock();
+    let tx = conn.transaction()?;
+    tx.execute(
+        "UPDATE orders SET state = ?3, next_attempt_at = ?4, last_error = ?5, last_error_kind = ?6,
+           updated_at = ?7 WHERE storefront = ?1 AND id = ?2",
+        params![c.storefront, c.id, state, next, f.message, f.kind, now()],
+    )?;
+    event(
+        &tx,
+        &c.storefront,
+        &c.id,
+        if park { "failed" } else { "retry" },
+        &detail,
+    )?;
+    tx.commit()?;
+    if park {
+        tracing::warn!(
+            storefront = c.storefront,
+            order = c.id,
+            kind = f.kind,
+            "order parked as failed"
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,294 @@
+//! A storefront's settings for a plugin: validated by the plugin's
+//! `configure`, stored with secret values encrypted, never answered back
+//! (only whether each is set); and every plugin call for a storefront,
+//! which runs with those settings and is measured.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use rusqlite::{OptionalExtension as _, params};
+use serde::Serialize;
+
+use super::db::{iso8601, now};
+use super::{Result, Service, ServiceError};
+use crate::bindings::types::{Check, PluginInfo, SettingKind, Settings};
+use crate::call::{PluginCall, PluginReply};
+use crate::error::CallError;
+use crate::tenant::TenantSpec;
+
+/// What is shown of a storefront's plugin settings.
+#[derive(Clone, Debug, Serialize)]
+pub struct SettingsView {
+    pub plugin: String,
+    pub enabled: bool,
+    pub configured: bool,
+    /// Non-secret values as stored (normalised by the plugin).
+    pub values: BTreeMap<String, String>,
+    /// Secret settings: whether each is set. Their values never leave.
+    pub secrets: BTreeMap<String, bool>,
+    pub configured_at: Option<String>,
+    pub last_check: Option<CheckOutcome>,
+    /// Where the back office should send webhooks for this storefront.
+    pub webhook_path: String,
+}
+
+/// The result of Check Connection.
+#[derive(Clone, Debug, Serialize)]
+pub struct CheckOutcome {
+    pub ok: bool,
+    pub summary: String,
+    /// Error kind when it failed (`authentication`, `unreachable`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    pub checks: Vec<Check>,
+    pub at: String,
+}
+
+/// A submitted value: `None` (JSON null) clears a secret; a missing or empty
+/// secret keeps the stored one (secret fields are write-only).
+pub type SettingsInput = BTreeMap<String, Option<String>>;
+
+pub fn is_secret(info: &PluginInfo, key: &str) -> bool {
+    info.settings
+        .iter()
+        .any(|s| s.key == key && (s.secret || s.kind == SettingKind::Password))
+}
+
+struct Stored {
+    enabled: bool,
+    values: BTreeMap<String, String>,
+    secrets: Option<String>,
+    configured_at: Option<i64>,
+    check: Option<(bool, String, i64)>,
+}
+
+impl Service {
+    fn stored(&self, storefront: &str, plugin: &str) -> Result<Option<Stored>> {
+        let conn = self.db.lock();
+        Ok(conn
+            .query_row(
+                "SELECT enabled, settings, secrets, configured_at, check_ok, check_summary, check_at
+                 FROM plugin_settings WHERE storefront = ?1 AND plugin = ?2",
+                params![storefront, plugin],
+                |r| {
+                    let values: String = r.get(1)?;
+                    let check = match (r.get::<_, Option<bool>>(4)?, r.get(5)?, r.get(6)?) {
+                        (Some(ok), Some(s), Some(at)) => Some((ok, s, at)),
+                        _ => None,
+                    };
+                    Ok(Stored {
+                        enabled: r.get(0)?,
+                        values: serde_json::from_str(&values).unwrap_or_default(),
+                        secrets: r.get(2)?,
+                        configured_at: r.get(3)?,
+                        check,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    fn open_secrets(
+        &self,
+        storefront: &str,
+        plugin: &str,
+        sealed: Option<&str>,
+    ) -> Result<BTreeMap<String, String>> {
+        let Some(sealed) = sealed else {
+            return Ok(BTreeMap::new());
+        };
+        let plain = self
+            .secrets
+            .open(&format!("{storefront}/{plugin}"), sealed)?;
+        Ok(serde_json::from_slice(&plain).map_err(anyhow::Error::from)?)
+    }
+
+    pub fn settings_view(&self, storefront: &str, plugin: &str) -> Result<SettingsView> {
+        self.storefront(storefront)?;
+        let info = self.runtime.info(plugin)?;
+        let stored = self.stored(storefront, plugin)?;
+        let secret_values = match &stored {
+            Some(s) => self.open_secrets(storefront, plugin, s.secrets.as_deref())?,
+            None => BTreeMap::new(),
+        };
+        let secrets = info
+            .settings
+            .iter()
+            .filter(|s| is_secret(&info, &s.key))
+            .map(|s| (s.key.clone(), secret_values.contains_key(&s.key)))
+            .collect();
+        let last_check = stored
+            .as_ref()
+            .and_then(|s| s.check.clone())
+            .map(|(ok, summary, at)| CheckOutcome {
+                ok,
+                summary,
+                kind: None,
+                checks: vec![],
+                at: iso8601(at),
+            });
+        Ok(SettingsView {
+            plugin: plugin.to_string(),
+            enabled: stored.as_ref().is_some_and(|s| s.enabled),
+            configured: stored.as_ref().is_some_and(|s| s.configured_at.is_some()),
+            values: stored
+                .as_ref()
+                .map(|s| s.values.clone())
+                .unwrap_or_default(),
+            secrets,
+            configured_at: stored.and_then(|s| s.configured_at).map(iso8601),
+            last_check,
+            webhook_path: format!("/webhooks/{storefront}/{plugin}"),
+        })
+    }
+
+    /// Validates `input` with the plugin's `configure` and stores the
+    /// normalised settings. Field problems come back as
+    /// [`ServiceError::Invalid`], one entry per field.
+    pub async fn write_settings(
+        &self,
+        storefront: &str,
+        plugin: &str,
+        input: SettingsInput,
+    ) -> Result<SettingsView> {
+        self.storefront(storefront)?;
+        let info = self.runtime.info(plugin)?;
+        let stored = self.stored(storefront, plugin)?;
+        let mut secrets = match &stored {
+            Some(s) => self.open_secrets(storefront, plugin, s.secrets.as_deref())?,
+            None => BTreeMap::new(),
+        };
+        let mut settings: Settings = Vec::new();
+        for (key, value) in input {
+            if is_secret(&info, &key) {
+                match value {
+                    None => {
+                        secrets.remove(&key);
+                    }
+                    Some(v) if v.is_empty() => {}
+                    Some(v) => {
+                        secrets.insert(key, v);
+                    }
+                }
+            } else if let Some(v) = value.filter(|v| !v.trim().is_empty()) {
+                settings.push((key, v));
+            }
+        }
+        settings.extend(secrets);
+        let normalised = match self.runtime.configure(plugin, settings).await {
+            Ok(s) => s,
+            Err(CallError::InvalidSettings { fields }) => {
+                return Err(ServiceError::Invalid(fields));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let (secret, plain): (Vec<_>, Vec<_>) = normalised
+            .into_iter()
+            .partition(|(k, _)| is_secret(&info, k));
+        let values: BTreeMap<String, String> = plain.into_iter().collect();
+        let secret: BTreeMap<String, String> = secret.into_iter().collect();
+        let sealed = if secret.is_empty() {
+            None
+        } else {
+            let json = serde_json::to_vec(&secret).map_err(anyhow::Error::from)?;
+            Some(
+                self.secrets
+                    .seal(&format!("{storefront}/{plugin}"), &json)?,
+            )
+        };
+        self.db.lock().execute(
+            "INSERT INTO plugin_settings (storefront, plugin, enabled, settings, secrets, configured_at)
+             VALUES (?1, ?2, 0, ?3, ?4, ?5)
+             ON CONFLICT (storefront, plugin) DO UPDATE SET settings = ?3, secrets = ?4,
+               configured_at = ?5, check_ok = NULL, check_summary = NULL, check_at = NULL",
+            params![
+                storefront,
+                plugin,
+                serde_json::to_string(&values).map_err(anyhow::Error::from)?,
+                sealed,
+                now()
+            ],
+        )?;
+        // Live instances and cached data were bound to the old settings.
+        self.runtime.reset_tenant(storefront, plugin);
+        tracing::info!(storefront, plugin, "plugin settings changed");
+        self.settings_view(storefront, plugin)
+    }
+
+    /// The runtime's view of a storefront's configured plugin.
+    pub fn tenant(&self, storefront: &str, plugin: &str) -> Result<TenantSpec> {
+        let stored = self
+            .stored(storefront, plugin)?
+            .filter(|s| s.configured_at.is_some())
+            .ok_or_else(|| {
+                ServiceError::Conflict(format!(
+                    "plugin `{plugin}` is not configured for storefront `{storefront}`: \
+                     configure it under Connect plugins first"
+                ))
+            })?;
+        let secrets = self.open_secrets(storefront, plugin, stored.secrets.as_deref())?;
+        let mut settings: Settings = stored.values.into_iter().collect();
+        settings.extend(secrets);
+        Ok(TenantSpec::new(storefront, settings))
+    }
+
+    /// Runs a plugin export for a storefront, measured.
+    pub async fn call(
+        &self,
+        storefront: &str,
+        plugin: &str,
+        call: &PluginCall,
+    ) -> Result<PluginReply> {
+        let tenant = self.tenant(storefront, plugin)?;
+        let started = Instant::now();
+        let answer = self.runtime.call(&tenant, plugin, call).await;
+        let outcome = match &answer {
+            Ok(PluginReply::Quote(q)) => Ok(Some(q.cached)),
+            Ok(PluginReply::Stock(s)) => Ok(Some(s.cached)),
+            Ok(_) => Ok(None),
+            Err(e) => Err(e.kind()),
+        };
+        self.metrics
+            .call(storefront, plugin, call.name(), started.elapsed(), outcome);
+        if let Err(e) = &answer {
+            tracing::info!(storefront, plugin, call = call.name(), kind = e.kind(), error = %e, "plugin call failed");
+        }
+        Ok(answer?)
+    }
+
+    /// Check Connection: asks the plugin to verify the stored settings
+    /// against the backend and remembers the outcome.
+    pub async fn check_connection(&self, storefront: &str, plugin: &str) -> Result<CheckOutcome> {
+        let outcome = match self
+            .call(storefront, plugin, &PluginCall::CheckConnection)
+            .await
+        {
+            Ok(PluginReply::Connection(report)) => CheckOutcome {
+                ok: true,
+                summary: report.summary,
+                kind: None,
+                checks: report.checks,
+                at: iso8601(now()),
+            },
+            Ok(other) => {
+                return Err(ServiceError::Internal(anyhow::anyhow!(
+                    "check-connection answered {other:?}"
+                )));
+            }
+            Err(ServiceError::Call(e)) => CheckOutcome {
+                ok: false,
+                summary: e.to_string(),
+                kind: Some(e.kind().to_string()),
+                checks: vec![],
+                at: iso8601(now()),
+            },
+            Err(e) => return Err(e),
+        };
+        self.db.lock().execute(
+            "UPDATE plugin_settings SET check_ok = ?3, check_summary = ?4, check_at = ?5
+             WHERE storefront = ?1 AND plugin = ?2",
+            params![storefront, plugin, outcome.ok, outcome.summary, now()],
+        )?;
+        Ok(outcome)
+    }
+}

@@ -1,0 +1,235 @@
+//! Price and stock for the storefront, answered by the plugin its Connect
+//! settings name, or "not handled" (the storefront's own price or stock
+//! applies). Also resolves who is asking: a user's department code, else a
+//! customer the plugin linked earlier, else the plugin's storefront default.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Result, Service, ServiceError};
+use crate::bindings::types::PluginError;
+use crate::bindings::types::{CustomerContext, Money, PriceRequest, ProductMapping, StockRequest};
+use crate::call::{PluginCall, PluginReply};
+use crate::error::CallError;
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriceInput {
+    /// The storefront product id (its mapping says what to ask the plugin).
+    pub product: String,
+    pub quantity: u32,
+    /// The storefront customer (user) id asking, if known.
+    #[serde(default)]
+    pub customer: Option<String>,
+    /// The user's selections (name -> value).
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PriceAnswer {
+    /// False: no plugin handles price here; use the storefront's own.
+    pub handled: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plugin: Option<String>,
+    /// The price; absent when the backend gives none (see `no_price`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price: Option<Money>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quote_ref: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cached: Option<bool>,
+    /// Why there is no price (e.g. "Please call for price").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub no_price: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StockInput {
+    pub product: String,
+    /// Defaults to the mapping's minimum order quantity.
+    #[serde(default)]
+    pub minimum_order: Option<u32>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct StockAnswer {
+    pub handled: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plugin: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product_ref: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub free: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meets_minimum: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cached: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+impl Service {
+    /// Who is asking, as the plugin needs it.
+    pub(crate) fn customer_context(
+        &self,
+        storefront: &str,
+        plugin: &str,
+        customer: Option<&str>,
+    ) -> Result<CustomerContext> {
+        let Some(id) = customer else {
+            return Ok(CustomerContext {
+                department_code: None,
+                email: None,
+                name: None,
+            });
+        };
+        let c = self.customer(storefront, id).map_err(|_| {
+            ServiceError::invalid(
+                "customer",
+                format!("no customer `{id}` in `{storefront}`: register the customer first"),
+            )
+        })?;
+        let mut code = match &c.department {
+            Some(d) => self.department(storefront, d)?.customer_code,
+            None => None,
+        };
+        if code.is_none()
+            && let Some(email) = &c.email
+        {
+            code = self.linked_code(storefront, plugin, email)?;
+        }
+        Ok(CustomerContext {
+            department_code: code,
+            email: c.email,
+            name: c.name,
+        })
+    }
+
+    fn product_mapping(
+        &self,
+        storefront: &str,
+        product: &str,
+    ) -> Result<(ProductMapping, Option<u32>)> {
+        let m = self.mapping(storefront, product).map_err(|_| {
+            ServiceError::invalid(
+                "product",
+                format!("product `{product}` has no mapping in `{storefront}`: add one under Product mappings"),
+            )
+        })?;
+        Ok((
+            ProductMapping {
+                product_ref: m.product_ref,
+                overrides: m.overrides.into_iter().collect(),
+                advanced_json: m.advanced_json.map(|v| v.to_string()),
+            },
+            m.min_order_qty,
+        ))
+    }
+
+    pub async fn price(&self, storefront: &str, input: PriceInput) -> Result<PriceAnswer> {
+        let sf = self.storefront(storefront)?;
+        let Some(plugin) = sf.connect.price_plugin else {
+            return Ok(PriceAnswer {
+                handled: false,
+                plugin: None,
+                price: None,
+                quote_ref: None,
+                customer_code: None,
+                cached: None,
+                no_price: None,
+                message: Some(format!(
+                    "no plugin handles price for `{storefront}`: use the storefront's own price"
+                )),
+            });
+        };
+        if input.quantity == 0 {
+            return Err(ServiceError::invalid("quantity", "must be at least 1"));
+        }
+        let (product, _) = self.product_mapping(storefront, &input.product)?;
+        let customer = self.customer_context(storefront, &plugin, input.customer.as_deref())?;
+        let call = PluginCall::Price(PriceRequest {
+            product,
+            quantity: input.quantity,
+            customer,
+            attributes: input.attributes.into_iter().collect(),
+        });
+        match self.call(storefront, &plugin, &call).await {
+            Ok(PluginReply::Quote(q)) => {
+                if let Some(link) = &q.customer_link {
+                    self.store_link(storefront, &plugin, link)?;
+                }
+                Ok(PriceAnswer {
+                    handled: true,
+                    plugin: Some(plugin),
+                    price: Some(q.total),
+                    quote_ref: q.quote_ref,
+                    customer_code: Some(q.customer_code),
+                    cached: Some(q.cached),
+                    no_price: None,
+                    message: None,
+                })
+            }
+            Err(ServiceError::Call(CallError::Plugin {
+                error: PluginError::NoPrice(reason),
+            })) => Ok(PriceAnswer {
+                handled: true,
+                plugin: Some(plugin),
+                price: None,
+                quote_ref: None,
+                customer_code: None,
+                cached: None,
+                no_price: Some(reason),
+                message: None,
+            }),
+            Ok(other) => Err(unexpected("price", other)),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn stock(&self, storefront: &str, input: StockInput) -> Result<StockAnswer> {
+        let sf = self.storefront(storefront)?;
+        let Some(plugin) = sf.connect.stock_plugin else {
+            return Ok(StockAnswer {
+                handled: false,
+                plugin: None,
+                product_ref: None,
+                free: None,
+                meets_minimum: None,
+                cached: None,
+                message: Some(format!(
+                    "no plugin handles stock for `{storefront}`: use the storefront's own stock"
+                )),
+            });
+        };
+        let (product, min) = self.product_mapping(storefront, &input.product)?;
+        let call = PluginCall::Stock(StockRequest {
+            product_ref: product.product_ref,
+            minimum_order: input.minimum_order.or(min),
+        });
+        match self.call(storefront, &plugin, &call).await? {
+            PluginReply::Stock(s) => Ok(StockAnswer {
+                handled: true,
+                plugin: Some(plugin),
+                product_ref: Some(s.product_ref),
+                free: Some(s.free),
+                meets_minimum: s.meets_minimum,
+                cached: Some(s.cached),
+                message: None,
+            }),
+            other => Err(unexpected("stock", other)),
+        }
+    }
+}
+
+pub(crate) fn unexpected(what: &str, reply: PluginReply) -> ServiceError {
+    ServiceError::Call(CallError::Crashed {
+        message: format!("`{what}` answered an unexpected {reply:?}"),
+    })
+}

@@ -1,0 +1,579 @@
+//! Storefronts and what operators configure on them: Connect settings
+//! (enabled plugins, which plugin handles price, stock and orders),
+//! departments with their customer codes, customers, product mappings.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{OptionalExtension as _, params};
+use serde::{Deserialize, Serialize};
+
+use super::db::{iso8601, now};
+use super::{Result, Service, ServiceError};
+use crate::bindings::types::{Capability, FieldError};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Storefront {
+    pub id: String,
+    pub name: String,
+    pub connect: ConnectSettings,
+    pub created_at: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct NewStorefront {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// Which plugins a storefront uses, and for what. `None`: the storefront's
+/// own price / stock applies (orders are not forwarded).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectSettings {
+    #[serde(default)]
+    pub enabled_plugins: Vec<String>,
+    #[serde(default)]
+    pub price_plugin: Option<String>,
+    #[serde(default)]
+    pub stock_plugin: Option<String>,
+    #[serde(default)]
+    pub order_plugin: Option<String>,
+    /// Catalogue refresh interval, in minutes.
+    #[serde(default = "default_refresh")]
+    pub refresh_minutes: u32,
+}
+
+fn default_refresh() -> u32 {
+    1440
+}
+
+impl Default for ConnectSettings {
+    fn default() -> Self {
+        Self {
+            enabled_plugins: Vec::new(),
+            price_plugin: None,
+            stock_plugin: None,
+            order_plugin: None,
+            refresh_minutes: default_refresh(),
+        }
+    }
+}
+
+/// A storefront department: a client company; its customer code is the
+/// backend customer its users price and order under.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Department {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    /// The backend customer code ("ExternalId"); none: the storefront's.
+    #[serde(default)]
+    pub customer_code: Option<String>,
+}
+
+/// A storefront user.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Customer {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub department: Option<String>,
+}
+
+/// A backend customer a plugin linked to a user's email.
+#[derive(Clone, Debug, Serialize)]
+pub struct CustomerLink {
+    pub plugin: String,
+    pub email: String,
+    pub customer_code: String,
+    pub created: bool,
+    pub linked_at: String,
+}
+
+/// How a storefront product maps to the backend.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mapping {
+    #[serde(default)]
+    pub product: String,
+    pub product_ref: String,
+    /// Attribute overrides (name -> value), applied before the user's
+    /// selections.
+    #[serde(default)]
+    pub overrides: BTreeMap<String, String>,
+    /// A JSON object merged over the request the plugin builds (RFC 7386).
+    #[serde(default)]
+    pub advanced_json: Option<serde_json::Value>,
+    /// Minimum order quantity; checked against the plugin's stock before an
+    /// order is delivered when a plugin handles stock.
+    #[serde(default)]
+    pub min_order_qty: Option<u32>,
+}
+
+fn check_id(key: &str, id: &str) -> Result<()> {
+    crate::plugin::validate_id(id).map_err(|e| ServiceError::invalid(key, e.to_string()))
+}
+
+fn blank_to_none(s: Option<String>) -> Option<String> {
+    s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+impl Service {
+    pub fn create_storefront(&self, new: NewStorefront) -> Result<Storefront> {
+        check_id("id", &new.id)?;
+        let name = blank_to_none(new.name).unwrap_or_else(|| new.id.clone());
+        let inserted = self.db.lock().execute(
+            "INSERT OR IGNORE INTO storefronts (id, name, created_at) VALUES (?1, ?2, ?3)",
+            params![new.id, name, now()],
+        )?;
+        if inserted == 0 {
+            return Err(ServiceError::Conflict(format!(
+                "storefront `{}` already exists",
+                new.id
+            )));
+        }
+        tracing::info!(storefront = new.id, "storefront created");
+        self.storefront(&new.id)
+    }
+
+    pub fn storefronts(&self) -> Result<Vec<Storefront>> {
+        let ids: Vec<String> = {
+            let conn = self.db.lock();
+            let mut stmt = conn.prepare("SELECT id FROM storefronts ORDER BY id")?;
+            stmt.query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        ids.iter().map(|id| self.storefront(id)).collect()
+    }
+
+    pub fn storefront(&self, id: &str) -> Result<Storefront> {
+        let conn = self.db.lock();
+        let row = conn
+            .query_row(
+                "SELECT name, price_plugin, stock_plugin, order_plugin, refresh_minutes, created_at
+                 FROM storefronts WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, Option<String>>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                        r.get::<_, u32>(4)?,
+                        r.get::<_, i64>(5)?,
+                    ))
+                },
+            )
+            .optional()?
+            .ok_or_else(|| ServiceError::NotFound(format!("no storefront `{id}`")))?;
+        let mut stmt = conn.prepare(
+            "SELECT plugin FROM plugin_settings WHERE storefront = ?1 AND enabled = 1 ORDER BY plugin",
+        )?;
+        let enabled = stmt
+            .query_map([id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(Storefront {
+            id: id.to_string(),
+            name: row.0,
+            connect: ConnectSettings {
+                enabled_plugins: enabled,
+                price_plugin: row.1,
+                stock_plugin: row.2,
+                order_plugin: row.3,
+                refresh_minutes: row.4,
+            },
+            created_at: iso8601(row.5),
+        })
+    }
+
+    /// Sets the Connect settings. A plugin chosen for price, stock or orders
+    /// must be loaded, enabled and offer that capability.
+    pub fn set_connect(&self, storefront: &str, mut cs: ConnectSettings) -> Result<Storefront> {
+        self.storefront(storefront)?;
+        cs.enabled_plugins.sort();
+        cs.enabled_plugins.dedup();
+        let mut problems = Vec::new();
+        for plugin in &cs.enabled_plugins {
+            if self.runtime.plugin(plugin).is_err() {
+                problems.push(FieldError {
+                    key: "enabled_plugins".into(),
+                    message: format!("no plugin `{plugin}` is loaded"),
+                });
+            }
+        }
+        for (key, choice, capability) in [
+            ("price_plugin", &mut cs.price_plugin, Capability::Price),
+            ("stock_plugin", &mut cs.stock_plugin, Capability::Stock),
+            ("order_plugin", &mut cs.order_plugin, Capability::Orders),
+        ] {
+            *choice = blank_to_none(choice.take());
+            let Some(plugin) = choice.as_deref() else {
+                continue;
+            };
+            let message = if !cs.enabled_plugins.iter().any(|p| p == plugin) {
+                format!("`{plugin}` must be enabled to handle this")
+            } else {
+                match self.runtime.info(plugin) {
+                    Ok(info) if info.capabilities.contains(&capability) => continue,
+                    Ok(_) => format!(
+                        "`{plugin}` does not offer {key_what}",
+                        key_what = &key[..key.len() - "_plugin".len()]
+                    ),
+                    Err(e) => e.to_string(),
+                }
+            };
+            problems.push(FieldError {
+                key: key.into(),
+                message,
+            });
+        }
+        if !(1..=525_600).contains(&cs.refresh_minutes) {
+            problems.push(FieldError {
+                key: "refresh_minutes".into(),
+                message: "enter a number of minutes between 1 and 525600".into(),
+            });
+        }
+        if !problems.is_empty() {
+            return Err(ServiceError::Invalid(problems));
+        }
+        let mut conn = self.db.lock();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "UPDATE storefronts SET price_plugin = ?2, stock_plugin = ?3, order_plugin = ?4,
+             refresh_minutes = ?5 WHERE id = ?1",
+            params![
+                storefront,
+                cs.price_plugin,
+                cs.stock_plugin,
+                cs.order_plugin,
+                cs.refresh_minutes
+            ],
+        )?;
+        tx.execute(
+            "UPDATE plugin_settings SET enabled = 0 WHERE storefront = ?1",
+            [storefront],
+        )?;
+        for plugin in &cs.enabled_plugins {
+            tx.execute(
+                "INSERT INTO plugin_settings (storefront, plugin, enabled) VALUES (?1, ?2, 1)
+                 ON CONFLICT (storefront, plugin) DO UPDATE SET enabled = 1",
+                params![storefront, plugin],
+            )?;
+        }
+        tx.commit()?;
+        drop(conn);
+        tracing::info!(storefront, ?cs, "connect settings changed");
+        self.storefront(storefront)
+    }
+
+    pub fn put_department(&self, storefront: &str, d: Department) -> Result<Department> {
+        self.storefront(storefront)?;
+        check_id("id", &d.id)?;
+        let d = Department {
+            name: if d.name.trim().is_empty() {
+                d.id.clone()
+            } else {
+                d.name.trim().to_string()
+            },
+            customer_code: blank_to_none(d.customer_code),
+            ..d
+        };
+        self.db.lock().execute(
+            "INSERT INTO departments (storefront, id, name, customer_code) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (storefront, id) DO UPDATE SET name = ?3, customer_code = ?4",
+            params![storefront, d.id, d.name, d.customer_code],
+        )?;
+        Ok(d)
+    }
+
+    pub fn departments(&self, storefront: &str) -> Result<Vec<Department>> {
+        self.storefront(storefront)?;
+        let conn = self.db.lock();
+        let mut stmt = conn.prepare(
+            "SELECT id, name, customer_code FROM departments WHERE storefront = ?1 ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map([storefront], |r| {
+                Ok(Department {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    customer_code: r.get(2)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    pub fn department(&self, storefront: &str, id: &str) -> Result<Department> {
+        self.departments(storefront)?
+            .into_iter()
+            .find(|d| d.id == id)
+            .ok_or_else(|| {
+                ServiceError::NotFound(format!("no department `{id}` in `{storefront}`"))
+            })
+    }
+
+    pub fn delete_department(&self, storefront: &str, id: &str) -> Result<()> {
+        let n = self.db.lock().execute(
+            "DELETE FROM departments WHERE storefront = ?1 AND id = ?2",
+            params![storefront, id],
+        )?;
+        if n == 0 {
+            return Err(ServiceError::NotFound(format!(
+                "no department `{id}` in `{storefront}`"
+            )));
+        }
+        Ok(())
+    }
+
+    pub fn put_customer(&self, storefront: &str, c: Customer) -> Result<Customer> {
+        self.storefront(storefront)?;
+        check_id("id", &c.id)?;
+        let c = Customer {
+            email: blank_to_none(c.email),
+            name: blank_to_none(c.name),
+            department: blank_to_none(c.department),
+            ..c
+        };
+        if let Some(email) = &c.email
+            && !email.contains('@')
+        {
+            return Err(ServiceError::invalid("email", "enter an email address"));
+        }
+        if let Some(dept) = &c.department {
+            self.department(storefront, dept).map_err(|_| {
+                ServiceError::invalid(
+                    "department",
+                    format!("no department `{dept}`: create it first"),
+                )
+            })?;
+        }
+        self.db.lock().execute(
+            "INSERT INTO customers (storefront, id, email, name, department) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (storefront, id) DO UPDATE SET email = ?3, name = ?4, department = ?5",
+            params![storefront, c.id, c.email, c.name, c.department],
+        )?;
+        Ok(c)
+    }
+
+    pub fn customers(&self, storefront: &str) -> Result<Vec<Customer>> {
+        self.storefront(storefront)?;
+        let conn = self.db.lock();
+        let mut stmt = conn.prepare(
+            "SELECT id, email, name, department FROM customers WHERE storefront = ?1 ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map([storefront], |r| {
+                Ok(Customer {
+                    id: r.get(0)?,
+                    email: r.get(1)?,
+                    name: r.get(2)?,
+                    department: r.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    pub fn customer(&self, storefront: &str, id: &str) -> Result<Customer> {
+        let conn = self.db.lock();
+        conn.query_row(
+            "SELECT id, email, name, department FROM customers WHERE storefront = ?1 AND id = ?2",
+            params![storefront, id],
+            |r| {
+                Ok(Customer {
+                    id: r.get(0)?,
+                    email: r.get(1)?,
+                    name: r.get(2)?,
+                    department: r.get(3)?,
+                })
+            },
+        )
+        .optional()?
+        .ok_or_else(|| ServiceError::NotFound(format!("no customer `{id}` in `{storefront}`")))
+    }
+
+    pub fn customer_links(&self, storefront: &str) -> Result<Vec<CustomerLink>> {
+        let conn = self.db.lock();
+        let mut stmt = conn.prepare(
+            "SELECT plugin, email, customer_code, created, linked_at FROM customer_links
+             WHERE storefront = ?1 ORDER BY email, plugin",
+        )?;
+        let rows = stmt
+            .query_map([storefront], |r| {
+                Ok(CustomerLink {
+                    plugin: r.get(0)?,
+                    email: r.get(1)?,
+                    customer_code: r.get(2)?,
+                    created: r.get(3)?,
+                    linked_at: iso8601(r.get(4)?),
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// Records a backend customer a plugin found or created for an email.
+    pub fn store_link(
+        &self,
+        storefront: &str,
+        plugin: &str,
+        link: &crate::bindings::types::CustomerLink,
+    ) -> Result<()> {
+        self.db.lock().execute(
+            "INSERT INTO customer_links (storefront, plugin, email, customer_code, created, linked_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (storefront, plugin, email) DO UPDATE SET customer_code = ?4, linked_at = ?6",
+            params![storefront, plugin, link.email, link.customer_code, link.created, now()],
+        )?;
+        Ok(())
+    }
+
+    pub(crate) fn linked_code(
+        &self,
+        storefront: &str,
+        plugin: &str,
+        email: &str,
+    ) -> Result<Option<String>> {
+        Ok(self
+            .db
+            .lock()
+            .query_row(
+                "SELECT customer_code FROM customer_links WHERE storefront = ?1 AND plugin = ?2 AND email = ?3",
+                params![storefront, plugin, email],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    pub fn put_mapping(&self, storefront: &str, m: Mapping) -> Result<Mapping> {
+        self.storefront(storefront)?;
+        let mut problems = Vec::new();
+        if m.product.trim().is_empty() || m.product.len() > 200 {
+            problems.push(FieldError {
+                key: "product".into(),
+                message: "enter the storefront product id (1 to 200 characters)".into(),
+            });
+        }
+        if m.product_ref.trim().is_empty() {
+            problems.push(FieldError {
+                key: "product_ref".into(),
+                message: "enter the plugin's product reference".into(),
+            });
+        }
+        let advanced = match m.advanced_json {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::String(s)) if s.trim().is_empty() => None,
+            Some(serde_json::Value::String(s)) => match serde_json::from_str(&s) {
+                Ok(v @ serde_json::Value::Object(_)) => Some(v),
+                Ok(_) => {
+                    problems.push(FieldError {
+                        key: "advanced_json".into(),
+                        message: "must be a JSON object".into(),
+                    });
+                    None
+                }
+                Err(e) => {
+                    problems.push(FieldError {
+                        key: "advanced_json".into(),
+                        message: format!("is not valid JSON: {e}"),
+                    });
+                    None
+                }
+            },
+            Some(v @ serde_json::Value::Object(_)) => Some(v),
+            Some(_) => {
+                problems.push(FieldError {
+                    key: "advanced_json".into(),
+                    message: "must be a JSON object".into(),
+                });
+                None
+            }
+        };
+        if m.min_order_qty == Some(0) {
+            problems.push(FieldError {
+                key: "min_order_qty".into(),
+                message: "must be at least 1 (leave empty for none)".into(),
+            });
+        }
+        if !problems.is_empty() {
+            return Err(ServiceError::Invalid(problems));
+        }
+        let m = Mapping {
+            product: m.product.trim().to_string(),
+            product_ref: m.product_ref.trim().to_string(),
+            advanced_json: advanced,
+            ..m
+        };
+        self.db.lock().execute(
+            "INSERT INTO mappings (storefront, product, product_ref, overrides, advanced_json, min_order_qty)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (storefront, product) DO UPDATE SET product_ref = ?3, overrides = ?4,
+               advanced_json = ?5, min_order_qty = ?6",
+            params![
+                storefront,
+                m.product,
+                m.product_ref,
+                serde_json::to_string(&m.overrides).map_err(anyhow::Error::from)?,
+                m.advanced_json.as_ref().map(|v| v.to_string()),
+                m.min_order_qty
+            ],
+        )?;
+        Ok(m)
+    }
+
+    pub fn mappings(&self, storefront: &str) -> Result<Vec<Mapping>> {
+        self.storefront(storefront)?;
+        let conn = self.db.lock();
+        let mut stmt = conn.prepare(
+            "SELECT product, product_ref, overrides, advanced_json, min_order_qty FROM mappings
+             WHERE storefront = ?1 ORDER BY product",
+        )?;
+        let rows = stmt
+            .query_map([storefront], |r| {
+                let overrides: String = r.get(2)?;
+                let advanced: Option<String> = r.get(3)?;
+                Ok(Mapping {
+                    product: r.get(0)?,
+                    product_ref: r.get(1)?,
+                    overrides: serde_json::from_str(&overrides).unwrap_or_default(),
+                    advanced_json: advanced.and_then(|a| serde_json::from_str(&a).ok()),
+                    min_order_qty: r.get(4)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    pub fn mapping(&self, storefront: &str, product: &str) -> Result<Mapping> {
+        self.mappings(storefront)?
+            .into_iter()
+            .find(|m| m.product == product)
+            .ok_or_else(|| {
+                ServiceError::NotFound(format!(
+                    "storefront `{storefront}` has no mapping for product `{product}`"
+                ))
+            })
+    }
+
+    pub fn delete_mapping(&self, storefront: &str, product: &str) -> Result<()> {
+        let n = self.db.lock().execute(
+            "DELETE FROM mappings WHERE storefront = ?1 AND product = ?2",
+            params![storefront, product],
+        )?;
+        if n == 0 {
+            return Err(ServiceError::NotFound(format!(
+                "storefront `{storefront}` has no mapping for product `{product}`"
+            )));
+        }
+        Ok(())
+    }
+}

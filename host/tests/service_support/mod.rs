@@ -1,0 +1,243 @@
+//! Shared by the service tests: a real service on an ephemeral port (real
+//! SQLite files in a temp dir, the real Tharstern `.wasm`), the simulator
+//! over real HTTP, and a small JSON client.
+#![allow(dead_code)]
+
+use std::time::{Duration, Instant};
+
+use connect_host::service::{Config, Service};
+use serde_json::{Value, json};
+
+pub const SF: &str = "shop";
+pub const PLUGIN: &str = "tharstern";
+pub const WEBHOOK_SECRET: &str = "test-webhook-secret";
+pub const TOKEN: &str = "test-admin-token-0123456789";
+
+pub struct TestService {
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    pub svc: std::sync::Arc<Service>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestService {
+    /// Stops gracefully and waits for the drain.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("server task").expect("serve");
+        }
+    }
+}
+
+/// A test configuration in `dir`: fast outbox, quick catalogue checks off.
+pub fn config(dir: &std::path::Path) -> Config {
+    let mut config = Config::default();
+    config.storage.data_dir = dir.to_path_buf();
+    config.plugins.precompiled_dir = connect_artifacts::PRECOMPILED_DIR.into();
+    config.auth.token = TOKEN.into();
+    config.outbox.initial_backoff_ms = 50;
+    config.outbox.max_backoff_ms = 200;
+    config.outbox.poll_ms = 50;
+    config.catalogue.check_secs = 0;
+    config
+}
+
+pub async fn start_service(edit: impl FnOnce(&mut Config)) -> TestService {
+    let dir = tempfile::tempdir().expect("temp dir");
+    start_service_in(dir, edit).await
+}
+
+pub async fn start_service_in(
+    dir: tempfile::TempDir,
+    edit: impl FnOnce(&mut Config),
+) -> TestService {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mut config = config(dir.path());
+    config.server.listen = listener.local_addr().unwrap();
+    edit(&mut config);
+    let svc = Service::open(config).await.expect("service opens");
+    let url = svc.config.public_url();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(connect_host::server::serve(svc.clone(), listener, async {
+        let _ = stopped.await;
+    }));
+    TestService {
+        url,
+        dir,
+        svc,
+        stop: Some(stop),
+        task: Some(task),
+    }
+}
+
+pub async fn start_sim() -> tharstern_sim::SimHandle {
+    tharstern_sim::Simulator::builder()
+        .demo_data()
+        .webhook_backoff(Duration::from_millis(50))
+        .start()
+        .await
+        .expect("simulator starts")
+}
+
+/// A JSON client of the API with the admin token.
+#[derive(Clone)]
+pub struct Api {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub token: Option<String>,
+}
+
+impl Api {
+    pub fn new(url: &str) -> Self {
+        Self {
+            base: url.trim_end_matches('/').to_string(),
+            http: reqwest::Client::new(),
+            token: Some(TOKEN.into()),
+        }
+    }
+
+    pub async fn send(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut req = self
+            .http
+            .request(method.parse().unwrap(), format!("{}{path}", self.base));
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request sent");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap();
+        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, value)
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        self.send("GET", path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.send("POST", path, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> (u16, Value) {
+        self.send("PUT", path, Some(body)).await
+    }
+
+    /// Asserts the status, answering the body.
+    pub async fn ok(&self, method: &str, path: &str, body: Option<Value>, want: u16) -> Value {
+        let (status, value) = self.send(method, path, body).await;
+        assert_eq!(status, want, "{method} {path} answered {status}: {value}");
+        value
+    }
+}
+
+/// The Tharstern settings for the simulator.
+pub fn tharstern_settings(sim: &tharstern_sim::SimHandle) -> Value {
+    json!({
+        "api_url": sim.base_url(),
+        "email": tharstern_sim::DEMO_API_EMAIL,
+        "password": tharstern_sim::DEMO_API_PASSWORD,
+        "application_id": "CONNECT-TEST",
+        "customer_code": tharstern_sim::WEBSHOP,
+        "webhook_secret": WEBHOOK_SECRET,
+    })
+}
+
+/// Creates storefront `SF` with Tharstern handling price, stock and orders,
+/// configured for `sim`; a department with its own code, two customers,
+/// mappings.
+pub async fn configure_storefront(api: &Api, sim: &tharstern_sim::SimHandle) {
+    api.ok(
+        "POST",
+        "/api/v1/storefronts",
+        Some(json!({"id": SF, "name": "Test shop"})),
+        201,
+    )
+    .await;
+    api.ok(
+        "PUT",
+        &format!("/api/v1/storefronts/{SF}/connect"),
+        Some(json!({
+            "enabled_plugins": [PLUGIN],
+            "price_plugin": PLUGIN, "stock_plugin": PLUGIN, "order_plugin": PLUGIN,
+        })),
+        200,
+    )
+    .await;
+    api.ok(
+        "PUT",
+        &format!("/api/v1/storefronts/{SF}/plugins/{PLUGIN}/settings"),
+        Some(tharstern_settings(sim)),
+        200,
+    )
+    .await;
+    api.ok(
+        "PUT",
+        &format!("/api/v1/storefronts/{SF}/departments/acme-marketing"),
+        Some(json!({"name": "Acme Marketing", "customer_code": "ACME-MKT"})),
+        200,
+    )
+    .await;
+    for (id, email, dept) in [
+        ("alice", "alice@acme.example", json!("acme-marketing")),
+        ("bob", "bob@example.com", Value::Null),
+    ] {
+        api.ok(
+            "PUT",
+            &format!("/api/v1/storefronts/{SF}/customers/{id}"),
+            Some(json!({"email": email, "department": dept})),
+            200,
+        )
+        .await;
+    }
+    for (product, product_ref, min) in [
+        ("business-cards", "BC-STD", Value::Null),
+        ("pens", "STK-PEN", json!(100)),
+        ("mugs", "STK-MUG", Value::Null),
+        ("letterhead-packs", "STK-LHPACK", json!(10)),
+    ] {
+        api.ok(
+            "PUT",
+            &format!("/api/v1/storefronts/{SF}/mappings/{product}"),
+            Some(json!({"product_ref": product_ref, "min_order_qty": min})),
+            200,
+        )
+        .await;
+    }
+}
+
+/// Subscribes the service's webhook URL to the simulator.
+pub async fn subscribe_webhooks(sim: &tharstern_sim::SimHandle, service_url: &str) {
+    use base64::Engine as _;
+    let token = base64::engine::general_purpose::STANDARD.encode(sim.issue_token());
+    let resp = reqwest::Client::new()
+        .post(sim.url("webhooks/subscriptions"))
+        .header("Authorization", format!("Basic {token}"))
+        .json(&json!({"Url": format!("{service_url}/webhooks/{SF}/{PLUGIN}"), "Secret": WEBHOOK_SECRET}))
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "{}", resp.status());
+}
+
+/// Polls `f` until it answers `Some`, or fails after `secs`.
+pub async fn eventually<T, F, Fut>(secs: u64, what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let until = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(Instant::now() < until, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
