@@ -2,6 +2,8 @@
 //! redirect to another host is a new request that is denied; a huge answer
 //! stops at the size cap; an endless one at the total timeout.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
@@ -9,7 +11,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use connect_host::bindings::types::{CustomerContext, PriceRequest, ProductMapping};
 use connect_host::call::{PluginCall, PluginReply};
 use connect_host::runtime::{Runtime, RuntimeConfig};
 use connect_host::tenant::TenantSpec;
@@ -60,20 +61,7 @@ async fn fetch(rt: &Runtime, endpoint_port: u16, behaviour: &str) -> String {
             format!("http://127.0.0.1:{endpoint_port}"),
         )],
     );
-    let call = PluginCall::Price(PriceRequest {
-        product: ProductMapping {
-            product_ref: behaviour.into(),
-            overrides: vec![],
-            advanced_json: None,
-        },
-        quantity: 1,
-        customer: CustomerContext {
-            department_code: None,
-            email: None,
-            name: None,
-        },
-        attributes: vec![],
-    });
+    let call = PluginCall::Price(common::price_request(behaviour, 1, common::no_customer()));
     match rt
         .call(&tenant, "rogue", &call)
         .await

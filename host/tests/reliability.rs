@@ -14,7 +14,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use common::*;
-use connect_host::bindings::types::{CustomerContext, PriceRequest, ProductMapping};
 use connect_host::call::{PluginCall, PluginReply};
 use connect_host::error::CallError;
 use connect_host::runtime::{Runtime, RuntimeConfig};
@@ -22,20 +21,7 @@ use connect_host::tenant::TenantSpec;
 use tharstern_sim::{FaultConfig, FaultSpec};
 
 fn rogue_price(behaviour: &str) -> PluginCall {
-    PluginCall::Price(PriceRequest {
-        product: ProductMapping {
-            product_ref: behaviour.into(),
-            overrides: vec![],
-            advanced_json: None,
-        },
-        quantity: 1,
-        customer: CustomerContext {
-            department_code: None,
-            email: None,
-            name: None,
-        },
-        attributes: vec![],
-    })
+    PluginCall::Price(price_request(behaviour, 1, no_customer()))
 }
 
 fn percentile(samples: &mut [Duration], p: f64) -> Duration {

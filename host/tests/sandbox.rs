@@ -3,13 +3,15 @@
 //! through the real `.wasm` in the real runtime, while another tenant's
 //! calls keep succeeding.
 
+mod common;
+
 use std::net::TcpListener;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use connect_host::bindings::types::{CustomerContext, PriceQuote, PriceRequest, ProductMapping};
+use connect_host::bindings::types::PriceQuote;
 use connect_host::call::{PluginCall, PluginReply};
 use connect_host::error::CallError;
 use connect_host::runtime::{Runtime, RuntimeConfig};
@@ -29,20 +31,7 @@ async fn runtime(config: RuntimeConfig) -> Arc<Runtime> {
 }
 
 fn price(product_ref: &str) -> PluginCall {
-    PluginCall::Price(PriceRequest {
-        product: ProductMapping {
-            product_ref: product_ref.into(),
-            overrides: vec![],
-            advanced_json: None,
-        },
-        quantity: 3,
-        customer: CustomerContext {
-            department_code: None,
-            email: None,
-            name: None,
-        },
-        attributes: vec![],
-    })
+    PluginCall::Price(common::price_request(product_ref, 3, common::no_customer()))
 }
 
 fn tenant(id: &str, endpoint: Option<&str>) -> TenantSpec {
