@@ -33,6 +33,22 @@ struct CachedQuote {
     quote_ref: Option<String>,
 }
 
+impl CachedQuote {
+    /// The answer for a request served from the cache.
+    fn into_quote(self, customer: Resolved) -> PriceQuote {
+        PriceQuote {
+            total: Money {
+                minor_units: self.minor,
+                currency: self.currency,
+            },
+            quote_ref: self.quote_ref,
+            customer_code: customer.code,
+            customer_link: customer.link,
+            cached: true,
+        }
+    }
+}
+
 /// An estimate Tharstern created.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Estimate {
@@ -126,21 +142,8 @@ impl<P: Platform> Connector<P> {
         let product_ref = parse_product_ref(&req.product.product_ref)?;
         let customer = self.resolve_customer(&req.customer)?;
         let key = self.quote_cache_key(req, &customer.code);
-        if let Some(q) = self
-            .p
-            .cache_get(&key)
-            .and_then(|b| serde_json::from_slice::<CachedQuote>(&b).ok())
-        {
-            return Ok(PriceQuote {
-                total: Money {
-                    minor_units: q.minor,
-                    currency: q.currency,
-                },
-                quote_ref: q.quote_ref,
-                customer_code: customer.code,
-                customer_link: customer.link,
-                cached: true,
-            });
+        if let Some(q) = self.cached_quote(&key) {
+            return Ok(q.into_quote(customer));
         }
 
         let type_id = match &product_ref {
@@ -186,12 +189,12 @@ impl<P: Platform> Connector<P> {
         // requests (other instances of this tenant) wait for its answer
         // instead of creating their own.
         let lease = format!("lease:{est_key}");
-        if !self.p.cache_add(&lease, b"1", LEASE_SECS) {
-            if let Some(q) = self.wait_for_quote(&est_key) {
-                return Ok(self.reuse(q, &key, customer));
-            }
-            // The other call failed or is too slow: go on, safely (the
-            // estimate is looked up by its title before any second POST).
+        // If the other call fails or is too slow, go on, safely: the
+        // estimate is looked up by its title before any second POST.
+        if !self.p.cache_add(&lease, b"1", LEASE_SECS)
+            && let Some(q) = self.wait_for_quote(&est_key)
+        {
+            return Ok(self.reuse(q, &key, customer));
         }
         let quote = self.quote_new_estimate(&body, &title, &key, &est_key, customer);
         self.p.cache_delete(&lease);
@@ -221,16 +224,7 @@ impl<P: Platform> Connector<P> {
         if let Ok(bytes) = serde_json::to_vec(&q) {
             self.p.cache_set(key, &bytes, self.s.refresh_secs());
         }
-        PriceQuote {
-            total: Money {
-                minor_units: q.minor,
-                currency: q.currency,
-            },
-            quote_ref: q.quote_ref,
-            customer_code: customer.code,
-            customer_link: customer.link,
-            cached: true,
-        }
+        q.into_quote(customer)
     }
 
     fn quote_new_estimate(
