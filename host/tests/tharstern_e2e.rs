@@ -153,7 +153,7 @@ async fn a_price_is_an_estimate_total_and_a_repeat_makes_no_call() {
     assert_eq!(est.customer_code, "WEBSHOP");
     assert_eq!(quote.customer_code, "WEBSHOP");
     assert_eq!(quote.total.currency, "GBP");
-    let pence = serde_json::to_value(&est.total_price).unwrap().to_string();
+    let pence = serde_json::to_value(est.total_price).unwrap().to_string();
     assert_eq!(
         format!("{}", quote.total.minor_units),
         pence.replace('.', "").trim_start_matches('0'),
