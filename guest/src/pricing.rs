@@ -18,7 +18,7 @@ use crate::estimate::{self, Inputs};
 use crate::json::{self, Step};
 use crate::platform::{LogLevel, Platform};
 use crate::types::{Money, PluginError, PriceQuote, PriceRequest};
-use crate::{Connector, digest, money};
+use crate::{Connector, digest, exact_key, money};
 
 /// Field names that may carry an estimate's total.
 const TOTAL_FIELDS: [&str; 4] = ["TotalPrice", "Total", "TotalValue", "Price"];
@@ -130,7 +130,8 @@ impl<P: Platform> Connector<P> {
         }
         parts.push("advanced");
         parts.push(req.product.advanced_json.as_deref().unwrap_or(""));
-        format!("quote:{}", digest(&parts))
+        // No secret among the parts: the key is written out, not hashed.
+        exact_key("quote", &parts)
     }
 
     pub(crate) fn price_impl(&self, req: &PriceRequest) -> Result<PriceQuote, PluginError> {

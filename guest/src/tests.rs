@@ -1599,3 +1599,19 @@ fn broken_json_is_transient_not_a_wrong_url() {
     );
     assert_eq!(fake.count(Method::Post, "estrequest"), 1);
 }
+
+#[test]
+fn exact_keys_are_unambiguous_and_bounded() {
+    // Part boundaries matter, in both forms.
+    assert_ne!(exact_key("q", &["ab", "c"]), exact_key("q", &["a", "bc"]));
+    assert_eq!(exact_key("q", &["ab", "c"]), "q:=2:ab1:c");
+    assert_ne!(exact_key("q", &["", "1:x"]), exact_key("q", &["1:x", ""]));
+    // Long parts are hashed: a bounded key that never looks written out.
+    let long = "x".repeat(400);
+    let hashed = exact_key("q", &[&long]);
+    assert_eq!(hashed, format!("q:{}", digest(&[&long])));
+    assert_eq!(hashed.len(), 34);
+    // The hex digest is unchanged by its faster formatting.
+    assert_eq!(digest(&["a"]).len(), 32);
+    assert!(digest(&["a"]).bytes().all(|b| b.is_ascii_hexdigit()));
+}

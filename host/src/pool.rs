@@ -3,6 +3,7 @@
 //! mean thousands of live instances.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::sandbox::Sandbox;
@@ -13,6 +14,9 @@ pub type PoolKey = (Arc<str>, Arc<str>);
 pub struct InstancePool {
     inner: Mutex<Inner>,
     capacity: usize,
+    /// `take` calls that found an idle instance, and those that did not.
+    hits: AtomicU64,
+    misses: AtomicU64,
 }
 
 #[derive(Default)]
@@ -29,6 +33,10 @@ struct Inner {
 pub struct PoolStats {
     pub idle: usize,
     pub capacity: usize,
+    /// Calls served by an idle instance since start.
+    pub hits: u64,
+    /// Calls that had to instantiate (no idle instance for that tenant).
+    pub misses: u64,
 }
 
 impl InstancePool {
@@ -36,6 +44,8 @@ impl InstancePool {
         Self {
             inner: Mutex::default(),
             capacity,
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
         }
     }
 
@@ -46,6 +56,17 @@ impl InstancePool {
     /// An idle instance for `key` bound with `fingerprint`, if any. Stale
     /// instances (other fingerprints) found on the way are dropped.
     pub fn take(&self, key: &PoolKey, fingerprint: u64) -> Option<Sandbox> {
+        let found = self.take_inner(key, fingerprint);
+        let counter = if found.is_some() {
+            &self.hits
+        } else {
+            &self.misses
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
+    }
+
+    fn take_inner(&self, key: &PoolKey, fingerprint: u64) -> Option<Sandbox> {
         let mut stale = Vec::new();
         let found = {
             let mut inner = self.lock();
@@ -60,7 +81,10 @@ impl InstancePool {
                 }
                 stale.push(sandbox);
             }
-            if list.is_empty() {
+            // A list emptied by this take stays while its instance is out on
+            // the call (`put` then reuses it instead of allocating a new
+            // one); a take that finds nothing removes it.
+            if found.is_none() && list.is_empty() {
                 idle.remove(key);
             }
             found
@@ -127,6 +151,8 @@ impl InstancePool {
         PoolStats {
             idle: self.lock().by_age.len(),
             capacity: self.capacity,
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
         }
     }
 }

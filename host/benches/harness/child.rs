@@ -1,0 +1,177 @@
+//! Child processes: the harness re-executes itself to run the simulator out
+//! of the measured process, and to measure memory in a process of its own
+//! (so one figure's memory never pollutes another's).
+//!
+//! A child is this same program started with `CONNECT_BENCH_CHILD=<role>`
+//! and its parameters as JSON in `CONNECT_BENCH_PARAMS`; it writes its
+//! answer as one `@@result <json>` line on stdout.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Stdio};
+
+use anyhow::{Context as _, anyhow, bail};
+use serde_json::Value;
+
+pub const ROLE_VAR: &str = "CONNECT_BENCH_CHILD";
+pub const PARAMS_VAR: &str = "CONNECT_BENCH_PARAMS";
+const RESULT_PREFIX: &str = "@@result ";
+const SIM_PREFIX: &str = "@@sim ";
+
+/// How to start this program again (the bench binary, or the smoke test's
+/// binary with the arguments that select the smoke test).
+#[derive(Clone, Debug)]
+pub struct Relaunch {
+    pub exe: PathBuf,
+    pub args: Vec<String>,
+}
+
+impl Relaunch {
+    fn command(&self, role: &str, params: &Value) -> Command {
+        let mut cmd = Command::new(&self.exe);
+        cmd.args(&self.args)
+            .env(ROLE_VAR, role)
+            .env(PARAMS_VAR, params.to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        cmd
+    }
+
+    /// Runs a child to completion and answers its result.
+    pub fn run(&self, role: &str, params: Value) -> anyhow::Result<Value> {
+        let child = self
+            .command(role, &params)
+            .spawn()
+            .with_context(|| format!("starting the `{role}` child"))?;
+        let output = child.wait_with_output()?;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let result = stdout
+            .lines()
+            .find_map(|l| after(l, RESULT_PREFIX))
+            .map(serde_json::from_str::<Value>);
+        match result {
+            Some(Ok(value)) if output.status.success() => Ok(value),
+            Some(Err(e)) => Err(anyhow!("the `{role}` child answered bad JSON: {e}")),
+            _ => bail!(
+                "the `{role}` child failed ({}); its stdout:\n{stdout}",
+                output.status
+            ),
+        }
+    }
+
+    /// Starts the simulator in a child process.
+    pub fn sim(&self, products: usize) -> anyhow::Result<SimProcess> {
+        let mut child = self
+            .command("sim", &serde_json::json!({ "products": products }))
+            .spawn()
+            .context("starting the simulator child")?;
+        let stdout = child.stdout.take().expect("piped");
+        let mut lines = BufReader::new(stdout).lines();
+        let addr = loop {
+            match lines.next() {
+                Some(Ok(line)) => {
+                    if let Some(addr) = after(&line, SIM_PREFIX) {
+                        break addr.parse::<SocketAddr>()?;
+                    }
+                }
+                _ => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    bail!("the simulator child exited before listening");
+                }
+            }
+        };
+        // Keep draining its stdout so it never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        Ok(SimProcess {
+            stdin: child.stdin.take(),
+            child,
+            addr,
+        })
+    }
+}
+
+/// The rest of a line after `marker` (a test harness may have printed
+/// something before it on the same line).
+fn after<'a>(line: &'a str, marker: &str) -> Option<&'a str> {
+    line.find(marker).map(|i| line[i + marker.len()..].trim())
+}
+
+/// A simulator in a child process; stopped when dropped.
+pub struct SimProcess {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    pub addr: SocketAddr,
+}
+
+impl SimProcess {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for SimProcess {
+    fn drop(&mut self) {
+        // Closing its stdin asks it to exit; kill it if it does not.
+        drop(self.stdin.take());
+        for _ in 0..50 {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The role this process was started for, if it is a child.
+pub fn role() -> Option<(String, Value)> {
+    let role = std::env::var(ROLE_VAR).ok()?;
+    let params = std::env::var(PARAMS_VAR)
+        .ok()
+        .and_then(|p| serde_json::from_str(&p).ok())
+        .unwrap_or(Value::Null);
+    Some((role, params))
+}
+
+/// Writes a child's result for its parent.
+pub fn answer(value: &Value) {
+    // Straight to the stdout handle: a test harness capturing `println!`
+    // must not swallow it.
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{RESULT_PREFIX}{value}");
+    let _ = out.flush();
+}
+
+/// The `sim` role: serve until the parent closes our stdin.
+pub fn serve_sim(params: &Value) -> anyhow::Result<()> {
+    let products = params["products"].as_u64().unwrap_or(0) as usize;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let sim = tharstern_sim::Simulator::builder()
+            .demo_data()
+            .products(products)
+            .start()
+            .await?;
+        {
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{SIM_PREFIX}{}", sim.addr())?;
+            out.flush()?;
+        }
+        // Blocks until the parent closes the pipe (or dies).
+        tokio::task::spawn_blocking(|| {
+            let mut sink = String::new();
+            while std::io::stdin().read_line(&mut sink).is_ok_and(|n| n > 0) {
+                sink.clear();
+            }
+        })
+        .await?;
+        drop(sim);
+        anyhow::Ok(())
+    })
+}

@@ -1,0 +1,91 @@
+//! The native baseline: the same connector source (`tharstern-connector`,
+//! compiled natively as an rlib) bound to the host's own cache backend, so
+//! the only difference from the plugin is the WebAssembly boundary.
+
+use connect_host::bindings::types as wit;
+use connect_host::capabilities::cache::TenantCache;
+use tharstern_connector::native::NativePlatform;
+use tharstern_connector::{
+    Connector, HttpError, HttpRequest, HttpResponse, LogLevel, Platform, types as t,
+};
+
+/// [`Platform`] over the host's [`TenantCache`] (the very backend and
+/// namespace the runtime gives the tenant's plugin), with plain HTTP for
+/// cache misses and the host's `tracing` for logs.
+pub struct HostCachePlatform {
+    pub cache: TenantCache,
+    pub net: NativePlatform,
+}
+
+impl Platform for HostCachePlatform {
+    fn http(&self, req: HttpRequest) -> Result<HttpResponse, HttpError> {
+        self.net.http(req)
+    }
+
+    fn cache_get(&self, key: &str) -> Option<Vec<u8>> {
+        self.cache.get(key)
+    }
+
+    fn cache_set(&self, key: &str, value: &[u8], ttl_secs: u32) {
+        self.cache.set(key, value, ttl_secs)
+    }
+
+    fn cache_add(&self, key: &str, value: &[u8], ttl_secs: u32) -> bool {
+        self.cache.add(key, value, ttl_secs)
+    }
+
+    fn cache_delete(&self, key: &str) {
+        self.cache.delete(key)
+    }
+
+    fn log(&self, level: LogLevel, msg: &str) {
+        match level {
+            LogLevel::Trace | LogLevel::Debug => tracing::debug!(target: "plugin", "{msg}"),
+            LogLevel::Info => tracing::info!(target: "plugin", "{msg}"),
+            LogLevel::Warn => tracing::warn!(target: "plugin", "{msg}"),
+            LogLevel::Error => tracing::error!(target: "plugin", "{msg}"),
+        }
+    }
+
+    fn now_unix_secs(&self) -> u64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+    }
+}
+
+/// The connector bound to a tenant's (normalised) settings, natively.
+pub fn connector(
+    cache: TenantCache,
+    settings: &wit::Settings,
+) -> anyhow::Result<Connector<HostCachePlatform>> {
+    let settings = tharstern_connector::settings_for_init(settings)
+        .map_err(|e| anyhow::anyhow!("settings: {e:?}"))?;
+    Ok(Connector::new(
+        HostCachePlatform {
+            cache,
+            net: NativePlatform::new(),
+        },
+        settings,
+    ))
+}
+
+/// The WIT price request as the connector's own type (what the component's
+/// glue does on the guest side).
+pub fn price_request(r: &wit::PriceRequest) -> t::PriceRequest {
+    t::PriceRequest {
+        product: t::ProductMapping {
+            product_ref: r.product.product_ref.clone(),
+            overrides: r.product.overrides.clone(),
+            advanced_json: r.product.advanced_json.clone(),
+        },
+        quantity: r.quantity,
+        customer: t::CustomerContext {
+            department_code: r.customer.department_code.clone(),
+            email: r.customer.email.clone(),
+            name: r.customer.name.clone(),
+        },
+        attributes: r.attributes.clone(),
+    }
+}

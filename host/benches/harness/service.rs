@@ -1,0 +1,426 @@
+//! Figures 7 and 8: the storefront service as deployed — the real
+//! `connect-host serve` binary (same profile as the harness) on loopback,
+//! configured through its REST API, against the simulator.
+//!
+//! 7. The price endpoint with a warm cache under a loopback load generator
+//!    (`wrk`; a built-in generator in smoke mode or when `wrk` is missing).
+//! 8. The outbox: durable enqueue rate (`POST /orders` answered 202 once the
+//!    order is committed to SQLite), and end-to-end delivery to the simulator.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, anyhow, bail};
+use serde_json::{Value, json};
+
+use super::setup::{Shared, tokio_rt};
+use super::stats::{fmt_duration, fmt_rate, summarize};
+use super::{Options, Report, Target};
+
+const TOKEN: &str = "bench-admin-token-0123456789abcdef";
+const SF: &str = "bench";
+const PLUGIN: &str = "tharstern";
+const PRICE_BODY: &str = r#"{"product":"business-cards","quantity":250}"#;
+
+/// A `connect-host serve` child process; stopped when dropped.
+struct ServiceProcess {
+    child: Child,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for ServiceProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+fn start_service() -> anyhow::Result<ServiceProcess> {
+    let dir = tempfile::tempdir()?;
+    let addr = format!("127.0.0.1:{}", free_port()?);
+    let log = std::fs::File::create(dir.path().join("service.log"))?;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_connect-host"))
+        .args(["serve", "--listen", &addr, "--data-dir"])
+        .arg(dir.path())
+        .env("CONNECT_AUTH_TOKEN", TOKEN)
+        // Share the precompiled plugin with the tests (a debug build of
+        // Cranelift would take long to compile it).
+        .env(
+            "CONNECT_PLUGINS_PRECOMPILED_DIR",
+            connect_artifacts::PRECOMPILED_DIR,
+        )
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(log)
+        .spawn()
+        .context("starting connect-host serve")?;
+    let stdout = child.stdout.take().expect("piped");
+    let mut lines = BufReader::new(stdout).lines();
+    let started = loop {
+        match lines.next() {
+            Some(Ok(line)) if line.starts_with("connect-host serving on") => break true,
+            Some(Ok(_)) => {}
+            _ => break false,
+        }
+    };
+    std::thread::spawn(move || lines.for_each(drop));
+    let service = ServiceProcess {
+        child,
+        url: format!("http://{addr}"),
+        _dir: dir,
+    };
+    if !started {
+        let log =
+            std::fs::read_to_string(service._dir.path().join("service.log")).unwrap_or_default();
+        bail!("connect-host serve did not start:\n{log}");
+    }
+    Ok(service)
+}
+
+/// A small JSON client with the admin token.
+#[derive(Clone)]
+struct Api {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Api {
+    async fn send(&self, method: &str, path: &str, body: Option<Value>) -> anyhow::Result<Value> {
+        let mut req = self
+            .http
+            .request(method.parse()?, format!("{}{path}", self.base))
+            .bearer_auth(TOKEN);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let resp = req.send().await?;
+        let status = resp.status();
+        let text = resp.text().await?;
+        if !status.is_success() {
+            bail!("{method} {path} answered {status}: {text}");
+        }
+        Ok(serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+}
+
+/// A storefront using the Tharstern plugin for price, stock and orders,
+/// with product `business-cards` mapped to product type 1. Answers the
+/// (warm) price answer.
+async fn configure(api: &Api, sim_url: &str) -> anyhow::Result<Value> {
+    api.send(
+        "POST",
+        "/api/v1/storefronts",
+        Some(json!({"id": SF, "name": "Bench shop"})),
+    )
+    .await?;
+    api.send(
+        "PUT",
+        &format!("/api/v1/storefronts/{SF}/connect"),
+        Some(json!({
+            "enabled_plugins": [PLUGIN],
+            "price_plugin": PLUGIN, "stock_plugin": PLUGIN, "order_plugin": PLUGIN,
+        })),
+    )
+    .await?;
+    api.send(
+        "PUT",
+        &format!("/api/v1/storefronts/{SF}/plugins/{PLUGIN}/settings"),
+        Some(json!({
+            "api_url": sim_url,
+            "email": tharstern_sim::DEMO_API_EMAIL,
+            "password": tharstern_sim::DEMO_API_PASSWORD,
+            "application_id": "BENCH-REST",
+            "customer_code": tharstern_sim::WEBSHOP,
+        })),
+    )
+    .await?;
+    api.send(
+        "PUT",
+        &format!("/api/v1/storefronts/{SF}/mappings/business-cards"),
+        Some(json!({"product_ref": "1"})),
+    )
+    .await?;
+    let price_path = format!("/api/v1/storefronts/{SF}/price");
+    let body: Value = serde_json::from_str(PRICE_BODY)?;
+    api.send("POST", &price_path, Some(body.clone())).await?; // fills the cache
+    let warm = api.send("POST", &price_path, Some(body)).await?;
+    if warm["cached"] != json!(true) {
+        bail!("the second price was not cached: {warm}");
+    }
+    Ok(warm)
+}
+
+fn start_configured(
+    shared: &Shared,
+) -> anyhow::Result<(ServiceProcess, Api, Value, tokio::runtime::Runtime)> {
+    let service = start_service()?;
+    let api = Api {
+        base: service.url.clone(),
+        http: reqwest::Client::new(),
+    };
+    let tokio = tokio_rt();
+    let warm = tokio.block_on(configure(&api, &shared.sim.url()))?;
+    Ok((service, api, warm, tokio))
+}
+
+pub fn rest(o: &Options, r: &mut Report, shared: &Shared) -> anyhow::Result<()> {
+    let (service, _api, _warm, tokio) = start_configured(shared)?;
+    let url = format!("{}/api/v1/storefronts/{SF}/price", service.url);
+    let wrk = !o.smoke() && Command::new("wrk").arg("--version").output().is_ok();
+    let (rps, p99, how) = if wrk {
+        run_wrk(&url, Duration::from_secs(10), 32)?
+    } else {
+        let d = if o.smoke() {
+            Duration::from_millis(300)
+        } else {
+            Duration::from_secs(10)
+        };
+        let (rps, p99) = tokio.block_on(built_in_load(&url, d, 16))?;
+        (rps, p99, "built-in generator, 16 connections".to_string())
+    };
+    r.add(
+        7,
+        "rest.rps",
+        "REST price endpoint, warm cache: requests/s",
+        rps,
+        fmt_rate(rps, "req/s"),
+        Target::AtLeast(15_000.0),
+        "≥ 15,000 req/s",
+    );
+    r.add(
+        7,
+        "rest.p99",
+        "REST price endpoint, warm cache: p99 latency",
+        p99.as_secs_f64(),
+        fmt_duration(p99),
+        Target::AtMost(10e-3),
+        "≤ 10 ms",
+    );
+    r.note(format!(
+        "load: {how}; POST {PRICE_BODY} with the bearer token"
+    ));
+    Ok(())
+}
+
+/// `wrk` with a Lua script for the POST; answers (requests/s, p99).
+fn run_wrk(
+    url: &str,
+    duration: Duration,
+    connections: u32,
+) -> anyhow::Result<(f64, Duration, String)> {
+    let dir = tempfile::tempdir()?;
+    let script = dir.path().join("price.lua");
+    std::fs::write(
+        &script,
+        format!(
+            "wrk.method = \"POST\"\nwrk.body = '{PRICE_BODY}'\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.headers[\"Authorization\"] = \"Bearer {TOKEN}\"\n"
+        ),
+    )?;
+    let threads = 1;
+    let out = Command::new("wrk")
+        .args([
+            &format!("-t{threads}"),
+            &format!("-c{connections}"),
+            &format!("-d{}s", duration.as_secs()),
+            "--latency",
+            "-s",
+        ])
+        .arg(&script)
+        .arg(url)
+        .output()
+        .context("running wrk")?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    if !out.status.success() {
+        bail!("wrk failed: {text}{}", String::from_utf8_lossy(&out.stderr));
+    }
+    if text.contains("Non-2xx") || text.contains("Socket errors") {
+        bail!("wrk saw errors:\n{text}");
+    }
+    let rps = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .ok_or_else(|| anyhow!("no Requests/sec in wrk's output:\n{text}"))?;
+    let p99 = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("99%"))
+        .and_then(|v| parse_wrk_duration(v.trim()))
+        .ok_or_else(|| anyhow!("no 99% latency in wrk's output:\n{text}"))?;
+    Ok((
+        rps,
+        p99,
+        format!(
+            "wrk -t{threads} -c{connections} -d{}s --latency",
+            duration.as_secs()
+        ),
+    ))
+}
+
+fn parse_wrk_duration(v: &str) -> Option<Duration> {
+    let split = v.find(|c: char| c.is_ascii_alphabetic())?;
+    let (n, unit) = v.split_at(split);
+    let n: f64 = n.parse().ok()?;
+    let secs = match unit {
+        "us" => n / 1e6,
+        "ms" => n / 1e3,
+        "s" => n,
+        "m" => n * 60.0,
+        _ => return None,
+    };
+    Some(Duration::from_secs_f64(secs))
+}
+
+/// A small closed-loop load generator: `connections` clients, each sending
+/// the next request when the previous one is answered.
+async fn built_in_load(
+    url: &str,
+    duration: Duration,
+    connections: usize,
+) -> anyhow::Result<(f64, Duration)> {
+    let http = reqwest::Client::new();
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..connections {
+        let (http, url) = (http.clone(), url.to_owned());
+        tasks.spawn(async move {
+            let mut samples = Vec::new();
+            while started.elapsed() < duration {
+                let t = Instant::now();
+                let resp = http
+                    .post(&url)
+                    .bearer_auth(TOKEN)
+                    .header("content-type", "application/json")
+                    .body(PRICE_BODY)
+                    .send()
+                    .await?;
+                let ok = resp.status().is_success();
+                resp.bytes().await?;
+                samples.push(t.elapsed());
+                if !ok {
+                    bail!("the price endpoint failed under load");
+                }
+            }
+            anyhow::Ok(samples)
+        });
+    }
+    let mut samples = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        samples.extend(done??);
+    }
+    let elapsed = started.elapsed();
+    let rate = samples.len() as f64 / elapsed.as_secs_f64();
+    Ok((rate, summarize(samples).p99))
+}
+
+pub fn outbox(o: &Options, r: &mut Report, shared: &Shared) -> anyhow::Result<()> {
+    let n: usize = if o.smoke() { 20 } else { 2_000 };
+    let clients = 8;
+    let (service, api, warm, tokio) = start_configured(shared)?;
+    let metrics_url = format!("{}/metrics", service.url);
+    let line = json!({
+        "product": "business-cards",
+        "quantity": 250,
+        "quote_ref": warm["quote_ref"],
+        "price": warm["price"],
+    });
+    let (enqueue, backlog, total) = tokio.block_on(async {
+        let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let started = Instant::now();
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..clients {
+            let (api, next, line) = (api.clone(), next.clone(), line.clone());
+            tasks.spawn(async move {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if i >= n {
+                        return anyhow::Ok(());
+                    }
+                    let order = json!({
+                        "id": format!("bench-{i:06}"),
+                        "reference": format!("bench order {i}"),
+                        "lines": [line],
+                    });
+                    api.send(
+                        "POST",
+                        &format!("/api/v1/storefronts/{SF}/orders"),
+                        Some(order),
+                    )
+                    .await?;
+                }
+            });
+        }
+        while let Some(done) = tasks.join_next().await {
+            done??;
+        }
+        let enqueued = started.elapsed();
+        let delivered_then = outbox_counts(&api.http, &metrics_url).await?.0;
+        let until = Instant::now() + Duration::from_secs(300);
+        loop {
+            let (delivered, failed) = outbox_counts(&api.http, &metrics_url).await?;
+            if failed > 0 {
+                bail!("{failed} orders failed delivery");
+            }
+            if delivered >= n as u64 {
+                break;
+            }
+            if Instant::now() > until {
+                bail!("only {delivered} of {n} orders delivered in time");
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let total = started.elapsed();
+        let backlog = (n as u64 - delivered_then) as f64 / (total - enqueued).as_secs_f64();
+        anyhow::Ok((enqueued, backlog, total))
+    })?;
+    let enqueue_rate = n as f64 / enqueue.as_secs_f64();
+    let delivery_rate = n as f64 / total.as_secs_f64();
+    r.add(
+        8,
+        "outbox.enqueue",
+        &format!("outbox: durable enqueue (POST /orders → 202, {clients} clients)"),
+        enqueue_rate,
+        fmt_rate(enqueue_rate, "orders/s"),
+        Target::None,
+        "report",
+    );
+    r.add(
+        8,
+        "outbox.delivery",
+        "outbox: end-to-end delivery to the simulator",
+        delivery_rate,
+        fmt_rate(delivery_rate, "orders/s"),
+        Target::None,
+        "report",
+    );
+    r.note(format!(
+        "{n} orders: enqueued in {:.2} s while the worker delivered; all delivered after {:.2} s; the backlog left after enqueueing drained at {} (outbox concurrency 4, SQLite synchronous=FULL)",
+        enqueue.as_secs_f64(),
+        total.as_secs_f64(),
+        fmt_rate(backlog, "orders/s")
+    ));
+    drop(service);
+    Ok(())
+}
+
+/// (delivered, failed) orders, from `/metrics`.
+async fn outbox_counts(http: &reqwest::Client, url: &str) -> anyhow::Result<(u64, u64)> {
+    let text = http.get(url).send().await?.text().await?;
+    let count = |state: &str| {
+        let prefix = format!("connect_outbox_orders{{plugin=\"{PLUGIN}\",state=\"{state}\"}} ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(&prefix))
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    Ok((count("delivered"), count("failed")))
+}
