@@ -562,3 +562,54 @@ async fn storefront_flow_against_the_simulator() {
 
     service.stop().await;
 }
+
+/// The service keeps decoded settings in memory between requests: every
+/// change through the API must reach the very next request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_changes_reach_the_next_request() {
+    let sim = start_sim().await;
+    let service = start_service(|_| {}).await;
+    let api = Api::new(&service.url);
+    configure_storefront(&api, &sim).await;
+    let price_path = format!("/api/v1/storefronts/{SF}/price");
+    let body = json!({"product": "business-cards", "quantity": 250, "customer": "bob"});
+    let price = || api.ok("POST", &price_path, Some(body.clone()), 200);
+
+    let first = price().await;
+    assert_eq!(first["customer_code"], tharstern_sim::WEBSHOP, "{first}");
+
+    // New plugin settings (another storefront customer code) apply at once.
+    let mut settings = tharstern_settings(&sim);
+    settings["customer_code"] = json!("ACME-MKT");
+    api.ok(
+        "PUT",
+        &format!("/api/v1/storefronts/{SF}/plugins/{PLUGIN}/settings"),
+        Some(settings),
+        200,
+    )
+    .await;
+    let second = price().await;
+    assert_eq!(second["customer_code"], "ACME-MKT", "{second}");
+
+    // A new mapping applies at once.
+    api.ok(
+        "PUT",
+        &format!("/api/v1/storefronts/{SF}/mappings/business-cards"),
+        Some(json!({"product_ref": "NO-SUCH-PRODUCT"})),
+        200,
+    )
+    .await;
+    let (status, answer) = api.post(&price_path, body.clone()).await;
+    assert_ne!(status, 200, "the old mapping was used: {answer}");
+
+    // Connect settings: price no longer handled by the plugin.
+    api.ok(
+        "PUT",
+        &format!("/api/v1/storefronts/{SF}/connect"),
+        Some(json!({"enabled_plugins": [PLUGIN], "stock_plugin": PLUGIN, "order_plugin": PLUGIN})),
+        200,
+    )
+    .await;
+    let unhandled = price().await;
+    assert_eq!(unhandled["handled"], false, "{unhandled}");
+}

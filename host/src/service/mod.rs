@@ -12,6 +12,7 @@ pub mod catalogue;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod memo;
 pub mod metrics;
 pub mod orders;
 pub mod outbox;
@@ -41,6 +42,8 @@ pub struct Service {
     pub secrets: secrets::SecretBox,
     pub metrics: metrics::Metrics,
     pub auth: auth::Auth,
+    /// Settings every request reads, kept decoded between writes.
+    memo: memo::Memo,
     /// Wakes the delivery worker when an order is accepted or retried.
     outbox_wake: Notify,
     shutdown: watch::Sender<bool>,
@@ -82,6 +85,7 @@ impl Service {
             db,
             secrets,
             auth,
+            memo: memo::Memo::default(),
             outbox_wake: Notify::new(),
             shutdown,
         }))

@@ -4,6 +4,7 @@
 //! which runs with those settings and is measured.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 use rusqlite::{OptionalExtension as _, params};
@@ -66,9 +67,11 @@ impl Service {
     fn stored(&self, storefront: &str, plugin: &str) -> Result<Option<Stored>> {
         let conn = self.db.lock();
         Ok(conn
-            .query_row(
+            .prepare_cached(
                 "SELECT enabled, settings, secrets, configured_at, check_ok, check_summary, check_at
                  FROM plugin_settings WHERE storefront = ?1 AND plugin = ?2",
+            )?
+            .query_row(
                 params![storefront, plugin],
                 |r| {
                     let values: String = r.get(1)?;
@@ -210,13 +213,24 @@ impl Service {
             ],
         )?;
         // Live instances and cached data were bound to the old settings.
+        self.memo.invalidate();
         self.runtime.reset_tenant(storefront, plugin);
         tracing::info!(storefront, plugin, "plugin settings changed");
         self.settings_view(storefront, plugin)
     }
 
     /// The runtime's view of a storefront's configured plugin.
-    pub fn tenant(&self, storefront: &str, plugin: &str) -> Result<TenantSpec> {
+    pub fn tenant(&self, storefront: &str, plugin: &str) -> Result<Arc<TenantSpec>> {
+        if let Some(spec) = self.memo.tenant(storefront, plugin) {
+            return Ok(spec);
+        }
+        let generation = self.memo.generation();
+        let spec = Arc::new(self.read_tenant(storefront, plugin)?);
+        self.memo.keep_tenant(generation, plugin, spec.clone());
+        Ok(spec)
+    }
+
+    fn read_tenant(&self, storefront: &str, plugin: &str) -> Result<TenantSpec> {
         let stored = self
             .stored(storefront, plugin)?
             .filter(|s| s.configured_at.is_some())

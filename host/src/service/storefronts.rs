@@ -3,6 +3,7 @@
 //! departments with their customer codes, customers, product mappings.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use rusqlite::{OptionalExtension as _, params};
 use serde::{Deserialize, Serialize};
@@ -140,6 +141,7 @@ impl Service {
                 new.id
             )));
         }
+        self.memo.invalidate();
         tracing::info!(storefront = new.id, "storefront created");
         self.storefront(&new.id)
     }
@@ -155,26 +157,35 @@ impl Service {
     }
 
     pub fn storefront(&self, id: &str) -> Result<Storefront> {
+        if let Some(sf) = self.memo.storefront(id) {
+            return Ok(Storefront::clone(&sf));
+        }
+        let generation = self.memo.generation();
+        let sf = self.read_storefront(id)?;
+        self.memo.keep_storefront(generation, Arc::new(sf.clone()));
+        Ok(sf)
+    }
+
+    fn read_storefront(&self, id: &str) -> Result<Storefront> {
         let conn = self.db.lock();
         let row = conn
-            .query_row(
+            .prepare_cached(
                 "SELECT name, price_plugin, stock_plugin, order_plugin, refresh_minutes, created_at
                  FROM storefronts WHERE id = ?1",
-                [id],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, Option<String>>(1)?,
-                        r.get::<_, Option<String>>(2)?,
-                        r.get::<_, Option<String>>(3)?,
-                        r.get::<_, u32>(4)?,
-                        r.get::<_, i64>(5)?,
-                    ))
-                },
-            )
+            )?
+            .query_row([id], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, u32>(4)?,
+                    r.get::<_, i64>(5)?,
+                ))
+            })
             .optional()?
             .ok_or_else(|| ServiceError::NotFound(format!("no storefront `{id}`")))?;
-        let mut stmt = conn.prepare(
+        let mut stmt = conn.prepare_cached(
             "SELECT plugin FROM plugin_settings WHERE storefront = ?1 AND enabled = 1 ORDER BY plugin",
         )?;
         let enabled = stmt
@@ -270,6 +281,7 @@ impl Service {
         }
         tx.commit()?;
         drop(conn);
+        self.memo.invalidate();
         tracing::info!(storefront, ?cs, "connect settings changed");
         self.storefront(storefront)
     }
@@ -301,24 +313,20 @@ impl Service {
             "SELECT id, name, customer_code FROM departments WHERE storefront = ?1 ORDER BY id",
         )?;
         let rows = stmt
-            .query_map([storefront], |r| {
-                Ok(Department {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    customer_code: r.get(2)?,
-                })
-            })?
+            .query_map([storefront], department_row)?
             .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
     }
 
     pub fn department(&self, storefront: &str, id: &str) -> Result<Department> {
-        self.departments(storefront)?
-            .into_iter()
-            .find(|d| d.id == id)
-            .ok_or_else(|| {
-                ServiceError::NotFound(format!("no department `{id}` in `{storefront}`"))
-            })
+        self.storefront(storefront)?;
+        let conn = self.db.lock();
+        conn.prepare_cached(
+            "SELECT id, name, customer_code FROM departments WHERE storefront = ?1 AND id = ?2",
+        )?
+        .query_row(params![storefront, id], department_row)
+        .optional()?
+        .ok_or_else(|| ServiceError::NotFound(format!("no department `{id}` in `{storefront}`")))
     }
 
     pub fn delete_department(&self, storefront: &str, id: &str) -> Result<()> {
@@ -385,18 +393,17 @@ impl Service {
 
     pub fn customer(&self, storefront: &str, id: &str) -> Result<Customer> {
         let conn = self.db.lock();
-        conn.query_row(
+        conn.prepare_cached(
             "SELECT id, email, name, department FROM customers WHERE storefront = ?1 AND id = ?2",
-            params![storefront, id],
-            |r| {
-                Ok(Customer {
-                    id: r.get(0)?,
-                    email: r.get(1)?,
-                    name: r.get(2)?,
-                    department: r.get(3)?,
-                })
-            },
-        )
+        )?
+        .query_row(params![storefront, id], |r| {
+            Ok(Customer {
+                id: r.get(0)?,
+                email: r.get(1)?,
+                name: r.get(2)?,
+                department: r.get(3)?,
+            })
+        })
         .optional()?
         .ok_or_else(|| ServiceError::NotFound(format!("no customer `{id}` in `{storefront}`")))
     }
@@ -446,8 +453,10 @@ impl Service {
         Ok(self
             .db
             .lock()
-            .query_row(
+            .prepare_cached(
                 "SELECT customer_code FROM customer_links WHERE storefront = ?1 AND plugin = ?2 AND email = ?3",
+            )?
+            .query_row(
                 params![storefront, plugin, email],
                 |r| r.get(0),
             )
@@ -538,30 +547,25 @@ impl Service {
              WHERE storefront = ?1 ORDER BY product",
         )?;
         let rows = stmt
-            .query_map([storefront], |r| {
-                let overrides: String = r.get(2)?;
-                let advanced: Option<String> = r.get(3)?;
-                Ok(Mapping {
-                    product: r.get(0)?,
-                    product_ref: r.get(1)?,
-                    overrides: serde_json::from_str(&overrides).unwrap_or_default(),
-                    advanced_json: advanced.and_then(|a| serde_json::from_str(&a).ok()),
-                    min_order_qty: r.get(4)?,
-                })
-            })?
+            .query_map([storefront], mapping_row)?
             .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
     }
 
     pub fn mapping(&self, storefront: &str, product: &str) -> Result<Mapping> {
-        self.mappings(storefront)?
-            .into_iter()
-            .find(|m| m.product == product)
-            .ok_or_else(|| {
-                ServiceError::NotFound(format!(
-                    "storefront `{storefront}` has no mapping for product `{product}`"
-                ))
-            })
+        self.storefront(storefront)?;
+        let conn = self.db.lock();
+        conn.prepare_cached(
+            "SELECT product, product_ref, overrides, advanced_json, min_order_qty FROM mappings
+             WHERE storefront = ?1 AND product = ?2",
+        )?
+        .query_row(params![storefront, product], mapping_row)
+        .optional()?
+        .ok_or_else(|| {
+            ServiceError::NotFound(format!(
+                "storefront `{storefront}` has no mapping for product `{product}`"
+            ))
+        })
     }
 
     pub fn delete_mapping(&self, storefront: &str, product: &str) -> Result<()> {
@@ -576,4 +580,24 @@ impl Service {
         }
         Ok(())
     }
+}
+
+fn mapping_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Mapping> {
+    let overrides: String = r.get(2)?;
+    let advanced: Option<String> = r.get(3)?;
+    Ok(Mapping {
+        product: r.get(0)?,
+        product_ref: r.get(1)?,
+        overrides: serde_json::from_str(&overrides).unwrap_or_default(),
+        advanced_json: advanced.and_then(|a| serde_json::from_str(&a).ok()),
+        min_order_qty: r.get(4)?,
+    })
+}
+
+fn department_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Department> {
+    Ok(Department {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        customer_code: r.get(2)?,
+    })
 }
