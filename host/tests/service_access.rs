@@ -545,10 +545,63 @@ async fn admin_pages_need_a_login() {
         .to_string();
     let resp = http
         .get(format!("{}/admin/storefronts/shop", service.url))
-        .header("cookie", cookie)
+        .header("cookie", &cookie)
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 200);
+
+    // The API keys tab: a new key is shown once, then only its prefix.
+    let page = http
+        .post(format!("{}/admin/storefronts/shop/keys", service.url))
+        .header("cookie", &cookie)
+        .form(&[("label", "web shop")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    let html = page.text().await.unwrap();
+    let shown = html
+        .split("id=\"new-key-value\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .expect("the new key is shown")
+        .to_string();
+    assert!(shown.starts_with("csk_"), "{shown}");
+    let listed = admin
+        .ok("GET", "/api/v1/storefronts/shop/keys", None, 200)
+        .await;
+    let made = listed["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["label"] == "web shop")
+        .expect("the page's key is listed")
+        .clone();
+    let again = http
+        .get(format!("{}/admin/storefronts/shop/keys", service.url))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!again.contains(&shown), "the key is shown a second time");
+    assert!(again.contains(made["prefix"].as_str().unwrap()));
+    let revoked = http
+        .post(format!(
+            "{}/admin/storefronts/shop/keys/{}/revoke",
+            service.url,
+            made["id"].as_str().unwrap()
+        ))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert!(revoked.status().is_redirection());
+    let with_key = with_token(&admin, Some(&shown));
+    assert_eq!(with_key.get("/api/v1/storefronts/shop/orders").await.0, 401);
     service.stop().await;
 }
