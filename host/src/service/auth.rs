@@ -1,6 +1,7 @@
 //! Who may use the API and the admin pages: the admin token (as a bearer
 //! token on `/api/v1`, or typed into the admin login), or a user name and
-//! password from the configuration. An admin login is a signed, expiring
+//! password from the configuration. (Storefront API keys, limited to one
+//! storefront's price, stock and orders, are in [`super::keys`].) An admin login is a signed, expiring
 //! cookie (HMAC-SHA256 keyed by the credentials, so changing them logs
 //! everyone out); nothing is kept server-side.
 
@@ -63,9 +64,11 @@ impl Auth {
 
     /// Checks an `Authorization` header value.
     pub fn bearer_ok(&self, header: Option<&str>) -> bool {
-        header
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .is_some_and(|t| constant_time_eq(t.trim().as_bytes(), self.token.as_bytes()))
+        bearer(header).is_some_and(|t| self.is_admin_token(t))
+    }
+
+    pub fn is_admin_token(&self, token: &str) -> bool {
+        constant_time_eq(token.as_bytes(), self.token.as_bytes())
     }
 
     /// Checks a login: the token alone, or user name and password.
@@ -110,6 +113,14 @@ impl Auth {
     pub fn session_secs(&self) -> i64 {
         self.session_secs
     }
+}
+
+/// The token of an `Authorization: Bearer <token>` header value.
+pub fn bearer(header: Option<&str>) -> Option<&str> {
+    header
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
 }
 
 #[cfg(test)]

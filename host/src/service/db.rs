@@ -107,6 +107,19 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX order_events_order ON order_events (storefront, order_id, seq);
     "#,
+    // 2: storefront API keys. Only the SHA-256 of a key is stored: keys are
+    // long random tokens, so a plain hash is enough and a lookup is cheap.
+    r#"
+    CREATE TABLE api_keys (
+        id         TEXT PRIMARY KEY,
+        storefront TEXT NOT NULL REFERENCES storefronts(id) ON DELETE CASCADE,
+        label      TEXT NOT NULL,
+        prefix     TEXT NOT NULL, -- the key's first characters, to recognise it
+        hash       TEXT NOT NULL UNIQUE, -- hex SHA-256 of the whole key
+        created_at INTEGER NOT NULL
+    );
+    CREATE INDEX api_keys_storefront ON api_keys (storefront);
+    "#,
 ];
 
 /// The database handle. SQLite calls are short and local, so they run

@@ -12,6 +12,7 @@ pub mod catalogue;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod keys;
 pub mod memo;
 pub mod metrics;
 pub mod orders;

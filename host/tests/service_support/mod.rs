@@ -153,16 +153,21 @@ pub fn tharstern_settings(sim: &tharstern_sim::SimHandle) -> Value {
 /// configured for `sim`; a department with its own code, two customers,
 /// mappings.
 pub async fn configure_storefront(api: &Api, sim: &tharstern_sim::SimHandle) {
+    configure_storefront_as(api, sim, SF).await;
+}
+
+/// [`configure_storefront`] for storefront `sf`.
+pub async fn configure_storefront_as(api: &Api, sim: &tharstern_sim::SimHandle, sf: &str) {
     api.ok(
         "POST",
         "/api/v1/storefronts",
-        Some(json!({"id": SF, "name": "Test shop"})),
+        Some(json!({"id": sf, "name": "Test shop"})),
         201,
     )
     .await;
     api.ok(
         "PUT",
-        &format!("/api/v1/storefronts/{SF}/connect"),
+        &format!("/api/v1/storefronts/{sf}/connect"),
         Some(json!({
             "enabled_plugins": [PLUGIN],
             "price_plugin": PLUGIN, "stock_plugin": PLUGIN, "order_plugin": PLUGIN,
@@ -172,14 +177,14 @@ pub async fn configure_storefront(api: &Api, sim: &tharstern_sim::SimHandle) {
     .await;
     api.ok(
         "PUT",
-        &format!("/api/v1/storefronts/{SF}/plugins/{PLUGIN}/settings"),
+        &format!("/api/v1/storefronts/{sf}/plugins/{PLUGIN}/settings"),
         Some(tharstern_settings(sim)),
         200,
     )
     .await;
     api.ok(
         "PUT",
-        &format!("/api/v1/storefronts/{SF}/departments/acme-marketing"),
+        &format!("/api/v1/storefronts/{sf}/departments/acme-marketing"),
         Some(json!({"name": "Acme Marketing", "customer_code": "ACME-MKT"})),
         200,
     )
@@ -190,7 +195,7 @@ pub async fn configure_storefront(api: &Api, sim: &tharstern_sim::SimHandle) {
     ] {
         api.ok(
             "PUT",
-            &format!("/api/v1/storefronts/{SF}/customers/{id}"),
+            &format!("/api/v1/storefronts/{sf}/customers/{id}"),
             Some(json!({"email": email, "department": dept})),
             200,
         )
@@ -204,7 +209,7 @@ pub async fn configure_storefront(api: &Api, sim: &tharstern_sim::SimHandle) {
     ] {
         api.ok(
             "PUT",
-            &format!("/api/v1/storefronts/{SF}/mappings/{product}"),
+            &format!("/api/v1/storefronts/{sf}/mappings/{product}"),
             Some(json!({"product_ref": product_ref, "min_order_qty": min})),
             200,
         )

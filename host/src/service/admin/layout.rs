@@ -43,6 +43,7 @@ pub enum Tab {
     Departments,
     Mappings,
     Orders,
+    Keys,
 }
 
 pub fn page(title: &str, storefront: Option<(&str, Tab)>, body: Markup) -> Markup {
@@ -69,6 +70,7 @@ pub fn page(title: &str, storefront: Option<(&str, Tab)>, body: Markup) -> Marku
                             (tab_link(sf, "/departments", "Departments", tab == Tab::Departments))
                             (tab_link(sf, "/mappings", "Product mappings", tab == Tab::Mappings))
                             (tab_link(sf, "/orders", "Orders", tab == Tab::Orders))
+                            (tab_link(sf, "/keys", "API keys", tab == Tab::Keys))
                         }
                     }
                     h1 { (title) }

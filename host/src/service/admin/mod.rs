@@ -3,6 +3,7 @@
 //! configured user name and password; the session is a signed cookie
 //! (`SameSite=Strict`, which also keeps other sites from posting forms).
 
+mod keys;
 mod layout;
 mod pages;
 mod plugins;
@@ -58,6 +59,8 @@ pub fn router(svc: Arc<Service>) -> Router {
             "/storefronts/{sf}/orders/{id}/retry",
             post(pages::retry_order),
         )
+        .route("/storefronts/{sf}/keys", get(keys::list).post(keys::create))
+        .route("/storefronts/{sf}/keys/{key}/revoke", post(keys::revoke))
         .route("/logout", post(logout))
         .route_layer(axum::middleware::from_fn_with_state(
             svc.clone(),

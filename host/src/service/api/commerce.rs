@@ -2,14 +2,13 @@
 //! webhooks.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::Svc;
-use super::error::{ApiError, ApiResult, Body};
+use super::error::{ApiError, ApiResult, Body, RawBody};
 use crate::service::orders::OrderInput;
 use crate::service::quotes::{PriceInput, StockInput};
 
@@ -89,7 +88,7 @@ pub async fn webhook(
     State(svc): Svc,
     Path((sf, plugin)): Path<(String, String)>,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> ApiResult<Json<Value>> {
     let headers = headers
         .iter()

@@ -3,7 +3,8 @@
 //! `{"error": {"kind", "message", "fields"?}}`.
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -34,8 +35,13 @@ impl ApiError {
         Self::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
-            "send the admin token as `Authorization: Bearer <token>`",
+            "missing or unknown credentials: send the admin token, or the storefront's \
+             API key, as `Authorization: Bearer <token>`",
         )
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
     }
 }
 
@@ -104,12 +110,32 @@ impl IntoResponse for ApiError {
 
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
-        let status = match r {
-            JsonRejection::JsonDataError(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            JsonRejection::MissingJsonContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            _ => StatusCode::BAD_REQUEST,
-        };
-        Self::new(status, "bad-request", r.body_text())
+        // axum's own status: 413 for a body over the limit, 415 without a
+        // JSON content type, 422 for the wrong shape, 400 for bad syntax.
+        client_error(r.status(), r.body_text())
+    }
+}
+
+/// A rejected request body as the API's error: 413 (saying which setting
+/// sets the limit) or the rejection's own 4xx; never a 5xx, since reading
+/// a body fails only for the client's reasons (e.g. it went away).
+fn client_error(status: StatusCode, text: String) -> ApiError {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            status,
+            "too-large",
+            "the request body is over the size limit (`server.max_body_kib` in the configuration)",
+        )
+    } else if status.is_client_error() {
+        ApiError::new(status, "bad-request", text)
+    } else {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad-request", text)
+    }
+}
+
+impl From<BytesRejection> for ApiError {
+    fn from(r: BytesRejection) -> Self {
+        client_error(r.status(), r.body_text())
     }
 }
 
@@ -138,6 +164,17 @@ where
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let Json(value) = Json::<T>::from_request(req, state).await?;
         Ok(Self(value))
+    }
+}
+
+/// The raw body, its rejections answered in the API's error format.
+pub struct RawBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(Bytes::from_request(req, state).await?))
     }
 }
 

@@ -1,11 +1,14 @@
 //! The REST API, versioned under `/api/v1`, JSON in and out, described by
 //! the OpenAPI document at `/api/v1/openapi.json`. Every route but the
-//! document needs `Authorization: Bearer <admin token>`. Webhooks
+//! document needs `Authorization: Bearer <token>`: the admin token, or a
+//! storefront API key on that storefront's price, stock and order routes
+//! ([`STOREFRONT_ROUTES`]). Webhooks
 //! (`/webhooks/{storefront}/{plugin}`) are not behind the token: the plugin
 //! verifies them (e.g. by signature).
 
 mod commerce;
 pub mod error;
+mod keys;
 mod openapi;
 mod plugins;
 mod storefronts;
@@ -13,13 +16,13 @@ mod storefronts;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::{FromRequestParts as _, MatchedPath, RawPathParams, Request, State};
 use axum::http::header::AUTHORIZATION;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 
-use super::Service;
+use super::{Service, auth};
 use error::ApiError;
 
 pub type Svc = State<Arc<Service>>;
@@ -72,6 +75,11 @@ pub fn router(svc: Arc<Service>) -> Router {
                 .put(storefronts::put_mapping)
                 .delete(storefronts::delete_mapping),
         )
+        .route("/storefronts/{sf}/keys", get(keys::list).post(keys::create))
+        .route(
+            "/storefronts/{sf}/keys/{key}",
+            axum::routing::delete(keys::revoke),
+        )
         .route("/storefronts/{sf}/price", post(commerce::price))
         .route("/storefronts/{sf}/stock", post(commerce::stock))
         .route(
@@ -84,10 +92,7 @@ pub fn router(svc: Arc<Service>) -> Router {
             "/storefronts/{sf}/orders/{id}/refresh-status",
             post(commerce::refresh_status),
         )
-        .route_layer(axum::middleware::from_fn_with_state(
-            svc.clone(),
-            require_token,
-        ))
+        .route_layer(axum::middleware::from_fn_with_state(svc.clone(), authorize))
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async {
             ApiError::new(
@@ -102,14 +107,66 @@ pub fn router(svc: Arc<Service>) -> Router {
         .with_state(svc)
 }
 
-async fn require_token(State(svc): Svc, req: Request, next: Next) -> Response {
+/// What a storefront API key may call, and only for its own storefront
+/// (the `{sf}` of the path): price, stock, submit and read orders. Every
+/// other route needs the admin token.
+pub const STOREFRONT_ROUTES: &[(&str, &str)] = &[
+    ("POST", "/storefronts/{sf}/price"),
+    ("POST", "/storefronts/{sf}/stock"),
+    ("GET", "/storefronts/{sf}/orders"),
+    ("POST", "/storefronts/{sf}/orders"),
+    ("GET", "/storefronts/{sf}/orders/{id}"),
+];
+
+/// 401 without a valid credential; the admin token passes everywhere; a
+/// storefront key passes on [`STOREFRONT_ROUTES`] of its storefront and is
+/// a 403 elsewhere. Runs after routing (a route layer), so it sees the
+/// matched route and its `{sf}`. Never logs or echoes the credential.
+async fn authorize(State(svc): Svc, req: Request, next: Next) -> Response {
     let header = req
         .headers()
         .get(AUTHORIZATION)
         .and_then(|h| h.to_str().ok());
-    if svc.auth.bearer_ok(header) {
-        next.run(req).await
-    } else {
-        ApiError::unauthorized().into_response()
+    let Some(token) = auth::bearer(header) else {
+        return ApiError::unauthorized().into_response();
+    };
+    if svc.auth.is_admin_token(token) {
+        return next.run(req).await;
     }
+    let key_storefront = match svc.key_storefront(token) {
+        Ok(Some(sf)) => sf,
+        Ok(None) => return ApiError::unauthorized().into_response(),
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let (mut parts, body) = req.into_parts();
+    let route = parts
+        .extensions
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().trim_start_matches("/api/v1").to_string())
+        .unwrap_or_default();
+    let storefront_route = STOREFRONT_ROUTES
+        .iter()
+        .any(|(m, r)| *m == parts.method.as_str() && *r == route);
+    let path_sf = RawPathParams::from_request_parts(&mut parts, &())
+        .await
+        .ok()
+        .and_then(|p| {
+            p.iter()
+                .find(|(k, _)| *k == "sf")
+                .map(|(_, v)| v.to_string())
+        });
+    if !storefront_route {
+        return ApiError::forbidden(
+            "a storefront API key may only price, check stock, submit orders and read orders \
+             of its own storefront; this route needs the admin token",
+        )
+        .into_response();
+    }
+    if path_sf.as_deref() != Some(key_storefront.as_str()) {
+        return ApiError::forbidden(format!(
+            "this API key belongs to storefront `{key_storefront}`, not to the storefront in the path"
+        ))
+        .into_response();
+    }
+    next.run(Request::from_parts(parts, body)).await
 }

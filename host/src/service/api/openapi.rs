@@ -10,6 +10,7 @@ fn op(summary: &str, body: Option<&str>, ok: (&str, &str)) -> Value {
         "responses": {
             ok.0: { "description": ok.1, "content": { "application/json": {} } },
             "401": { "$ref": "#/components/responses/Unauthorized" },
+            "403": { "$ref": "#/components/responses/Forbidden" },
             "404": { "$ref": "#/components/responses/Error" },
             "422": { "$ref": "#/components/responses/Error" },
         }
@@ -102,6 +103,18 @@ pub async fn document() -> Json<Value> {
                 "put": op("Map a storefront product to a plugin product reference", Some("Mapping"), ("200", "the mapping")),
                 "delete": op("Delete a mapping", None, ("204", "deleted")),
             })));
+    let key = json!({ "name": "key", "in": "path", "required": true, "schema": { "type": "string" }, "description": "the key's id (not the key)" });
+    paths.insert("/storefronts/{sf}/keys".into(), p(&[&sf], json!({
+                "get": op("The storefront's API keys: id, label, prefix, created_at (never the key)", None, ("200", "keys")),
+                "post": op("Create an API key for the storefront; the answer's `key` is shown this once", Some("KeyRequest"), ("201", "the key")),
+            })));
+    paths.insert(
+        "/storefronts/{sf}/keys/{key}".into(),
+        p(
+            &[&sf, &key],
+            json!({ "delete": op("Revoke an API key at once", None, ("204", "revoked")) }),
+        ),
+    );
     paths.insert("/storefronts/{sf}/price".into(), p(&[&sf], json!({
                 "post": op("Price, answered by the storefront's price plugin; `handled: false` when none handles price; `no_price` when the backend gives none", Some("PriceRequest"), ("200", "the price")),
             })));
@@ -146,6 +159,7 @@ pub async fn document() -> Json<Value> {
                     "product_ref": { "type": "string" }, "overrides": { "type": "object", "additionalProperties": { "type": "string" } },
                     "advanced_json": { "type": ["object", "null"], "description": "RFC 7386 merge patch over the plugin's request" },
                     "min_order_qty": { "type": ["integer", "null"], "minimum": 1 } } }));
+    schemas.insert("KeyRequest".into(), json!({ "type": "object", "properties": { "label": { "type": "string", "maxLength": 100 } } }));
     schemas.insert("Money".into(), json!({ "type": "object", "properties": { "minor_units": { "type": "integer" }, "currency": { "type": "string" } } }));
     schemas.insert("PriceRequest".into(), json!({ "type": "object", "required": ["product", "quantity"], "properties": {
                     "product": { "type": "string" }, "quantity": { "type": "integer", "minimum": 1 },
@@ -166,7 +180,10 @@ pub async fn document() -> Json<Value> {
             "title": "connect-host storefront API",
             "version": "1",
             "description": "Storefronts configure connect plugins and call them for price, stock and orders. \
-                Send `Authorization: Bearer <admin token>` on every route but this document. \
+                Send `Authorization: Bearer <token>` on every route but this document: the admin token, \
+                or a storefront API key (`csk_...`, made under /storefronts/{sf}/keys), which may only call \
+                price, stock, submit orders and read orders (POST price, POST stock, GET and POST orders, \
+                GET orders/{id}) of its own storefront; elsewhere it gets 403. \
                 Errors answer `{\"error\": {\"kind\", \"message\", \"fields\"?}}`; 422 lists each invalid field."
         },
         "servers": [{ "url": "/api/v1" }],
@@ -176,7 +193,8 @@ pub async fn document() -> Json<Value> {
         "components": {
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
             "responses": {
-                "Unauthorized": { "description": "missing or wrong token", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
+                "Unauthorized": { "description": "missing, wrong or revoked token or key", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
+                "Forbidden": { "description": "a storefront API key on a route it may not call", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
                 "Error": { "description": "an error", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
             },
             "schemas": schemas,

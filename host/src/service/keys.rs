@@ -1,0 +1,160 @@
+//! Storefront API keys: a storefront (shop) calls price, stock and orders
+//! with its own key instead of the admin token, so a leaked shop key cannot
+//! change settings or touch another storefront. Which routes a key may call
+//! is decided in [`crate::service::api`]; here keys are made, listed,
+//! revoked and resolved.
+//!
+//! A key is shown once, when it is created. Only its SHA-256 is stored: keys
+//! are 256-bit random tokens, so a slow KDF would add nothing but latency on
+//! every price request, and a hash lookup compares no secret bytes itself.
+
+use rusqlite::{OptionalExtension as _, params};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+
+use super::db::{iso8601, now};
+use super::secrets::{random, random_token};
+use super::{Result, Service, ServiceError};
+
+/// Every key starts with this, so a key is recognisable in a config file
+/// (and a secret scanner can find a leaked one).
+pub const KEY_PREFIX: &str = "csk_";
+/// How much of a key is kept and shown to tell keys apart.
+const SHOWN_CHARS: usize = KEY_PREFIX.len() + 6;
+const MAX_LABEL: usize = 100;
+
+/// A key as listed: never the key itself.
+#[derive(Clone, Debug, Serialize)]
+pub struct ApiKey {
+    pub id: String,
+    pub storefront: String,
+    pub label: String,
+    /// The key's first characters, e.g. `csk_Ab12Cd`.
+    pub prefix: String,
+    pub created_at: String,
+}
+
+/// A key just created: the only time the key is answered.
+#[derive(Serialize)]
+pub struct CreatedKey {
+    #[serde(flatten)]
+    pub info: ApiKey,
+    pub key: String,
+}
+
+impl std::fmt::Debug for CreatedKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreatedKey")
+            .field("info", &self.info)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyInput {
+    /// What the key is for, e.g. "live shop".
+    #[serde(default)]
+    pub label: Option<String>,
+}
+
+fn hash(key: &str) -> String {
+    Sha256::digest(key.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl Service {
+    pub fn create_key(&self, storefront: &str, input: KeyInput) -> Result<CreatedKey> {
+        self.storefront(storefront)?;
+        let label = input
+            .label
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .unwrap_or_else(|| "API key".into());
+        if label.chars().count() > MAX_LABEL || label.chars().any(char::is_control) {
+            return Err(ServiceError::invalid(
+                "label",
+                format!("must be at most {MAX_LABEL} characters, without control characters"),
+            ));
+        }
+        let key = format!("{KEY_PREFIX}{}", random_token()?);
+        let id: String = random::<8>()?.iter().map(|b| format!("{b:02x}")).collect();
+        let prefix = key[..SHOWN_CHARS].to_string();
+        let created = now();
+        self.db.lock().execute(
+            "INSERT INTO api_keys (id, storefront, label, prefix, hash, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![id, storefront, label, prefix, hash(&key), created],
+        )?;
+        tracing::info!(storefront, key_id = id, "storefront API key created");
+        Ok(CreatedKey {
+            info: ApiKey {
+                id,
+                storefront: storefront.into(),
+                label,
+                prefix,
+                created_at: iso8601(created),
+            },
+            key,
+        })
+    }
+
+    pub fn keys(&self, storefront: &str) -> Result<Vec<ApiKey>> {
+        self.storefront(storefront)?;
+        let conn = self.db.lock();
+        let mut stmt = conn.prepare(
+            "SELECT id, label, prefix, created_at FROM api_keys
+             WHERE storefront = ?1 ORDER BY created_at, id",
+        )?;
+        let keys = stmt
+            .query_map([storefront], |r| {
+                Ok(ApiKey {
+                    id: r.get(0)?,
+                    storefront: storefront.into(),
+                    label: r.get(1)?,
+                    prefix: r.get(2)?,
+                    created_at: iso8601(r.get(3)?),
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(keys)
+    }
+
+    /// Revokes a key at once: the next request with it is refused.
+    pub fn revoke_key(&self, storefront: &str, id: &str) -> Result<()> {
+        let deleted = self.db.lock().execute(
+            "DELETE FROM api_keys WHERE storefront = ?1 AND id = ?2",
+            params![storefront, id],
+        )?;
+        if deleted == 0 {
+            return Err(ServiceError::NotFound(format!(
+                "storefront `{storefront}` has no API key `{id}`"
+            )));
+        }
+        tracing::info!(storefront, key_id = id, "storefront API key revoked");
+        Ok(())
+    }
+
+    /// The storefront a presented key belongs to, if it is a live key.
+    pub fn key_storefront(&self, key: &str) -> Result<Option<String>> {
+        if !key.starts_with(KEY_PREFIX) {
+            return Ok(None);
+        }
+        let conn = self.db.lock();
+        let mut stmt = conn.prepare_cached("SELECT storefront FROM api_keys WHERE hash = ?1")?;
+        Ok(stmt.query_row([hash(key)], |r| r.get(0)).optional()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hashes_are_hex_sha256() {
+        assert_eq!(
+            super::hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}
