@@ -87,11 +87,13 @@ fn start_service() -> anyhow::Result<ServiceProcess> {
     Ok(service)
 }
 
-/// A small JSON client with the admin token.
+/// A small JSON client with a bearer token: the admin token to configure,
+/// the storefront's own API key for what a shop calls (price, orders).
 #[derive(Clone)]
 struct Api {
     base: String,
     http: reqwest::Client,
+    token: String,
 }
 
 impl Api {
@@ -99,7 +101,7 @@ impl Api {
         let mut req = self
             .http
             .request(method.parse()?, format!("{}{path}", self.base))
-            .bearer_auth(TOKEN);
+            .bearer_auth(&self.token);
         if let Some(body) = body {
             req = req.json(&body);
         }
@@ -115,8 +117,8 @@ impl Api {
 
 /// A storefront using the Tharstern plugin for price, stock and orders,
 /// with product `business-cards` mapped to product type 1. Answers the
-/// (warm) price answer.
-async fn configure(api: &Api, sim_url: &str) -> anyhow::Result<Value> {
+/// storefront's client (its own API key) and the (warm) price answer.
+async fn configure(api: &Api, sim_url: &str) -> anyhow::Result<(Api, Value)> {
     api.send(
         "POST",
         "/api/v1/storefronts",
@@ -150,42 +152,58 @@ async fn configure(api: &Api, sim_url: &str) -> anyhow::Result<Value> {
         Some(json!({"product_ref": "1"})),
     )
     .await?;
+    let created = api
+        .send(
+            "POST",
+            &format!("/api/v1/storefronts/{SF}/keys"),
+            Some(json!({"label": "bench shop"})),
+        )
+        .await?;
+    let shop = Api {
+        token: created["key"]
+            .as_str()
+            .ok_or_else(|| anyhow!("no key in {created}"))?
+            .to_owned(),
+        ..api.clone()
+    };
     let price_path = format!("/api/v1/storefronts/{SF}/price");
     let body: Value = serde_json::from_str(PRICE_BODY)?;
-    api.send("POST", &price_path, Some(body.clone())).await?; // fills the cache
-    let warm = api.send("POST", &price_path, Some(body)).await?;
+    shop.send("POST", &price_path, Some(body.clone())).await?; // fills the cache
+    let warm = shop.send("POST", &price_path, Some(body)).await?;
     if warm["cached"] != json!(true) {
         bail!("the second price was not cached: {warm}");
     }
-    Ok(warm)
+    Ok((shop, warm))
 }
 
 fn start_configured(
     shared: &Shared,
 ) -> anyhow::Result<(ServiceProcess, Api, Value, tokio::runtime::Runtime)> {
     let service = start_service()?;
-    let api = Api {
+    let admin = Api {
         base: service.url.clone(),
         http: reqwest::Client::new(),
+        token: TOKEN.to_owned(),
     };
     let tokio = tokio_rt();
-    let warm = tokio.block_on(configure(&api, &shared.sim.url()))?;
-    Ok((service, api, warm, tokio))
+    let (shop, warm) = tokio.block_on(configure(&admin, &shared.sim.url()))?;
+    Ok((service, shop, warm, tokio))
 }
 
 pub fn rest(o: &Options, r: &mut Report, shared: &Shared) -> anyhow::Result<()> {
-    let (service, _api, _warm, tokio) = start_configured(shared)?;
+    let (service, shop, _warm, tokio) = start_configured(shared)?;
     let url = format!("{}/api/v1/storefronts/{SF}/price", service.url);
+    let key = shop.token.as_str();
     let wrk = !o.smoke() && Command::new("wrk").arg("--version").output().is_ok();
     let (rps, p99, how) = if wrk {
-        run_wrk(&url, Duration::from_secs(10), 32)?
+        run_wrk(&url, key, Duration::from_secs(10), 32)?
     } else {
         let d = if o.smoke() {
             Duration::from_millis(300)
         } else {
             Duration::from_secs(10)
         };
-        let (rps, p99) = tokio.block_on(built_in_load(&url, d, 16))?;
+        let (rps, p99) = tokio.block_on(built_in_load(&url, key, d, 16))?;
         (rps, p99, "built-in generator, 16 connections".to_string())
     };
     r.add(
@@ -207,7 +225,7 @@ pub fn rest(o: &Options, r: &mut Report, shared: &Shared) -> anyhow::Result<()> 
         "≤ 10 ms",
     );
     r.note(format!(
-        "load: {how}; POST {PRICE_BODY} with the bearer token"
+        "load: {how}; POST {PRICE_BODY} with the storefront's API key"
     ));
     Ok(())
 }
@@ -215,6 +233,7 @@ pub fn rest(o: &Options, r: &mut Report, shared: &Shared) -> anyhow::Result<()> 
 /// `wrk` with a Lua script for the POST; answers (requests/s, p99).
 fn run_wrk(
     url: &str,
+    key: &str,
     duration: Duration,
     connections: u32,
 ) -> anyhow::Result<(f64, Duration, String)> {
@@ -223,7 +242,7 @@ fn run_wrk(
     std::fs::write(
         &script,
         format!(
-            "wrk.method = \"POST\"\nwrk.body = '{PRICE_BODY}'\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.headers[\"Authorization\"] = \"Bearer {TOKEN}\"\n"
+            "wrk.method = \"POST\"\nwrk.body = '{PRICE_BODY}'\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.headers[\"Authorization\"] = \"Bearer {key}\"\n"
         ),
     )?;
     let threads = 1;
@@ -284,6 +303,7 @@ fn parse_wrk_duration(v: &str) -> Option<Duration> {
 /// the next request when the previous one is answered.
 async fn built_in_load(
     url: &str,
+    key: &str,
     duration: Duration,
     connections: usize,
 ) -> anyhow::Result<(f64, Duration)> {
@@ -291,14 +311,14 @@ async fn built_in_load(
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..connections {
-        let (http, url) = (http.clone(), url.to_owned());
+        let (http, url, key) = (http.clone(), url.to_owned(), key.to_owned());
         tasks.spawn(async move {
             let mut samples = Vec::new();
             while started.elapsed() < duration {
                 let t = Instant::now();
                 let resp = http
                     .post(&url)
-                    .bearer_auth(TOKEN)
+                    .bearer_auth(&key)
                     .header("content-type", "application/json")
                     .body(PRICE_BODY)
                     .send()
