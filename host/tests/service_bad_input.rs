@@ -598,3 +598,40 @@ async fn bodies_over_the_limit_are_refused_without_reading_them() {
     api.ok("GET", "/healthz", None, 200).await;
     service.stop().await;
 }
+
+/// Bad query strings and path segments are refused in the API's error
+/// format too (not axum's plain text), with a 400.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_queries_and_paths_answer_the_error_format() {
+    let service = start_service(|_| {}).await;
+    let api = Api::new(&service.url);
+    api.ok("POST", "/api/v1/storefronts", Some(json!({"id": SF})), 201)
+        .await;
+    for path in [
+        format!("/api/v1/storefronts/{SF}/orders?limit=abc"),
+        format!("/api/v1/storefronts/{SF}/orders?limit=-1"),
+        format!("/api/v1/storefronts/{SF}/orders?limit=99999999999"),
+        format!("/api/v1/storefronts/{SF}/plugins/{PLUGIN}/products?offset=x"),
+        // A path segment that is not UTF-8 once decoded.
+        "/api/v1/storefronts/%FF%FE".to_string(),
+    ] {
+        let resp = api
+            .http
+            .get(format!("{}{path}", service.url))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap();
+        assert_eq!(status, 400, "{path}: {text}");
+        let body: Value = serde_json::from_str(&text)
+            .unwrap_or_else(|_| panic!("{path}: not the JSON error format: {text}"));
+        assert_eq!(body["error"]["kind"], "bad-request", "{path}: {body}");
+        assert!(
+            !body["error"]["message"].as_str().unwrap_or("").is_empty(),
+            "{path}: {body}"
+        );
+    }
+    service.stop().await;
+}

@@ -2,13 +2,13 @@
 //! webhooks.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::Svc;
-use super::error::{ApiError, ApiResult, Body, RawBody};
+use super::error::{ApiError, ApiResult, Body, Path, Query, RawBody};
 use crate::service::orders::OrderInput;
 use crate::service::quotes::{PriceInput, StockInput};
 

@@ -2,12 +2,12 @@
 //! list (never the key), revoke.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::Svc;
-use super::error::{ApiResult, Body};
+use super::error::{ApiResult, Body, Path};
 use crate::service::keys::KeyInput;
 
 pub async fn list(State(svc): Svc, Path(sf): Path<String>) -> ApiResult<Json<Value>> {

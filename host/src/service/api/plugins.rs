@@ -2,12 +2,12 @@
 //! catalogue.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::Svc;
-use super::error::{ApiResult, Body};
+use super::error::{ApiResult, Body, Path, Query};
 use crate::service::plugin_settings::SettingsInput;
 
 pub async fn list(State(svc): Svc) -> ApiResult<Json<Value>> {

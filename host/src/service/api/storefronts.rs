@@ -1,12 +1,12 @@
 //! Storefronts, Connect settings, departments, customers, product mappings.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::Svc;
-use super::error::{ApiResult, Body};
+use super::error::{ApiResult, Body, Path};
 use crate::service::storefronts::{ConnectSettings, Customer, Department, Mapping, NewStorefront};
 
 pub async fn list(State(svc): Svc) -> ApiResult<Json<Value>> {
