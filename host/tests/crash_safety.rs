@@ -25,7 +25,7 @@ use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use service_support::process::{ServiceProcess, aborted, stored_orders};
+use service_support::process::{ServiceProcess, Tally, aborted, stored_orders};
 use service_support::*;
 use tharstern_sim::{FaultConfig, FaultSpec};
 
@@ -288,42 +288,18 @@ async fn sigkill_at_every_moment_neither_loses_nor_duplicates() {
 
     // The figures: each storefront order once in Tharstern, delivered in
     // the service under that Tharstern order's id.
-    let in_sim = sim_orders(&sim);
-    let stored = stored_orders(&service.db);
-    let mut lost = Vec::new();
-    let mut mismatched = Vec::new();
-    for o in &stored {
-        match in_sim.get(&o.id).map(Vec::as_slice) {
-            Some([id]) if o.state == "delivered" => {
-                if o.backend_order_id.as_deref() != Some(id.to_string().as_str()) {
-                    mismatched.push(&o.id);
-                }
-            }
-            Some([_, ..]) if o.state == "delivered" => {}
-            _ => lost.push(format!("{} ({})", o.id, o.state)),
-        }
-    }
-    let duplicated: usize = in_sim.values().map(|ids| ids.len() - 1).sum();
-    let unknown: Vec<_> = in_sim
-        .keys()
-        .filter(|id| !stored.iter().any(|o| &o.id == *id))
-        .collect();
+    let tally = Tally::of(&sim, &service.db);
     println!(
-        "crash safety, {n} orders, 3 crashes: {} lost, {duplicated} duplicated, {} recorded under another Tharstern order, \
+        "crash safety, {n} orders, 3 crashes: {} lost, {} duplicated, {} recorded under another Tharstern order, \
          {} unknown orders in Tharstern; {:.0} s",
-        lost.len() + (n - stored.len()),
-        mismatched.len(),
-        unknown.len(),
+        tally.lost.len() + n.saturating_sub(tally.stored),
+        tally.duplicated,
+        tally.mismatched.len(),
+        tally.unknown.len(),
         started.elapsed().as_secs_f64()
     );
-    assert!(lost.is_empty() && stored.len() == n, "lost: {lost:?}");
-    assert_eq!(duplicated, 0, "duplicated in Tharstern");
-    assert!(mismatched.is_empty(), "recorded wrongly: {mismatched:?}");
-    assert!(
-        unknown.is_empty(),
-        "unknown orders in Tharstern: {unknown:?}"
-    );
-    assert!(all_delivered);
+    tally.assert_exactly_once(n);
+    assert!(all_delivered, "not every order was delivered in time");
 
     let exit = service.terminate().await;
     assert!(exit.success(), "{exit:?}");
