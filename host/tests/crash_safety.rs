@@ -80,8 +80,8 @@ struct ClientStats {
 fn order_body(i: usize) -> Value {
     json!({
         "id": format!("C-{i:04}"),
-        "customer": if i % 2 == 0 { "alice" } else { "bob" },
-        "lines": [{"product": if i % 3 == 0 { "pens" } else { "folders" }, "quantity": 1}],
+        "customer": if i.is_multiple_of(2) { "alice" } else { "bob" },
+        "lines": [{"product": if i.is_multiple_of(3) { "pens" } else { "folders" }, "quantity": 1}],
     })
 }
 

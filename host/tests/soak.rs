@@ -146,7 +146,7 @@ impl Traffic {
         let mut i = worker * 3;
         while Instant::now() < until {
             i += 1;
-            let customer = if i % 2 == 0 { "alice" } else { "bob" };
+            let customer = if i.is_multiple_of(2) { "alice" } else { "bob" };
             // Mostly 200 quantities x 2 customers, a bounded set the quote
             // cache answers once warm; every 4th a new quantity (a new
             // estimate in Tharstern), as a busy shop's long tail.
@@ -232,8 +232,7 @@ impl Memory {
         let base = self
             .samples
             .iter()
-            .filter(|(t, _)| *t <= warm_up)
-            .last()
+            .rfind(|(t, _)| *t <= warm_up)
             .map_or(0, |s| s.1);
         let peak = self
             .samples
@@ -370,7 +369,7 @@ async fn soak(secs: u64, every: u64, warm_up: u64, max_growth_mib: u64) {
         let rss = service_support::process::rss_kib(pid).expect("the service is running");
         memory.samples.push((t, rss));
         // Jobs move on every 2 s: each step is a webhook to the service.
-        if memory.samples.len() % 2 == 0 {
+        if memory.samples.len().is_multiple_of(2) {
             advances += sim.state().advance_all_jobs().len();
         }
         if t >= next_report as f64 {
