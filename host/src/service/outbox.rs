@@ -37,6 +37,7 @@ struct Claimed {
 /// Runs until the service shuts down, then lets in-flight deliveries finish
 /// within the grace period.
 pub async fn run(svc: Arc<Service>) {
+    crash_hook::init();
     match recover(&svc) {
         Ok(0) => {}
         Ok(n) => tracing::warn!(orders = n, "orders interrupted mid-delivery are due again"),
@@ -184,6 +185,9 @@ impl From<ServiceError> for Failure {
 
 async fn deliver(svc: &Service, c: Claimed) {
     let outcome = attempt(svc, &c).await;
+    if outcome.is_ok() {
+        crash_hook::after_submit(&c.storefront, &c.id);
+    }
     let result = match outcome {
         Ok(receipt) => {
             svc.metrics.delivery(&c.plugin, "delivered");
@@ -339,4 +343,45 @@ fn record_failure(svc: &Service, c: &Claimed, f: &Failure, park: bool) -> Result
         );
     }
     Ok(())
+}
+
+/// Testing hook: `CONNECT_TEST_CRASH_AFTER_SUBMIT=<n>` aborts the process
+/// right after the n-th successful `submit-order` answer of this process,
+/// before the outcome is recorded: the one crash moment a test cannot hit
+/// reliably with a kill signal. Read once when the worker starts; unset, it
+/// costs one load per delivered order.
+mod crash_hook {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    const VAR: &str = "CONNECT_TEST_CRASH_AFTER_SUBMIT";
+    static AFTER: OnceLock<Option<u64>> = OnceLock::new();
+    static SUBMITTED: AtomicU64 = AtomicU64::new(0);
+
+    pub(super) fn init() {
+        AFTER.get_or_init(|| {
+            let value = std::env::var(VAR).ok()?;
+            match value.trim().parse::<u64>() {
+                Ok(n) if n > 0 => {
+                    tracing::warn!("{VAR}={n}: the process will abort after its submission {n} (a testing hook)");
+                    Some(n)
+                }
+                _ => {
+                    tracing::error!("{VAR}={value:?} is not a positive whole number; the testing hook is off");
+                    None
+                }
+            }
+        });
+    }
+
+    pub(super) fn after_submit(storefront: &str, order: &str) {
+        if let Some(n) = AFTER.get().copied().flatten()
+            && SUBMITTED.fetch_add(1, Ordering::SeqCst) + 1 == n
+        {
+            eprintln!(
+                "{VAR}: aborting after order `{order}` of `{storefront}` was submitted, before recording it"
+            );
+            std::process::abort();
+        }
+    }
 }

@@ -3,6 +3,8 @@
 //! over real HTTP, and a small JSON client.
 #![allow(dead_code)]
 
+pub mod process;
+
 use std::time::{Duration, Instant};
 
 use connect_host::service::{Config, Service};

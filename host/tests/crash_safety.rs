@@ -1,0 +1,306 @@
+//! Crash safety at scale (issue #7, point 1). Orders go through the real
+//! REST API of the real `connect-host serve` process while the simulator
+//! answers slowly and sometimes fails (HTTP 500, broken JSON after the order
+//! was created), and the service dies at three moments, restarted each time
+//! on the same data directory:
+//!
+//! (a) SIGKILL while POSTs are in flight: the client resubmits every order
+//!     whose POST got no 2xx answer, with the same id and body, as a
+//!     storefront would;
+//! (b) SIGKILL mid-delivery (orders claimed, submissions in flight);
+//! (c) abort right after Tharstern answered a submission and before the
+//!     service recorded it (the `CONNECT_TEST_CRASH_AFTER_SUBMIT` hook).
+//!
+//! At the end every order must be in Tharstern exactly once and delivered in
+//! the service with that Tharstern order's id: 0 lost, 0 duplicated.
+//!
+//! `cargo test` runs 200 orders; the full run is
+//! `CRASH_ORDERS=1000 cargo test -p connect-host --test crash_safety -- --nocapture`.
+
+mod service_support;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use service_support::process::{ServiceProcess, Tally, aborted, stored_orders};
+use service_support::*;
+use tharstern_sim::{FaultConfig, FaultSpec};
+
+const DEFAULT_ORDERS: usize = 200;
+/// Storefront clients posting at once.
+const CLIENTS: usize = 8;
+/// Concurrent deliveries, and attempts high enough that faults never park
+/// an order (parking is tested elsewhere; here it would read as "lost").
+const OUTBOX: &str = "[outbox]\nconcurrency = 4\nmax_attempts = 100\n\
+    initial_backoff_ms = 50\nmax_backoff_ms = 500\npoll_ms = 50\n";
+/// Retries under faults are expected; their warnings would drown the figures.
+const QUIET: &[(&str, &str)] = &[("RUST_LOG", "error")];
+/// (c): the service aborts after this many submissions of its run.
+const CRASH_AFTER_SUBMIT: &str = "3";
+
+fn faults() -> FaultConfig {
+    let mut faults = FaultConfig {
+        global: FaultSpec {
+            latency_ms: Some(10),
+            server_error_rate: Some(0.03),
+            ..FaultSpec::default()
+        },
+        ..FaultConfig::default()
+    };
+    faults.endpoints.insert(
+        "orders/submit".into(),
+        FaultSpec {
+            latency_ms: Some(150),
+            server_error_rate: Some(0.05),
+            // The order exists in Tharstern, the answer is unreadable.
+            malformed_json_rate: Some(0.05),
+            ..FaultSpec::default()
+        },
+    );
+    faults
+}
+
+/// What the storefront clients saw.
+#[derive(Default)]
+struct ClientStats {
+    accepted: AtomicUsize,
+    in_flight: AtomicUsize,
+    /// Connection refused: the service was down.
+    refused: AtomicUsize,
+    /// Sent, but no answer: the service died while handling it.
+    cut_off: AtomicUsize,
+    /// A resubmission answered `created: false`: the lost answer's order
+    /// had been stored.
+    found_existing: AtomicUsize,
+}
+
+fn order_body(i: usize) -> Value {
+    json!({
+        "id": format!("C-{i:04}"),
+        "customer": if i.is_multiple_of(2) { "alice" } else { "bob" },
+        "lines": [{"product": if i.is_multiple_of(3) { "pens" } else { "folders" }, "quantity": 1}],
+    })
+}
+
+/// Posts `body` until the service answers 202, as a storefront does.
+async fn submit(http: &reqwest::Client, url: &str, body: &Value, stats: &ClientStats) {
+    for attempt in 0.. {
+        stats.in_flight.fetch_add(1, SeqCst);
+        let sent = http.post(url).bearer_auth(TOKEN).json(body).send().await;
+        stats.in_flight.fetch_sub(1, SeqCst);
+        match sent {
+            Ok(resp) => {
+                let status = resp.status().as_u16();
+                let answer: Value = match resp.json().await {
+                    Ok(v) => v,
+                    // The answer was cut off after its head.
+                    Err(_) => {
+                        stats.cut_off.fetch_add(1, SeqCst);
+                        continue;
+                    }
+                };
+                assert_eq!(status, 202, "{} answered {status}: {answer}", body["id"]);
+                let created = answer["created"].as_bool().expect("created flag");
+                assert!(
+                    created || attempt > 0,
+                    "a new order id answered as known: {answer}"
+                );
+                if !created {
+                    stats.found_existing.fetch_add(1, SeqCst);
+                }
+                stats.accepted.fetch_add(1, SeqCst);
+                return;
+            }
+            Err(e) if e.is_connect() => stats.refused.fetch_add(1, SeqCst),
+            Err(_) => stats.cut_off.fetch_add(1, SeqCst),
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// `CLIENTS` tasks posting orders `0..n` between them.
+fn start_clients(url: &str, n: usize, stats: Arc<ClientStats>) -> tokio::task::JoinSet<()> {
+    // A fresh connection per request, so an error tells a refused
+    // connection from a request the kill cut off.
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let next = Arc::new(AtomicUsize::new(0));
+    let url = format!("{url}/api/v1/storefronts/{SF}/orders");
+    let mut clients = tokio::task::JoinSet::new();
+    for _ in 0..CLIENTS {
+        let (http, url, next, stats) = (http.clone(), url.clone(), next.clone(), stats.clone());
+        clients.spawn(async move {
+            loop {
+                let i = next.fetch_add(1, SeqCst);
+                if i >= n {
+                    return;
+                }
+                submit(&http, &url, &order_body(i), &stats).await;
+            }
+        });
+    }
+    clients
+}
+
+/// Polls `cond` every 20 ms; false when `secs` passed without it.
+async fn wait_for(secs: u64, mut cond: impl FnMut() -> bool) -> bool {
+    let until = Instant::now() + Duration::from_secs(secs);
+    while !cond() {
+        if Instant::now() >= until {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    true
+}
+
+fn delivering(service: &ServiceProcess) -> Vec<String> {
+    stored_orders(&service.db)
+        .into_iter()
+        .filter(|o| o.state == "delivering")
+        .map(|o| o.id)
+        .collect()
+}
+
+/// Tharstern order ids by storefront order id.
+fn sim_orders(sim: &tharstern_sim::SimHandle) -> HashMap<String, Vec<i64>> {
+    let mut by_id: HashMap<String, Vec<i64>> = HashMap::new();
+    for o in sim.state().orders() {
+        by_id
+            .entry(o.unique_submit_order_id.clone().unwrap_or_default())
+            .or_default()
+            .push(o.id);
+    }
+    by_id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_at_every_moment_neither_loses_nor_duplicates() {
+    let n: usize = std::env::var("CRASH_ORDERS")
+        .ok()
+        .map(|v| v.parse().expect("CRASH_ORDERS: a number of orders"))
+        .unwrap_or(DEFAULT_ORDERS);
+    assert!(n >= 30, "CRASH_ORDERS: at least 30, for three crashes");
+    let started = Instant::now();
+    let sim = start_sim().await;
+    let mut service = ServiceProcess::new(OUTBOX);
+    service.start(QUIET).await;
+    let api = Api::new(&service.url);
+    configure_storefront(&api, &sim).await;
+    api.ok(
+        "PUT",
+        &format!("/api/v1/storefronts/{SF}/mappings/folders"),
+        Some(json!({"product_ref": "STK-FOLDER"})),
+        200,
+    )
+    .await;
+    sim.set_faults(faults()).expect("valid faults");
+
+    // (a) Kill while accepting; restart at once. The clients keep going.
+    let stats = Arc::new(ClientStats::default());
+    let mut clients = start_clients(&service.url, n, stats.clone());
+    assert!(
+        wait_for(120, || stats.accepted.load(SeqCst) >= n / 3).await,
+        "a third of the orders were not accepted in 120 s"
+    );
+    let (in_flight, accepted) = (stats.in_flight.load(SeqCst), stats.accepted.load(SeqCst));
+    service.kill();
+    service.start(QUIET).await;
+    while let Some(done) = clients.join_next().await {
+        done.expect("client task");
+    }
+    let cut_off = stats.cut_off.load(SeqCst);
+    println!(
+        "(a) SIGKILL with {in_flight} POSTs in flight, {accepted} accepted: {cut_off} cut off, \
+         {} refused while down, {} resubmissions answered as already accepted; {n} of {n} accepted",
+        stats.refused.load(SeqCst),
+        stats.found_existing.load(SeqCst),
+    );
+    assert!(
+        cut_off > 0,
+        "the kill cut off no POST: not a kill while accepting"
+    );
+    assert_eq!(
+        stored_orders(&service.db).len(),
+        n,
+        "every order stored once"
+    );
+
+    // (b) Kill mid-delivery, a third of the way through.
+    let total = || sim.state().orders().len();
+    assert!(
+        wait_for(60 + n as u64 / 4, || total() >= n / 3
+            && !delivering(&service).is_empty())
+        .await,
+        "a third of the orders were not delivered, or none was in flight"
+    );
+    service.kill();
+    let at_kill = delivering(&service);
+    let in_sim = sim_orders(&sim);
+    assert!(
+        !at_kill.is_empty(),
+        "the kill came between deliveries; nothing was mid-delivery"
+    );
+    assert!(total() < n, "every order was delivered before the kill");
+    println!(
+        "(b) SIGKILL with {} orders mid-delivery ({} of them already in Tharstern); {} of {n} in Tharstern",
+        at_kill.len(),
+        at_kill.iter().filter(|id| in_sim.contains_key(*id)).count(),
+        total(),
+    );
+
+    // (c) Abort after a Tharstern answer, before it is recorded.
+    service
+        .start(&[
+            QUIET[0],
+            ("CONNECT_TEST_CRASH_AFTER_SUBMIT", CRASH_AFTER_SUBMIT),
+        ])
+        .await;
+    let exit = service.wait_exit(120).await;
+    assert!(aborted(&exit), "the crash hook did not fire: {exit:?}");
+    let in_sim = sim_orders(&sim);
+    let unrecorded: Vec<_> = delivering(&service)
+        .into_iter()
+        .filter(|id| in_sim.contains_key(id))
+        .collect();
+    assert!(
+        !unrecorded.is_empty(),
+        "no order was in Tharstern but unrecorded at the abort"
+    );
+    println!(
+        "(c) abort after submission {CRASH_AFTER_SUBMIT}: {unrecorded:?} in Tharstern, not recorded; {} of {n} in Tharstern",
+        total()
+    );
+
+    // Restart; every order is delivered.
+    service.start(QUIET).await;
+    let all_delivered = wait_for(60 + n as u64 / 4, || {
+        let stored = stored_orders(&service.db);
+        stored.len() == n && stored.iter().all(|o| o.state == "delivered")
+    })
+    .await;
+
+    // The figures: each storefront order once in Tharstern, delivered in
+    // the service under that Tharstern order's id.
+    let tally = Tally::of(&sim, &service.db);
+    println!(
+        "crash safety, {n} orders, 3 crashes: {} lost, {} duplicated, {} recorded under another Tharstern order, \
+         {} unknown orders in Tharstern; {:.0} s",
+        tally.lost.len() + n.saturating_sub(tally.stored),
+        tally.duplicated,
+        tally.mismatched.len(),
+        tally.unknown.len(),
+        started.elapsed().as_secs_f64()
+    );
+    tally.assert_exactly_once(n);
+    assert!(all_delivered, "not every order was delivered in time");
+
+    let exit = service.terminate().await;
+    assert!(exit.success(), "{exit:?}");
+}
