@@ -18,6 +18,8 @@ pub struct ServiceProcess {
     pub config_file: PathBuf,
     pub url: String,
     pub db: PathBuf,
+    /// Where the service's log (stderr) goes, if captured; else inherited.
+    pub log_file: Option<PathBuf>,
     child: Option<Child>,
 }
 
@@ -50,8 +52,17 @@ impl ServiceProcess {
             config_file,
             url: format!("http://127.0.0.1:{port}"),
             db,
+            log_file: None,
             child: None,
         }
+    }
+
+    /// Sends the service's log to `service.log` in its temp dir (appended
+    /// across restarts) instead of the test's stderr; answers the path.
+    pub fn capture_log(&mut self) -> PathBuf {
+        let path = self.dir.path().join("service.log");
+        self.log_file = Some(path.clone());
+        path
     }
 
     /// Spawns `connect-host serve` with extra environment variables
@@ -62,8 +73,18 @@ impl ServiceProcess {
         cmd.args(["serve", "--config"])
             .arg(&self.config_file)
             .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit());
+            .stdout(Stdio::null());
+        match &self.log_file {
+            Some(path) => {
+                let file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .expect("opening the service log");
+                cmd.stderr(file)
+            }
+            None => cmd.stderr(Stdio::inherit()),
+        };
         for (k, v) in env {
             cmd.env(k, v);
         }

@@ -264,6 +264,11 @@ impl SimHandle {
         self.state.reset()
     }
 
+    /// Every API token handed out so far (for secret scans).
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.state.issued_tokens()
+    }
+
     /// A valid API token, without an HTTP call.
     pub fn issue_token(&self) -> String {
         self.state.issue_token()

@@ -145,6 +145,11 @@ impl SimState {
             .unwrap_or(self.config.token_lifetime)
     }
 
+    /// Every API token handed out so far.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.tokens.issued()
+    }
+
     /// Issues a valid API token without an HTTP round trip.
     pub fn issue_token(&self) -> String {
         self.tokens.issue()

@@ -42,6 +42,17 @@ impl TokenStore {
         token
     }
 
+    /// Every token handed out so far (inspection: a test scans logs and
+    /// answers for them).
+    pub fn issued(&self) -> Vec<String> {
+        self.tokens
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .keys()
+            .cloned()
+            .collect()
+    }
+
     /// Whether a token exists and is younger than `lifetime`.
     pub fn is_valid(&self, token: &str, lifetime: Duration) -> bool {
         let token = token.trim().to_ascii_lowercase();
