@@ -11,7 +11,6 @@ mod service_support;
 use std::io::{Read as _, Write as _};
 use std::time::{Duration, Instant};
 
-use hmac::{Hmac, Mac as _};
 use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as PropConfig, TestCaseError, TestRunner};
@@ -372,18 +371,6 @@ fn case(routes: &[(&'static str, String, Value)]) -> impl Strategy<Value = Case>
     })
 }
 
-fn signature(body: &[u8]) -> String {
-    let mut mac = <Hmac<sha2::Sha256>>::new_from_slice(WEBHOOK_SECRET.as_bytes()).unwrap();
-    mac.update(body);
-    let hex: String = mac
-        .finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("sha256={hex}")
-}
-
 /// A 4xx must say what is wrong in the API's error format.
 fn check_answer(what: &str, status: u16, text: &str) -> Result<(), TestCaseError> {
     prop_assert!(
@@ -453,7 +440,7 @@ fn generated_bodies_never_get_a_server_error() {
                 req = req.header("content-type", ct);
             }
             if c.sign {
-                req = req.header("x-tharstern-signature", signature(&c.body));
+                req = req.header("x-tharstern-signature", tharstern_sim::webhooks::sign(WEBHOOK_SECRET, &c.body));
             }
             let resp = req.send().await.map_err(|e| {
                 TestCaseError::fail(format!("{what}: no answer (did a handler panic?): {e}"))
