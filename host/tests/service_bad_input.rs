@@ -440,7 +440,10 @@ fn generated_bodies_never_get_a_server_error() {
                 req = req.header("content-type", ct);
             }
             if c.sign {
-                req = req.header("x-tharstern-signature", tharstern_sim::webhooks::sign(WEBHOOK_SECRET, &c.body));
+                req = req.header(
+                    "x-tharstern-signature",
+                    tharstern_sim::webhooks::sign(WEBHOOK_SECRET, &c.body),
+                );
             }
             let resp = req.send().await.map_err(|e| {
                 TestCaseError::fail(format!("{what}: no answer (did a handler panic?): {e}"))
@@ -620,5 +623,120 @@ async fn bad_queries_and_paths_answer_the_error_format() {
             "{path}: {body}"
         );
     }
+    service.stop().await;
+}
+
+/// Valid requests with extreme values (quantities up to `u32::MAX`, prices
+/// up to `i64::MAX` and below zero, odd currencies and attribute values)
+/// get past the service's checks into the plugin and the simulator: the
+/// answer is a 2xx or a 4xx that says why, never a 5xx; no order's delivery
+/// crashes the plugin (a panic would be a bug, not an expected failure).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn extreme_values_reach_the_plugin_and_fail_cleanly() {
+    let sim = start_sim().await;
+    let service = start_service(|_| {}).await;
+    let api = Api::new(&service.url);
+    configure_storefront(&api, &sim).await;
+    let path = |rest: &str| format!("/api/v1/storefronts/{SF}{rest}");
+    let mut answers: Vec<(String, u16, Value)> = Vec::new();
+
+    let quantities: [u64; 7] = [
+        1,
+        999,
+        1_000_000,
+        2_147_483_647,
+        2_147_483_648,
+        4_294_967_295,
+        4_294_967_296,
+    ];
+    let long = "x".repeat(10_000);
+    let attributes = ["", "ü🎉", "\u{0}", "<script>", long.as_str()];
+    for (i, q) in quantities.iter().enumerate() {
+        let customer = ["alice", "bob"][i % 2];
+        let colour = attributes[i % attributes.len()];
+        let body = json!({"product": "business-cards", "quantity": q, "customer": customer,
+                          "attributes": {"colour": colour}});
+        let (status, answer) = api.post(&path("/price"), body).await;
+        answers.push((format!("price quantity {q}"), status, answer));
+        let body = json!({"product": "pens", "minimum_order": q});
+        let (status, answer) = api.post(&path("/stock"), body).await;
+        answers.push((format!("stock minimum {q}"), status, answer));
+    }
+
+    let prices: [(i64, &str); 6] = [
+        (0, "GBP"),
+        (-1, "GBP"),
+        (i64::MAX, "GBP"),
+        (i64::MIN, "GBP"),
+        (100, ""),
+        (100, "XXXX"),
+    ];
+    let mut accepted = Vec::new();
+    for (i, ((minor, currency), q)) in prices.iter().zip(quantities.iter().cycle()).enumerate() {
+        let id = format!("X-{i}");
+        let product = ["business-cards", "pens", "mugs"][i % 3];
+        let body = json!({"id": id, "customer": "bob", "lines": [
+            {"product": product, "quantity": q,
+             "price": {"minor_units": minor, "currency": currency}}]});
+        let (status, answer) = api.post(&path("/orders"), body).await;
+        if status == 202 {
+            accepted.push(id.clone());
+        }
+        // A price the back office could not charge is refused up front.
+        if *minor < 0 || currency.len() != 3 {
+            assert_eq!(status, 422, "order {id}: {answer}");
+            assert_eq!(
+                answer["error"]["fields"][0]["key"], "lines[0].price",
+                "{answer}"
+            );
+        }
+        answers.push((
+            format!("order {id} ({q} at {minor} {currency:?})"),
+            status,
+            answer,
+        ));
+    }
+
+    for (what, status, answer) in &answers {
+        assert!(
+            *status < 500,
+            "{what}: answered {status} (a server error): {answer}"
+        );
+        if *status >= 400 {
+            assert!(
+                answer["error"]["message"]
+                    .as_str()
+                    .is_some_and(|m| !m.is_empty()),
+                "{what}: {status} without a message: {answer}"
+            );
+        }
+    }
+    assert!(
+        answers.iter().any(|(_, s, _)| *s == 200),
+        "no extreme request got through to an answer: {answers:?}"
+    );
+
+    // Every accepted order ends delivered or parked with a typed reason,
+    // never with the plugin crashed.
+    for id in &accepted {
+        let order = eventually(60, &format!("order {id} settled"), || {
+            let api = api.clone();
+            let p = path(&format!("/orders/{id}"));
+            async move {
+                let o = api.ok("GET", &p, None, 200).await;
+                (o["state"] == "delivered" || o["state"] == "failed").then_some(o)
+            }
+        })
+        .await;
+        assert_ne!(order["last_error_kind"], "crashed", "order {id}: {order}");
+    }
+    let (status, _) = api.get("/healthz").await;
+    assert_eq!(status, 200);
+    println!(
+        "extreme values: {} requests, {} answered 2xx, {} orders accepted and settled",
+        answers.len(),
+        answers.iter().filter(|(_, s, _)| *s < 300).count(),
+        accepted.len()
+    );
     service.stop().await;
 }

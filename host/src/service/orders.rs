@@ -139,6 +139,21 @@ pub(crate) fn event(
     Ok(())
 }
 
+/// What is wrong with a line's price, if anything: the back office is
+/// asked to charge it, so it must be a real amount in a real currency.
+fn price_problem(price: &Money) -> Option<String> {
+    let code = &price.currency;
+    if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Some(format!(
+            "currency `{code}` is not an ISO 4217 code: use three capital letters, e.g. GBP"
+        ));
+    }
+    if price.minor_units < 0 {
+        return Some("a line price cannot be negative".into());
+    }
+    None
+}
+
 impl Service {
     /// Stores an order in the outbox (durably, before answering) for
     /// delivery through the storefront's order plugin. A repeat of the same
@@ -211,6 +226,12 @@ impl Service {
                     key: format!("lines[{i}].quantity"),
                     message: "must be at least 1".into(),
                 });
+            }
+            if let Some(price) = &line.price {
+                problems.extend(price_problem(price).map(|message| FieldError {
+                    key: format!("lines[{i}].price"),
+                    message,
+                }));
             }
             let mapping = match self.mapping(storefront, &line.product) {
                 Ok(m) => m,
