@@ -613,3 +613,79 @@ async fn settings_changes_reach_the_next_request() {
     let unhandled = price().await;
     assert_eq!(unhandled["handled"], false, "{unhandled}");
 }
+
+/// With no webhook subscription, the status poller asks the plugin about a
+/// delivered order until its tracking number arrives, records only what
+/// changed, and stops asking once the order is despatched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_status_poller_brings_tracking_without_webhooks() {
+    let sim = start_sim().await;
+    let service = start_service(|c| c.outbox.status_poll_secs = 1).await;
+    let api = Api::new(&service.url);
+    configure_storefront(&api, &sim).await;
+    let order_path = format!("/api/v1/storefronts/{SF}/orders/P-1");
+    api.ok(
+        "POST",
+        &format!("/api/v1/storefronts/{SF}/orders"),
+        Some(json!({"id": "P-1", "customer": "bob", "lines": [{"product": "pens", "quantity": 100}]})),
+        202,
+    )
+    .await;
+    let get = || api.ok("GET", &order_path, None, 200);
+    eventually(30, "order P-1 delivered", || async {
+        (get().await["state"] == "delivered").then_some(())
+    })
+    .await;
+    let job_no = sim
+        .state()
+        .orders()
+        .iter()
+        .find(|o| o.unique_submit_order_id.as_deref() == Some("P-1"))
+        .and_then(|o| o.job_nos.first().cloned())
+        .expect("the order made a job");
+
+    // Polls that learn nothing new leave no trace in the history: after
+    // three polls, at most the first (it learns the job) is recorded.
+    eventually(30, "three status polls", || async {
+        (sim.state().calls_to("jobs").len() >= 3).then_some(())
+    })
+    .await;
+    let quiet = get().await;
+    let polled_events = |o: &Value| {
+        o["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "polled")
+            .count()
+    };
+    assert!(polled_events(&quiet) <= 1, "{quiet}");
+    assert!(quiet["tracking_number"].is_null(), "{quiet}");
+
+    sim.advance_job(
+        &job_no,
+        Some(tharstern_sim::model::JobStatus::Despatched),
+        Some("TRK-POLL-1".into()),
+    )
+    .expect("job advanced");
+    let polled = eventually(30, "tracking by polling", || async {
+        let o = get().await;
+        (o["tracking_number"] == "TRK-POLL-1").then_some(o)
+    })
+    .await;
+    assert_eq!(polled["job_status"], "Despatched", "{polled}");
+    assert!(polled_events(&polled) >= 1, "{polled}");
+
+    // Despatched with tracking: no more polls.
+    let asked = sim.state().calls_to("jobs").len();
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_eq!(
+        sim.state().calls_to("jobs").len(),
+        asked,
+        "the poller kept asking about a despatched order"
+    );
+    assert_eq!(
+        get().await["history"].as_array().unwrap().len(),
+        polled["history"].as_array().unwrap().len()
+    );
+}

@@ -151,6 +151,15 @@ pub struct OutboxConfig {
     pub max_backoff_ms: u64,
     /// How often the worker looks for due orders when not woken, in ms.
     pub poll_ms: u64,
+    /// The fallback to status webhooks: a delivered order with no tracking
+    /// number whose status has not changed for this many seconds is asked
+    /// about through its plugin. 0 turns the poller off (`refresh-status`
+    /// still works on demand).
+    pub status_poll_secs: u64,
+    /// Orders older than this many days are no longer polled.
+    pub status_poll_days: u64,
+    /// Orders asked about per round, the longest-waiting first.
+    pub status_poll_batch: usize,
 }
 
 impl Default for OutboxConfig {
@@ -161,6 +170,9 @@ impl Default for OutboxConfig {
             initial_backoff_ms: 1000,
             max_backoff_ms: 300_000,
             poll_ms: 1000,
+            status_poll_secs: 900,
+            status_poll_days: 30,
+            status_poll_batch: 50,
         }
     }
 }

@@ -120,6 +120,10 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX api_keys_storefront ON api_keys (storefront);
     "#,
+    // 3: when the status poller last asked about a delivered order.
+    r#"
+    ALTER TABLE orders ADD COLUMN status_polled_at INTEGER;
+    "#,
 ];
 
 /// The database handle. SQLite calls are short and local, so they run

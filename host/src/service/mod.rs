@@ -20,6 +20,7 @@ pub mod outbox;
 pub mod plugin_settings;
 pub mod quotes;
 pub mod secrets;
+pub mod status_poller;
 pub mod storefronts;
 
 use std::path::Path;
@@ -98,6 +99,7 @@ impl Service {
         vec![
             tokio::spawn(outbox::run(self.clone())),
             tokio::spawn(catalogue::run_scheduler(self.clone())),
+            tokio::spawn(status_poller::run(self.clone())),
         ]
     }
 

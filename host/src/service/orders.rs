@@ -527,6 +527,14 @@ impl Service {
     /// Polls the plugin for an order's status (the fallback to webhooks).
     pub async fn refresh_order_status(&self, storefront: &str, id: &str) -> Result<OrderView> {
         let order = self.order(storefront, id)?;
+        let update = self.ask_order_status(&order).await?;
+        self.apply_updates(storefront, &order.plugin, &[update], "polled")?;
+        self.order(storefront, id)
+    }
+
+    /// The plugin's `order-status` for a delivered order.
+    pub(crate) async fn ask_order_status(&self, order: &OrderView) -> Result<OrderUpdate> {
+        let id = &order.id;
         if order.state != DELIVERED {
             return Err(ServiceError::Conflict(format!(
                 "order `{id}` is {}; its status can be asked once it is delivered",
@@ -534,14 +542,13 @@ impl Service {
             )));
         }
         let call = PluginCall::OrderStatus {
-            order_id: id.to_string(),
+            order_id: id.clone(),
             backend_order_id: order.backend_order_id.clone(),
         };
-        match self.call(storefront, &order.plugin, &call).await? {
+        match self.call(&order.storefront, &order.plugin, &call).await? {
             PluginReply::Update(mut u) => {
-                u.order_id = Some(id.to_string());
-                self.apply_updates(storefront, &order.plugin, &[u], "polled")?;
-                self.order(storefront, id)
+                u.order_id = Some(id.clone());
+                Ok(u)
             }
             other => Err(super::quotes::unexpected("order-status", other)),
         }

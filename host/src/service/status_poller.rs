@@ -1,0 +1,112 @@
+//! The fallback to status webhooks: a webhook can be lost (a subscription
+//! never made, the service down when it came, a back office that sends
+//! none), so delivered orders still waiting for a tracking number are asked
+//! about through their plugin's `order-status` from time to time.
+//!
+//! An order is due when it was delivered within `status_poll_days`, has no
+//! tracking number, and neither changed nor was asked about for
+//! `status_poll_secs`; each round asks about at most `status_poll_batch`
+//! orders, the longest-waiting first, one at a time, so a large backlog
+//! costs the back office a steady trickle of calls, never a burst. Only an
+//! answer that changes something is recorded in the order's history.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rusqlite::params;
+
+use super::db::now;
+use super::orders::{DELIVERED, OrderView};
+use super::{Result, Service};
+use crate::bindings::types::OrderUpdate;
+
+/// Runs until the service shuts down. Off when `status_poll_secs` is 0.
+pub async fn run(svc: Arc<Service>) {
+    let every = svc.config.outbox.status_poll_secs;
+    if every == 0 {
+        return;
+    }
+    let mut shutdown = svc.shutdown_signal();
+    loop {
+        // Look for due orders a few times per interval, so an order is
+        // asked about close to when it falls due.
+        let tick = Duration::from_secs(every)
+            .div_f64(4.0)
+            .max(Duration::from_millis(100));
+        tokio::select! {
+            _ = tokio::time::sleep(tick) => {}
+            _ = shutdown.changed() => return,
+        }
+        let due = match svc.orders_due_for_status(every) {
+            Ok(due) => due,
+            Err(e) => {
+                tracing::error!(error = %e, "finding orders to ask the status of failed");
+                continue;
+            }
+        };
+        for (storefront, id) in due {
+            tokio::select! {
+                r = svc.poll_order_status(&storefront, &id) => {
+                    if let Err(e) = r {
+                        tracing::info!(storefront, order = id, error = %e, "polling an order's status failed; asking again later");
+                    }
+                }
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+}
+
+impl Service {
+    /// (storefront, order id) of the delivered orders due for a status poll.
+    fn orders_due_for_status(&self, every: u64) -> Result<Vec<(String, String)>> {
+        let cfg = &self.config.outbox;
+        let now = now();
+        let since = now.saturating_sub((cfg.status_poll_days as i64).saturating_mul(86_400));
+        let quiet_since = now.saturating_sub(every as i64);
+        let conn = self.db.lock();
+        let mut stmt = conn.prepare_cached(
+            "SELECT storefront, id FROM orders
+             WHERE state = ?1 AND tracking_number IS NULL AND created_at >= ?2
+               AND MAX(updated_at, COALESCE(status_polled_at, 0)) <= ?3
+             ORDER BY MAX(updated_at, COALESCE(status_polled_at, 0))
+             LIMIT ?4",
+        )?;
+        let due = stmt
+            .query_map(
+                params![DELIVERED, since, quiet_since, cfg.status_poll_batch as i64],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(due)
+    }
+
+    /// Asks the plugin about one order and records what changed. The order
+    /// counts as asked even when the plugin fails, so a failing back office
+    /// is asked once per interval, not once per round.
+    async fn poll_order_status(&self, storefront: &str, id: &str) -> Result<()> {
+        let order = self.order(storefront, id)?;
+        let answer = self.ask_order_status(&order).await;
+        self.db.lock().execute(
+            "UPDATE orders SET status_polled_at = ?3 WHERE storefront = ?1 AND id = ?2",
+            params![storefront, id, now()],
+        )?;
+        let update = answer?;
+        if changes(&order, &update) {
+            self.apply_updates(storefront, &order.plugin, &[update], "polled")?;
+            tracing::info!(storefront, order = id, "order status changed (polled)");
+        }
+        Ok(())
+    }
+}
+
+/// Whether an update says anything the order does not already know.
+fn changes(order: &OrderView, u: &OrderUpdate) -> bool {
+    let new = |value: &Option<String>, known: &Option<String>| {
+        value.as_ref().is_some_and(|v| Some(v) != known.as_ref())
+    };
+    new(&u.backend_order_id, &order.backend_order_id)
+        || new(&u.job_no, &order.job_no)
+        || new(&u.status, &order.job_status)
+        || new(&u.tracking_number, &order.tracking_number)
+}
