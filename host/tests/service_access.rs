@@ -605,3 +605,87 @@ async fn admin_pages_need_a_login() {
     assert_eq!(with_key.get("/api/v1/storefronts/shop/orders").await.0, 401);
     service.stop().await;
 }
+
+/// A form posted to the admin pages from another site is refused even with
+/// a valid session cookie (a browser that ignored `SameSite` would send
+/// it); the same form from the admin pages themselves works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_forms_posted_from_another_site_are_refused() {
+    let service = start_service(|_| {}).await;
+    let admin = Api::new(&service.url);
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    // Logging in from another site is refused too (login CSRF).
+    let resp = http
+        .post(format!("{}/admin/login", service.url))
+        .header("sec-fetch-site", "cross-site")
+        .form(&[("username", ""), ("secret", TOKEN)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 403);
+    let resp = http
+        .post(format!("{}/admin/login", service.url))
+        .header("sec-fetch-site", "same-origin")
+        .form(&[("username", ""), ("secret", TOKEN)])
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_redirection(), "{}", resp.status());
+    let cookie = resp.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let host = service.url.trim_start_matches("http://").to_string();
+    let post = |id: &'static str, headers: Vec<(&'static str, String)>| {
+        let mut req = http
+            .post(format!("{}/admin", service.url))
+            .header("cookie", &cookie)
+            .form(&[("id", id), ("name", id)]);
+        for (k, v) in headers {
+            req = req.header(k, v);
+        }
+        req.send()
+    };
+    for (id, headers) in [
+        ("evil-a", vec![("sec-fetch-site", "cross-site".to_string())]),
+        ("evil-b", vec![("sec-fetch-site", "same-site".to_string())]),
+        (
+            "evil-c",
+            vec![("origin", "http://evil.example".to_string())],
+        ),
+        ("evil-d", vec![("origin", "null".to_string())]),
+    ] {
+        let resp = post(id, headers.clone()).await.unwrap();
+        assert_eq!(resp.status().as_u16(), 403, "{headers:?}");
+    }
+    for (id, headers) in [
+        ("ok-a", vec![("sec-fetch-site", "same-origin".to_string())]),
+        ("ok-b", vec![("origin", format!("http://{host}"))]),
+        ("ok-c", vec![]),
+    ] {
+        let resp = post(id, headers.clone()).await.unwrap();
+        assert!(
+            resp.status().is_redirection() || resp.status().is_success(),
+            "{headers:?}: {}",
+            resp.status()
+        );
+    }
+    let listed = admin.ok("GET", "/api/v1/storefronts", None, 200).await;
+    let ids: BTreeSet<&str> = listed["storefronts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        BTreeSet::from(["ok-a", "ok-b", "ok-c"]),
+        "only the same-site forms created storefronts"
+    );
+}

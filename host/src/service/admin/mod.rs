@@ -1,7 +1,9 @@
 //! The admin web pages at `/admin`: server-rendered HTML (maud), plain
 //! forms, no JavaScript. Operators log in with the admin token or the
 //! configured user name and password; the session is a signed cookie
-//! (`SameSite=Strict`, which also keeps other sites from posting forms).
+//! (`SameSite=Strict`, which also keeps other sites from posting forms),
+//! and a form posted from another site is refused outright
+//! ([`cross_site`]), so the pages do not rely on the cookie attribute alone.
 
 mod keys;
 mod layout;
@@ -69,7 +71,45 @@ pub fn router(svc: Arc<Service>) -> Router {
     Router::new()
         .merge(protected)
         .route("/login", get(login_form).post(login))
+        .layer(axum::middleware::from_fn_with_state(
+            svc.clone(),
+            refuse_cross_site,
+        ))
         .with_state(svc)
+}
+
+/// Whether a request that changes something comes from another site: the
+/// browser's own `Sec-Fetch-Site` says so, or (from browsers that do not
+/// send it) an `Origin` that is neither this host nor `server.public_url`.
+/// Requests without either header (curl, scripts) are not browser form
+/// posts and pass on to the login check.
+fn cross_site(req: &Request, public_url: &str) -> bool {
+    if req.method().is_safe() {
+        return false;
+    }
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = header("sec-fetch-site") {
+        return !matches!(site, "same-origin" | "none");
+    }
+    let Some(origin) = header("origin") else {
+        return false;
+    };
+    let origin = origin.trim_end_matches('/');
+    let from_host =
+        header("host").is_some_and(|host| origin.split_once("://").is_some_and(|(_, o)| o == host));
+    !(from_host || origin == public_url)
+}
+
+async fn refuse_cross_site(State(svc): Svc, req: Request, next: Next) -> Response {
+    if cross_site(&req, &svc.config.public_url()) {
+        tracing::warn!(path = %req.uri().path(), "a form posted from another site was refused");
+        return (
+            StatusCode::FORBIDDEN,
+            "Refused: this form was posted from another site.",
+        )
+            .into_response();
+    }
+    next.run(req).await
 }
 
 fn session_cookie(headers: &HeaderMap) -> Option<String> {
