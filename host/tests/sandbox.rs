@@ -228,6 +228,18 @@ async fn only_the_tenants_endpoint_is_reachable() {
         format!("fetch:https://127.0.0.1:{port}/x"), // another scheme
         format!("fetch:http://127.0.0.1:{}/x", other.port), // another port
         format!("fetch:http://example.com:{port}/x"), // another host
+        // Other spellings of 127.0.0.1 that resolvers and parsers accept.
+        format!("fetch:http://0x7f000001:{port}/x"), // hex
+        format!("fetch:http://0x7f.0.0.1:{port}/x"), // hex octet
+        format!("fetch:http://0177.0.0.1:{port}/x"), // octal octet
+        format!("fetch:http://127.1:{port}/x"),      // short form
+        format!("fetch:http://127.000.000.001:{port}/x"), // zero-padded
+        format!("fetch:http://[::ffff:127.0.0.1]:{port}/x"), // IPv4-mapped IPv6
+        format!("fetch:http://[::ffff:7f00:1]:{port}/x"), // the same, in hex
+        format!("fetch:http://127.0.0.2:{port}/x"),  // another loopback address
+        format!("fetch:http://0.0.0.0:{port}/x"),    // "this host"
+        // Userinfo and fragment tricks: the host is the part after `@`.
+        format!("fetch:http://127.0.0.1:{port}@example.com/x"),
     ];
     for call in &denied {
         let q = with_bystander(&rt, quote(&rt, &t, call)).await.unwrap();
