@@ -58,6 +58,30 @@ fn faults() -> FaultConfig {
     faults
 }
 
+/// The chaos of issue #7, point 2: 20 % 5xx, 10 % hangs, tokens expiring
+/// every 3 s, 5 % malformed JSON, 10 % Success-false estimates.
+fn chaos_faults() -> FaultConfig {
+    let mut faults = FaultConfig {
+        global: FaultSpec {
+            server_error_rate: Some(0.2),
+            hang_rate: Some(0.1),
+            malformed_json_rate: Some(0.05),
+            ..FaultSpec::default()
+        },
+        token_lifetime_secs: Some(3),
+        hang_secs: Some(2),
+        ..FaultConfig::default()
+    };
+    faults.endpoints.insert(
+        "estrequest".into(),
+        FaultSpec {
+            success_false_rate: Some(0.1),
+            ..FaultSpec::default()
+        },
+    );
+    faults
+}
+
 /// Answers by operation and outcome (`ok`, or the error's kind).
 #[derive(Default)]
 struct Counts(Mutex<BTreeMap<(&'static str, String), u64>>);
@@ -319,10 +343,25 @@ fn sim_calls(sim: &tharstern_sim::SimHandle, after: u64) -> (usize, usize, u64) 
     (new.len(), faulted, last)
 }
 
-/// Runs the soak for `secs`, reporting every `every` seconds, and checks the
-/// outcome; memory after `warm_up` seconds may grow by at most
-/// `max_growth_mib`.
-async fn soak(secs: u64, every: u64, warm_up: u64, max_growth_mib: u64) {
+/// Runs the soak under `faults` for `secs`, reporting every `every`
+/// seconds, and checks the outcome; memory after `warm_up` seconds may grow
+/// by at most `max_growth_mib`.
+async fn soak(faults: FaultConfig, secs: u64, every: u64, warm_up: u64, max_growth_mib: u64) {
+    soak_checked(faults, secs, every, warm_up, max_growth_mib, false).await
+}
+
+/// [`soak`], and with `unique_estimates` no two Tharstern estimates of one
+/// request (the connector names an estimate after its request, and must
+/// never create a second one for a retry). Short runs only: quotes expire
+/// from the cache over a long run, and a re-quote is a new estimate.
+async fn soak_checked(
+    faults: FaultConfig,
+    secs: u64,
+    every: u64,
+    warm_up: u64,
+    max_growth_mib: u64,
+    unique_estimates: bool,
+) {
     let sim = tharstern_sim::Simulator::builder()
         .demo_data()
         .webhook_backoff(Duration::from_millis(100))
@@ -334,7 +373,7 @@ async fn soak(secs: u64, every: u64, warm_up: u64, max_growth_mib: u64) {
     let api = Api::new(&service.url);
     configure_storefront(&api, &sim).await;
     subscribe_webhooks(&sim, &service.url).await;
-    sim.set_faults(faults()).expect("valid faults");
+    sim.set_faults(faults).expect("valid faults");
     let pid = service.pid();
 
     let traffic = Arc::new(Traffic {
@@ -419,16 +458,21 @@ async fn soak(secs: u64, every: u64, warm_up: u64, max_growth_mib: u64) {
         }
     }
     let errors: u64 = kinds.values().sum();
+    let estimates = sim.state().estimates();
+    let titles: std::collections::HashSet<&str> =
+        estimates.iter().map(|e| e.title.as_str()).collect();
+    let duplicate_estimates = estimates.len() - titles.len();
     let deliveries = sim.state().deliveries();
     let webhook_ok = deliveries.iter().filter(|d| d.success).count();
     let (base, peak) = memory.growth(warm_up as f64);
     println!(
-        "soak {secs} s: {requests} requests, {errors} errors ({:.2} %) {kinds:?}; {n} orders: {} lost, {} duplicated; {sim_total} Tharstern calls, {sim_faulted} faulted; \
+        "soak {secs} s: {requests} requests, {errors} errors ({:.2} %) {kinds:?}; {n} orders: {} lost, {} duplicated; {} estimates, {duplicate_estimates} duplicated; {sim_total} Tharstern calls, {sim_faulted} faulted; \
          {webhook_ok} of {} webhook deliveries accepted ({} job steps); RSS {:.1} MiB after warm-up ({warm_up} s), \
          peak {:.1} MiB after, final {:.1} MiB, slope {:+.2} MiB/min",
         errors as f64 * 100.0 / requests.max(1) as f64,
         tally.lost.len() + n.saturating_sub(tally.stored),
         tally.duplicated,
+        estimates.len(),
         deliveries.len(),
         advances,
         base as f64 / 1024.0,
@@ -439,6 +483,9 @@ async fn soak(secs: u64, every: u64, warm_up: u64, max_growth_mib: u64) {
 
     tally.assert_exactly_once(n);
     assert!(n > 0, "no order was placed");
+    if unique_estimates {
+        assert_eq!(duplicate_estimates, 0, "a request made two estimates");
+    }
     // The service always answered, and every error was typed.
     for kind in kinds.keys() {
         assert!(
@@ -462,7 +509,14 @@ async fn soak(secs: u64, every: u64, warm_up: u64, max_growth_mib: u64) {
 /// under faults.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn short_soak_answers_everything_and_keeps_memory_bounded() {
-    soak(15, 5, 5, 64).await;
+    soak_checked(faults(), 15, 5, 5, 64, true).await;
+}
+
+/// Point 2 at the issue's fault rates, through the service: every answer
+/// right or a typed error, every order in Tharstern once, memory bounded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chaos_through_the_service_answers_everything_and_places_each_order_once() {
+    soak_checked(chaos_faults(), 15, 5, 5, 64, true).await;
 }
 
 /// Point 8, not in CI: `SOAK_SECS` (default 600) of the same.
@@ -473,5 +527,5 @@ async fn soak_run() {
         .ok()
         .map(|v| v.parse().expect("SOAK_SECS: seconds"))
         .unwrap_or(600);
-    soak(secs, 10, (secs / 5).clamp(10, 60), 64).await;
+    soak(faults(), secs, 10, (secs / 5).clamp(10, 60), 64).await;
 }
