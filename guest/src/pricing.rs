@@ -99,7 +99,9 @@ fn json_int(text: &[u8]) -> Option<i64> {
 /// The text of a JSON string up to its closing quote, when it has no escape
 /// (else `None`), and what follows the quote.
 fn plain_json_text(bytes: &[u8]) -> Option<(String, &[u8])> {
-    let end = bytes.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+    let end = bytes
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
     if bytes[end] != b'"' {
         return None;
     }
@@ -261,9 +263,7 @@ impl<P: Platform> Connector<P> {
     }
 
     fn cached_quote(&self, key: &str) -> Option<CachedQuote> {
-        self.p
-            .cache_get(key)
-            .and_then(|b| CachedQuote::decode(&b))
+        self.p.cache_get(key).and_then(|b| CachedQuote::decode(&b))
     }
 
     /// Waits (up to the lease time) for a concurrent call to cache the quote.

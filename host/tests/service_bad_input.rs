@@ -440,7 +440,10 @@ fn generated_bodies_never_get_a_server_error() {
                 req = req.header("content-type", ct);
             }
             if c.sign {
-                req = req.header("x-tharstern-signature", tharstern_sim::webhooks::sign(WEBHOOK_SECRET, &c.body));
+                req = req.header(
+                    "x-tharstern-signature",
+                    tharstern_sim::webhooks::sign(WEBHOOK_SECRET, &c.body),
+                );
             }
             let resp = req.send().await.map_err(|e| {
                 TestCaseError::fail(format!("{what}: no answer (did a handler panic?): {e}"))
