@@ -74,6 +74,9 @@ fn config(pooling: Option<PoolingAllocationConfig>) -> Config {
         .memory_init_cow(true)
         .max_wasm_stack(1 << 20)
         .async_stack_size(2 << 20);
+    if std::env::var_os("CONNECT_PERFMAP").is_some() {
+        config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
     if let Some(pooling) = pooling {
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pooling));
     }

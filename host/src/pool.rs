@@ -21,8 +21,10 @@ pub struct InstancePool {
 
 #[derive(Default)]
 struct Inner {
-    /// Idle instances per key, newest last, each with its use stamp.
-    idle: HashMap<PoolKey, Vec<(u64, Sandbox)>>,
+    /// Idle instances per key, newest last, each with its use stamp. Boxed:
+    /// a `Sandbox` is ~400 bytes, and moving it in and out of the pool by
+    /// value cost a warm quote several `memcpy`s (BENCHMARKS.md).
+    idle: HashMap<PoolKey, Vec<(u64, Box<Sandbox>)>>,
     /// Use stamp -> key: the oldest stamp is the least recently used.
     by_age: BTreeMap<u64, PoolKey>,
     next_stamp: u64,
@@ -55,7 +57,7 @@ impl InstancePool {
 
     /// An idle instance for `key` bound with `fingerprint`, if any. Stale
     /// instances (other fingerprints) found on the way are dropped.
-    pub fn take(&self, key: &PoolKey, fingerprint: u64) -> Option<Sandbox> {
+    pub fn take(&self, key: &PoolKey, fingerprint: u64) -> Option<Box<Sandbox>> {
         let found = self.take_inner(key, fingerprint);
         let counter = if found.is_some() {
             &self.hits
@@ -66,7 +68,7 @@ impl InstancePool {
         found
     }
 
-    fn take_inner(&self, key: &PoolKey, fingerprint: u64) -> Option<Sandbox> {
+    fn take_inner(&self, key: &PoolKey, fingerprint: u64) -> Option<Box<Sandbox>> {
         let mut stale = Vec::new();
         let found = {
             let mut inner = self.lock();
@@ -95,7 +97,7 @@ impl InstancePool {
 
     /// Returns an instance to the pool, evicting the least recently used
     /// ones beyond capacity.
-    pub fn put(&self, key: PoolKey, sandbox: Sandbox) {
+    pub fn put(&self, key: PoolKey, sandbox: Box<Sandbox>) {
         if self.capacity == 0 {
             return;
         }

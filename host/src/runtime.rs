@@ -203,7 +203,7 @@ impl Runtime {
         let key = (tenant.id().clone(), plugin.id.clone());
         let mut sandbox = match self.pool.take(&key, tenant.fingerprint()) {
             Some(sandbox) => sandbox,
-            None => self.instantiate(&plugin, tenant).await?,
+            None => Box::new(self.instantiate(&plugin, tenant).await?),
         };
         let (answer, poisoned) = sandbox.run(call).await;
         if !poisoned {
