@@ -26,7 +26,7 @@ const TOTAL_FIELDS: [&str; 4] = ["TotalPrice", "Total", "TotalValue", "Price"];
 /// How long one call may hold the right to create a given estimate.
 const LEASE_SECS: u32 = 10;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct CachedQuote {
     minor: i64,
     currency: String,
@@ -34,38 +34,6 @@ struct CachedQuote {
 }
 
 impl CachedQuote {
-    /// Reads a cached quote. Entries are written by `serde_json::to_vec` of
-    /// this struct, so they are almost always in that exact form, which is
-    /// read directly; anything else goes through `serde_json` as before.
-    /// The generic `serde_json` decode was the largest part of the guest's
-    /// own work on a warm quote (BENCHMARKS.md).
-    fn decode(bytes: &[u8]) -> Option<Self> {
-        Self::decode_canonical(bytes).or_else(|| serde_json::from_slice(bytes).ok())
-    }
-
-    /// `{"minor":<int>,"currency":"<text>","quote_ref":null|"<text>"}`, with
-    /// no escape in the texts; `None` for any other form.
-    fn decode_canonical(bytes: &[u8]) -> Option<Self> {
-        let rest = bytes.strip_prefix(br#"{"minor":"#)?;
-        let end = rest.iter().position(|&c| c == b',')?;
-        let minor = json_int(&rest[..end])?;
-        let rest = rest[end..].strip_prefix(br#","currency":""#)?;
-        let (currency, rest) = plain_json_text(rest)?;
-        let rest = rest.strip_prefix(br#","quote_ref":"#)?;
-        let (quote_ref, rest) = match rest.strip_prefix(b"null") {
-            Some(rest) => (None, rest),
-            None => {
-                let (text, rest) = plain_json_text(rest.strip_prefix(b"\"")?)?;
-                (Some(text), rest)
-            }
-        };
-        (rest == b"}").then_some(Self {
-            minor,
-            currency,
-            quote_ref,
-        })
-    }
-
     /// The answer for a request served from the cache.
     fn into_quote(self, customer: Resolved) -> PriceQuote {
         PriceQuote {
@@ -79,34 +47,6 @@ impl CachedQuote {
             cached: true,
         }
     }
-}
-
-/// A JSON integer as `serde_json` writes an `i64`: optional `-`, digits,
-/// no leading zero.
-fn json_int(text: &[u8]) -> Option<i64> {
-    let digits = text.strip_prefix(b"-").unwrap_or(text);
-    let canonical = match digits {
-        [] => false,
-        [b'0'] => true,
-        [first, ..] => *first != b'0' && digits.iter().all(u8::is_ascii_digit),
-    };
-    if !canonical {
-        return None;
-    }
-    std::str::from_utf8(text).ok()?.parse().ok()
-}
-
-/// The text of a JSON string up to its closing quote, when it has no escape
-/// (else `None`), and what follows the quote.
-fn plain_json_text(bytes: &[u8]) -> Option<(String, &[u8])> {
-    let end = bytes
-        .iter()
-        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
-    if bytes[end] != b'"' {
-        return None;
-    }
-    let text = std::str::from_utf8(&bytes[..end]).ok()?;
-    Some((text.to_owned(), &bytes[end + 1..]))
 }
 
 /// An estimate Tharstern created.
@@ -263,7 +203,9 @@ impl<P: Platform> Connector<P> {
     }
 
     fn cached_quote(&self, key: &str) -> Option<CachedQuote> {
-        self.p.cache_get(key).and_then(|b| CachedQuote::decode(&b))
+        self.p
+            .cache_get(key)
+            .and_then(|b| serde_json::from_slice::<CachedQuote>(&b).ok())
     }
 
     /// Waits (up to the lease time) for a concurrent call to cache the quote.
@@ -501,77 +443,6 @@ mod tests {
         assert!(parse_product_ref("").is_err());
         assert!(parse_product_ref("type:x").is_err());
         assert!(parse_product_ref("code:").is_err());
-    }
-
-    fn cached_quote_roundtrip(q: &CachedQuote) {
-        let bytes = serde_json::to_vec(q).unwrap();
-        assert_eq!(CachedQuote::decode(&bytes).as_ref(), Some(q), "{bytes:?}");
-        // The direct reader, when it answers, agrees with serde_json.
-        if let Some(direct) = CachedQuote::decode_canonical(&bytes) {
-            assert_eq!(&direct, q);
-        }
-    }
-
-    #[test]
-    fn cached_quotes_read_directly_and_as_before() {
-        let plain = CachedQuote {
-            minor: 12_345,
-            currency: "GBP".into(),
-            quote_ref: Some("EST-77".into()),
-        };
-        let bytes = serde_json::to_vec(&plain).unwrap();
-        assert_eq!(CachedQuote::decode_canonical(&bytes), Some(plain.clone()));
-        for q in [
-            plain.clone(),
-            CachedQuote {
-                quote_ref: None,
-                ..plain.clone()
-            },
-            CachedQuote {
-                minor: 0,
-                ..plain.clone()
-            },
-            CachedQuote {
-                minor: i64::MIN,
-                ..plain.clone()
-            },
-            CachedQuote {
-                minor: i64::MAX,
-                currency: "€ \"x\" \\ \n é".into(),
-                quote_ref: Some("a\"b\u{1}c".into()),
-            },
-            CachedQuote {
-                minor: -5,
-                currency: String::new(),
-                quote_ref: Some(String::new()),
-            },
-        ] {
-            cached_quote_roundtrip(&q);
-        }
-        // Other forms are left to serde_json: same answers as before.
-        for other in [
-            &br#"{ "minor": 1, "currency": "GBP", "quote_ref": null }"#[..],
-            br#"{"currency":"GBP","minor":1,"quote_ref":null}"#,
-            br#"{"minor":01,"currency":"GBP","quote_ref":null}"#,
-            br#"{"minor":+1,"currency":"GBP","quote_ref":null}"#,
-            br#"{"minor":1,"currency":"GBP","quote_ref":null}x"#,
-            br#"{"minor":1,"currency":"GBP","quote_ref":nul"#,
-            br#"{"minor":99999999999999999999,"currency":"GBP","quote_ref":null}"#,
-            b"",
-        ] {
-            assert_eq!(CachedQuote::decode_canonical(other), None, "{other:?}");
-            assert_eq!(
-                CachedQuote::decode(other),
-                serde_json::from_slice::<CachedQuote>(other).ok()
-            );
-        }
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn cached_quotes_roundtrip(minor: i64, currency: String, quote_ref: Option<String>) {
-            cached_quote_roundtrip(&CachedQuote { minor, currency, quote_ref });
-        }
     }
 
     #[test]
