@@ -6,7 +6,7 @@ use rusqlite::{OptionalExtension as _, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
-use super::db::{iso8601, now, now_ms, today};
+use super::db::{iso8601, now, now_ms, today, valid_date};
 use super::{Result, Service, ServiceError};
 use crate::bindings::types::{FieldError, Money, Order, OrderLine, OrderUpdate, PriceSource};
 use crate::call::{PluginCall, PluginReply};
@@ -115,16 +115,6 @@ pub struct StockCheck {
     pub items: Vec<(String, u32)>,
 }
 
-fn valid_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
-}
-
 pub(crate) fn event(
     conn: &rusqlite::Connection,
     storefront: &str,
@@ -207,7 +197,10 @@ impl Service {
             if let Some(d) = date
                 && !valid_date(d)
             {
-                problem(key.into(), "use the form YYYY-MM-DD".into());
+                problem(
+                    key.into(),
+                    "enter a real date in the form YYYY-MM-DD".into(),
+                );
             }
         }
         let customer = match self.customer_context(storefront, &plugin, input.customer.as_deref()) {
