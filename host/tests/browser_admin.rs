@@ -123,20 +123,7 @@ async fn operator_configures_checks_and_follows_an_order() {
     let sim = start_sim().await;
     let service = start_service(|_| {}).await;
     let api = Api::new(&service.url);
-    api.ok(
-        "POST",
-        "/api/v1/storefronts",
-        Some(json!({"id": SF, "name": "Test shop"})),
-        201,
-    )
-    .await;
-    api.ok(
-        "PUT",
-        &format!("/api/v1/storefronts/{SF}/connect"),
-        Some(json!({"enabled_plugins": [PLUGIN], "price_plugin": PLUGIN, "stock_plugin": PLUGIN, "order_plugin": PLUGIN})),
-        200,
-    )
-    .await;
+    create_storefront(&api, SF).await;
 
     let driver = start_driver();
     let c = browser(&driver).await;

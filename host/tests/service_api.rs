@@ -149,81 +149,31 @@ async fn storefront_flow_against_the_simulator() {
 
     // Check Connection: success, then a precise failure with a bad password
     // (an empty secret keeps the stored one, a new value replaces it).
-    let check = api
-        .ok(
-            "POST",
-            &format!("/api/v1/storefronts/{SF}/plugins/{PLUGIN}/check-connection"),
-            None,
-            200,
-        )
-        .await;
-    assert_eq!(check["ok"], true, "{check}");
+    let settings_path = format!("/api/v1/storefronts/{SF}/plugins/{PLUGIN}/settings");
+    let check_path = format!("/api/v1/storefronts/{SF}/plugins/{PLUGIN}/check-connection");
+    let put_settings = |settings: Value| api.ok("PUT", &settings_path, Some(settings), 200);
+    let check = || api.ok("POST", &check_path, None, 200);
+    let answer = check().await;
+    assert_eq!(answer["ok"], true, "{answer}");
     let mut bad = tharstern_settings(&sim);
     bad["password"] = json!("wrong-password");
-    api.ok(
-        "PUT",
-        &format!("/api/v1/storefronts/{SF}/plugins/{PLUGIN}/settings"),
-        Some(bad),
-        200,
-    )
-    .await;
-    let check = api
-        .ok(
-            "POST",
-            &format!("/api/v1/storefronts/{SF}/plugins/{PLUGIN}/check-connection"),
-            None,
-            200,
-        )
-        .await;
-    assert_eq!(check["ok"], false, "{check}");
-    assert_eq!(check["kind"], "authentication", "{check}");
-    assert!(!check.to_string().contains("wrong-password"));
-    api.ok(
-        "PUT",
-        &format!("/api/v1/storefronts/{SF}/plugins/{PLUGIN}/settings"),
-        Some(tharstern_settings(&sim)),
-        200,
-    )
-    .await;
+    put_settings(bad).await;
+    let answer = check().await;
+    assert_eq!(answer["ok"], false, "{answer}");
+    assert_eq!(answer["kind"], "authentication", "{answer}");
+    assert!(!answer.to_string().contains("wrong-password"));
+    put_settings(tharstern_settings(&sim)).await;
     let mut keep = tharstern_settings(&sim);
     keep["password"] = json!("");
-    api.ok(
-        "PUT",
-        &format!("/api/v1/storefronts/{SF}/plugins/{PLUGIN}/settings"),
-        Some(keep),
-        200,
-    )
-    .await;
-    let check = api
-        .ok(
-            "POST",
-            &format!("/api/v1/storefronts/{SF}/plugins/{PLUGIN}/check-connection"),
-            None,
-            200,
-        )
-        .await;
-    assert_eq!(check["ok"], true, "the kept password still works: {check}");
+    put_settings(keep).await;
+    let answer = check().await;
+    assert_eq!(
+        answer["ok"], true,
+        "the kept password still works: {answer}"
+    );
 
     // Departments, customers, mappings.
-    api.ok(
-        "PUT",
-        &format!("/api/v1/storefronts/{SF}/departments/acme-marketing"),
-        Some(json!({"name": "Acme Marketing", "customer_code": "ACME-MKT"})),
-        200,
-    )
-    .await;
-    for (id, email, dept) in [
-        ("alice", "alice@acme.example", json!("acme-marketing")),
-        ("bob", "bob@example.com", Value::Null),
-    ] {
-        api.ok(
-            "PUT",
-            &format!("/api/v1/storefronts/{SF}/customers/{id}"),
-            Some(json!({"email": email, "department": dept})),
-            200,
-        )
-        .await;
-    }
+    add_people(&api, SF).await;
     let (status, body) = api
         .put(
             &format!("/api/v1/storefronts/{SF}/customers/carol"),
@@ -231,19 +181,16 @@ async fn storefront_flow_against_the_simulator() {
         )
         .await;
     assert_eq!(status, 422, "{body}");
-    for (product, product_ref, min) in [
-        ("business-cards", "BC-STD", Value::Null),
-        ("pens", "STK-PEN", json!(100)),
-        ("letterhead-packs", "STK-LHPACK", json!(10)),
-    ] {
-        api.ok(
-            "PUT",
-            &format!("/api/v1/storefronts/{SF}/mappings/{product}"),
-            Some(json!({"product_ref": product_ref, "min_order_qty": min})),
-            200,
-        )
-        .await;
-    }
+    add_mappings(
+        &api,
+        SF,
+        &[
+            ("business-cards", "BC-STD", None),
+            ("pens", "STK-PEN", Some(100)),
+            ("letterhead-packs", "STK-LHPACK", Some(10)),
+        ],
+    )
+    .await;
     let (status, body) = api
         .put(
             &format!("/api/v1/storefronts/{SF}/mappings/x"),

@@ -345,16 +345,12 @@ fn sim_calls(sim: &tharstern_sim::SimHandle, after: u64) -> (usize, usize, u64) 
 
 /// Runs the soak under `faults` for `secs`, reporting every `every`
 /// seconds, and checks the outcome; memory after `warm_up` seconds may grow
-/// by at most `max_growth_mib`.
-async fn soak(faults: FaultConfig, secs: u64, every: u64, warm_up: u64, max_growth_mib: u64) {
-    soak_checked(faults, secs, every, warm_up, max_growth_mib, false).await
-}
-
-/// [`soak`], and with `unique_estimates` no two Tharstern estimates of one
-/// request (the connector names an estimate after its request, and must
-/// never create a second one for a retry). Short runs only: quotes expire
-/// from the cache over a long run, and a re-quote is a new estimate.
-async fn soak_checked(
+/// by at most `max_growth_mib`. With `unique_estimates`, also no two
+/// Tharstern estimates of one request (the connector names an estimate
+/// after its request and must never create a second one for a retry):
+/// short runs only, as quotes expire from the cache over a long run and a
+/// re-quote is a new estimate.
+async fn soak(
     faults: FaultConfig,
     secs: u64,
     every: u64,
@@ -509,14 +505,14 @@ async fn soak_checked(
 /// under faults.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn short_soak_answers_everything_and_keeps_memory_bounded() {
-    soak_checked(faults(), 15, 5, 5, 64, true).await;
+    soak(faults(), 15, 5, 5, 64, true).await;
 }
 
 /// Point 2 at the fault rates, through the service: every answer
 /// right or a typed error, every order in Tharstern once, memory bounded.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chaos_through_the_service_answers_everything_and_places_each_order_once() {
-    soak_checked(chaos_faults(), 15, 5, 5, 64, true).await;
+    soak(chaos_faults(), 15, 5, 5, 64, true).await;
 }
 
 /// Point 8, not in CI: `SOAK_SECS` (default 600) of the same.
@@ -527,5 +523,5 @@ async fn soak_run() {
         .ok()
         .map(|v| v.parse().expect("SOAK_SECS: seconds"))
         .unwrap_or(600);
-    soak(faults(), secs, 10, (secs / 5).clamp(10, 60), 64).await;
+    soak(faults(), secs, 10, (secs / 5).clamp(10, 60), 64, false).await;
 }

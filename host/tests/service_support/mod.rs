@@ -160,6 +160,21 @@ pub async fn configure_storefront(api: &Api, sim: &tharstern_sim::SimHandle) {
 
 /// [`configure_storefront`] for storefront `sf`.
 pub async fn configure_storefront_as(api: &Api, sim: &tharstern_sim::SimHandle, sf: &str) {
+    create_storefront(api, sf).await;
+    api.ok(
+        "PUT",
+        &format!("/api/v1/storefronts/{sf}/plugins/{PLUGIN}/settings"),
+        Some(tharstern_settings(sim)),
+        200,
+    )
+    .await;
+    add_people(api, sf).await;
+    add_mappings(api, sf, &MAPPINGS).await;
+}
+
+/// Creates storefront `sf` ("Test shop") with the Tharstern plugin enabled
+/// and handling price, stock and orders (not yet configured).
+pub async fn create_storefront(api: &Api, sf: &str) {
     api.ok(
         "POST",
         "/api/v1/storefronts",
@@ -177,13 +192,11 @@ pub async fn configure_storefront_as(api: &Api, sim: &tharstern_sim::SimHandle, 
         200,
     )
     .await;
-    api.ok(
-        "PUT",
-        &format!("/api/v1/storefronts/{sf}/plugins/{PLUGIN}/settings"),
-        Some(tharstern_settings(sim)),
-        200,
-    )
-    .await;
+}
+
+/// Department `acme-marketing` (customer code ACME-MKT), customer `alice`
+/// in it and `bob` in none.
+pub async fn add_people(api: &Api, sf: &str) {
     api.ok(
         "PUT",
         &format!("/api/v1/storefronts/{sf}/departments/acme-marketing"),
@@ -203,12 +216,22 @@ pub async fn configure_storefront_as(api: &Api, sim: &tharstern_sim::SimHandle, 
         )
         .await;
     }
-    for (product, product_ref, min) in [
-        ("business-cards", "BC-STD", Value::Null),
-        ("pens", "STK-PEN", json!(100)),
-        ("mugs", "STK-MUG", Value::Null),
-        ("letterhead-packs", "STK-LHPACK", json!(10)),
-    ] {
+}
+
+/// (storefront product, Tharstern product, minimum order quantity).
+pub type MappingRow = (&'static str, &'static str, Option<u32>);
+
+/// The product mappings [`configure_storefront`] makes.
+pub const MAPPINGS: [MappingRow; 4] = [
+    ("business-cards", "BC-STD", None),
+    ("pens", "STK-PEN", Some(100)),
+    ("mugs", "STK-MUG", None),
+    ("letterhead-packs", "STK-LHPACK", Some(10)),
+];
+
+/// Maps each storefront product of `rows` on `sf`.
+pub async fn add_mappings(api: &Api, sf: &str, rows: &[MappingRow]) {
+    for (product, product_ref, min) in rows {
         api.ok(
             "PUT",
             &format!("/api/v1/storefronts/{sf}/mappings/{product}"),
