@@ -71,7 +71,7 @@ impl PluginLoader {
     pub async fn load(&self, path: &Path) -> anyhow::Result<Plugin> {
         let bytes =
             std::fs::read(path).with_context(|| format!("reading plugin {}", path.display()))?;
-        let digest = hex(&Sha256::digest(&bytes));
+        let digest = format!("{:x}", Sha256::digest(&bytes));
         let (component, _) = self
             .component(&bytes, &digest)
             .with_context(|| format!("compiling plugin {}", path.display()))?;
@@ -187,8 +187,4 @@ pub fn validate_id(id: &str) -> anyhow::Result<()> {
             "`{id}` is not a valid id: use 1 to 64 letters, digits, `-`, `_` or `.`"
         ))
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

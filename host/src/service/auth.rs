@@ -103,11 +103,7 @@ impl Auth {
     fn sign(&self, expires: i64) -> String {
         let mut mac = <Hmac<Sha256>>::new_from_slice(&self.key).expect("any key");
         mac.update(expires.to_string().as_bytes());
-        mac.finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        format!("{:x}", mac.finalize().into_bytes())
     }
 
     pub fn session_secs(&self) -> i64 {

@@ -59,10 +59,7 @@ pub struct KeyInput {
 }
 
 fn hash(key: &str) -> String {
-    Sha256::digest(key.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    format!("{:x}", Sha256::digest(key.as_bytes()))
 }
 
 impl Service {
@@ -80,7 +77,7 @@ impl Service {
             ));
         }
         let key = format!("{KEY_PREFIX}{}", random_token()?);
-        let id: String = random::<8>()?.iter().map(|b| format!("{b:02x}")).collect();
+        let id = format!("{:016x}", u64::from_be_bytes(random::<8>()?));
         let prefix = key[..SHOWN_CHARS].to_string();
         let created = now();
         self.db.lock().execute(

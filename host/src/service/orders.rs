@@ -158,10 +158,7 @@ impl Service {
         })?;
         let hash = {
             let json = serde_json::to_vec(&input).map_err(anyhow::Error::from)?;
-            Sha256::digest(&json)
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
+            format!("{:x}", Sha256::digest(&json))
         };
         if let Some(existing) = self.order_hash(storefront, &input.id)? {
             if existing == hash {
