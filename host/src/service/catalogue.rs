@@ -34,13 +34,14 @@ impl Service {
         Ok(sf
             .connect
             .enabled_plugins
-            .into_iter()
+            .iter()
             .filter(|p| {
                 self.runtime
                     .info(p)
                     .is_ok_and(|i| i.capabilities.contains(&Capability::Catalogue))
                     && self.tenant(storefront, p).is_ok()
             })
+            .cloned()
             .collect())
     }
 

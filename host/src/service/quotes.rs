@@ -135,7 +135,7 @@ impl Service {
 
     pub async fn price(&self, storefront: &str, input: PriceInput) -> Result<PriceAnswer> {
         let sf = self.storefront(storefront)?;
-        let Some(plugin) = sf.connect.price_plugin else {
+        let Some(plugin) = sf.connect.price_plugin.clone() else {
             return Ok(PriceAnswer {
                 handled: false,
                 plugin: None,
@@ -195,7 +195,7 @@ impl Service {
 
     pub async fn stock(&self, storefront: &str, input: StockInput) -> Result<StockAnswer> {
         let sf = self.storefront(storefront)?;
-        let Some(plugin) = sf.connect.stock_plugin else {
+        let Some(plugin) = sf.connect.stock_plugin.clone() else {
             return Ok(StockAnswer {
                 handled: false,
                 plugin: None,

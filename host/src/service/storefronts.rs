@@ -128,7 +128,7 @@ fn blank_to_none(s: Option<String>) -> Option<String> {
 }
 
 impl Service {
-    pub fn create_storefront(&self, new: NewStorefront) -> Result<Storefront> {
+    pub fn create_storefront(&self, new: NewStorefront) -> Result<Arc<Storefront>> {
         check_id("id", &new.id)?;
         let name = blank_to_none(new.name).unwrap_or_else(|| new.id.clone());
         let inserted = self.db.lock().execute(
@@ -146,7 +146,7 @@ impl Service {
         self.storefront(&new.id)
     }
 
-    pub fn storefronts(&self) -> Result<Vec<Storefront>> {
+    pub fn storefronts(&self) -> Result<Vec<Arc<Storefront>>> {
         let ids: Vec<String> = {
             let conn = self.db.lock();
             let mut stmt = conn.prepare("SELECT id FROM storefronts ORDER BY id")?;
@@ -156,13 +156,15 @@ impl Service {
         ids.iter().map(|id| self.storefront(id)).collect()
     }
 
-    pub fn storefront(&self, id: &str) -> Result<Storefront> {
+    /// A storefront, shared from memory (read from the database after a
+    /// change): every price, stock and order request starts here.
+    pub fn storefront(&self, id: &str) -> Result<Arc<Storefront>> {
         if let Some(sf) = self.memo.storefront(id) {
-            return Ok(Storefront::clone(&sf));
+            return Ok(sf);
         }
         let generation = self.memo.generation();
-        let sf = self.read_storefront(id)?;
-        self.memo.keep_storefront(generation, Arc::new(sf.clone()));
+        let sf = Arc::new(self.read_storefront(id)?);
+        self.memo.keep_storefront(generation, sf.clone());
         Ok(sf)
     }
 
@@ -207,7 +209,11 @@ impl Service {
 
     /// Sets the Connect settings. A plugin chosen for price, stock or orders
     /// must be loaded, enabled and offer that capability.
-    pub fn set_connect(&self, storefront: &str, mut cs: ConnectSettings) -> Result<Storefront> {
+    pub fn set_connect(
+        &self,
+        storefront: &str,
+        mut cs: ConnectSettings,
+    ) -> Result<Arc<Storefront>> {
         self.storefront(storefront)?;
         cs.enabled_plugins.sort();
         cs.enabled_plugins.dedup();
