@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::db::{iso8601, now};
 use super::{Result, Service, ServiceError};
-use crate::bindings::types::{Check, PluginInfo, SettingKind, Settings};
+use crate::bindings::types::{Check, PluginInfo, SettingKind, SettingSpec, Settings};
 use crate::call::{PluginCall, PluginReply};
 use crate::error::CallError;
 use crate::tenant::TenantSpec;
@@ -49,10 +49,13 @@ pub struct CheckOutcome {
 /// secret keeps the stored one (secret fields are write-only).
 pub type SettingsInput = BTreeMap<String, Option<String>>;
 
+/// Whether a setting is write-only and sealed at rest.
+pub fn secret_spec(s: &SettingSpec) -> bool {
+    s.secret || s.kind == SettingKind::Password
+}
+
 pub fn is_secret(info: &PluginInfo, key: &str) -> bool {
-    info.settings
-        .iter()
-        .any(|s| s.key == key && (s.secret || s.kind == SettingKind::Password))
+    info.settings.iter().any(|s| s.key == key && secret_spec(s))
 }
 
 struct Stored {
@@ -117,7 +120,7 @@ impl Service {
         let secrets = info
             .settings
             .iter()
-            .filter(|s| is_secret(&info, &s.key))
+            .filter(|s| secret_spec(s))
             .map(|s| (s.key.clone(), secret_values.contains_key(&s.key)))
             .collect();
         let last_check = stored

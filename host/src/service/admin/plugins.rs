@@ -13,7 +13,9 @@ use super::layout::{Tab, flash, page};
 use super::pages::{Notice, error_page, errors_of};
 use crate::bindings::types::{PluginInfo, SettingKind, SettingSpec};
 use crate::service::catalogue::RefreshOutcome;
-use crate::service::plugin_settings::{CheckOutcome, SettingsInput, SettingsView, is_secret};
+use crate::service::plugin_settings::{
+    CheckOutcome, SettingsInput, SettingsView, is_secret, secret_spec,
+};
 use crate::service::{Service, ServiceError};
 
 pub async fn list(State(svc): Svc, Path(sf): Path<String>, Query(n): Query<Notice>) -> Response {
@@ -277,7 +279,7 @@ fn setting_field(
             @if let Some(d) = default.filter(|d| !d.is_empty() && spec.kind != SettingKind::Password) {
                 p.help { "Default: " code { (d) } }
             }
-            @if spec.secret || spec.kind == SettingKind::Password {
+            @if secret_spec(spec) {
                 p.help { "Write-only; " @if secret_set == Some(true) { "currently set: leave empty to keep it." } @else { "currently not set." } }
             }
             @if let Some(m) = error { p.field-error id={ "error-" (spec.key) } { (m) } }
