@@ -9,7 +9,7 @@ use crate::types as t;
 use crate::{Connector, Settings};
 
 wit_bindgen::generate!({
-    path: "../wit",
+    path: "../wit/since_v0.1.0",
     world: "connect-plugin",
     generate_all,
 });

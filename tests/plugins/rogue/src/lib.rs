@@ -12,7 +12,7 @@
 //! | `cache-set:<k>=<v>`    | stores `<v>` under `<k>` in its cache              |
 //! | `cache-get:<k>`        | answers the cached value of `<k>` in `quote-ref`   |
 
-wit_bindgen::generate!({ path: "../../../wit", world: "connect-plugin", generate_all });
+wit_bindgen::generate!({ path: "../../../wit/since_v0.1.0", world: "connect-plugin", generate_all });
 
 use connect::plugin::types::*;
 use exports::connect::plugin::plugin::Guest;
