@@ -1,11 +1,12 @@
-//! One plugin call as data: what to run and what came back. Lets the CLI,
-//! the service and the instance pool treat every export alike.
+//! One plugin call as a name and JSON arguments, for the `call` CLI. The
+//! service and tests use the runtime's typed methods instead.
 
 use serde::{Deserialize, Serialize};
 
-use crate::bindings::exports_plugin::Guest;
-use crate::bindings::types::*;
+use crate::contract::*;
 use crate::error::CallError;
+use crate::runtime::Runtime;
+use crate::tenant::TenantSpec;
 
 /// An export of the `plugin` interface with its arguments (all but `init`,
 /// which the sandbox runs when it binds an instance to a tenant).
@@ -56,11 +57,6 @@ impl PluginCall {
         }
     }
 
-    /// Batch calls get the longer deadline and timeout.
-    pub fn is_batch(&self) -> bool {
-        matches!(self, Self::RefreshCatalogue)
-    }
-
     /// Builds a call from an export name and its JSON arguments (the CLI's
     /// `call <function> [args]`).
     pub fn from_json(function: &str, args: Option<serde_json::Value>) -> Result<Self, String> {
@@ -73,76 +69,44 @@ impl PluginCall {
     }
 }
 
-/// What an export answered.
-#[derive(Clone, Debug, Serialize)]
-#[serde(untagged)]
-pub enum PluginReply {
-    Info(PluginInfo),
-    Settings(Settings),
-    Connection(ConnectionReport),
-    Quote(PriceQuote),
-    Stock(StockLevel),
-    Receipt(OrderReceipt),
-    Update(OrderUpdate),
-    Catalogue(CatalogueReport),
-    Products(ProductPage),
-    Updates(Vec<OrderUpdate>),
-}
-
-/// Runs `call` on an instance. Traps come back as `Err(wasmtime::Error)`;
-/// the guest's typed errors as `Ok(Err(..))`.
-pub(crate) async fn dispatch<S>(
-    guest: &Guest,
-    mut store: S,
-    call: &PluginCall,
-) -> wasmtime::Result<Result<PluginReply, CallError>>
-where
-    S: wasmtime::AsContextMut,
-    S::Data: Send,
-{
-    use PluginReply as R;
-    fn typed<T>(
-        r: Result<T, PluginError>,
-        wrap: fn(T) -> PluginReply,
-    ) -> Result<PluginReply, CallError> {
-        r.map(wrap).map_err(CallError::from)
+impl PluginCall {
+    /// Runs the call for a tenant through the runtime's typed API and
+    /// answers the plugin's reply as JSON.
+    pub async fn run(
+        &self,
+        runtime: &Runtime,
+        tenant: &TenantSpec,
+        plugin: &str,
+    ) -> Result<serde_json::Value, CallError> {
+        fn json<T: Serialize>(reply: T) -> serde_json::Value {
+            serde_json::to_value(reply).unwrap_or_else(|e| e.to_string().into())
+        }
+        Ok(match self {
+            Self::Info => json(runtime.info(plugin)?),
+            Self::Configure(settings) => json(runtime.configure(plugin, settings.clone()).await?),
+            Self::CheckConnection => json(runtime.check_connection(tenant, plugin).await?),
+            Self::Price(req) => json(runtime.price(tenant, plugin, req).await?),
+            Self::Stock(req) => json(runtime.stock(tenant, plugin, req).await?),
+            Self::SubmitOrder(order) => json(runtime.submit_order(tenant, plugin, order).await?),
+            Self::OrderStatus {
+                order_id,
+                backend_order_id,
+            } => json(
+                runtime
+                    .order_status(tenant, plugin, order_id, backend_order_id.as_deref())
+                    .await?,
+            ),
+            Self::RefreshCatalogue => json(runtime.refresh_catalogue(tenant, plugin).await?),
+            Self::Products {
+                offset,
+                limit,
+                search,
+            } => json(
+                runtime
+                    .products(tenant, plugin, *offset, *limit, search.as_deref())
+                    .await?,
+            ),
+            Self::HandleWebhook(req) => json(runtime.handle_webhook(tenant, plugin, req).await?),
+        })
     }
-    let s = store.as_context_mut();
-    Ok(match call {
-        PluginCall::Info => Ok(R::Info(guest.call_info(s).await?)),
-        PluginCall::Configure(settings) => guest
-            .call_configure(s, settings)
-            .await?
-            .map(R::Settings)
-            .map_err(|fields| CallError::InvalidSettings { fields }),
-        PluginCall::CheckConnection => typed(guest.call_check_connection(s).await?, R::Connection),
-        PluginCall::Price(req) => typed(guest.call_price(s, req).await?, R::Quote),
-        PluginCall::Stock(req) => typed(guest.call_stock(s, req).await?, R::Stock),
-        PluginCall::SubmitOrder(order) => {
-            typed(guest.call_submit_order(s, order).await?, R::Receipt)
-        }
-        PluginCall::OrderStatus {
-            order_id,
-            backend_order_id,
-        } => typed(
-            guest
-                .call_order_status(s, order_id, backend_order_id.as_deref())
-                .await?,
-            R::Update,
-        ),
-        PluginCall::RefreshCatalogue => typed(guest.call_refresh_catalogue(s).await?, R::Catalogue),
-        PluginCall::Products {
-            offset,
-            limit,
-            search,
-        } => typed(
-            guest
-                .call_products(s, *offset, *limit, search.as_deref())
-                .await?,
-            R::Products,
-        ),
-        PluginCall::HandleWebhook(req) => {
-            typed(guest.call_handle_webhook(s, req).await?, R::Updates)
-        }
-    })
 }

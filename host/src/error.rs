@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::bindings::types::{FieldError, PluginError};
+use crate::contract::{FieldError, PluginError};
 
 /// Why a plugin call did not produce an answer.
 #[derive(Debug, thiserror::Error, serde::Serialize)]
@@ -92,32 +92,4 @@ fn list_fields(fields: &[FieldError]) -> String {
         .map(|f| format!("{}: {}", f.key, f.message))
         .collect::<Vec<_>>()
         .join("; ")
-}
-
-impl PluginError {
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::Configuration(_) => "configuration",
-            Self::Authentication(_) => "authentication",
-            Self::Unreachable(_) => "unreachable",
-            Self::Rejected(_) => "rejected",
-            Self::NotFound(_) => "not-found",
-            Self::NoPrice(_) => "no-price",
-            Self::Unsupported(_) => "unsupported",
-            Self::Internal(_) => "internal",
-        }
-    }
-
-    pub fn message(&self) -> &str {
-        match self {
-            Self::Configuration(m)
-            | Self::Authentication(m)
-            | Self::Unreachable(m)
-            | Self::Rejected(m)
-            | Self::NotFound(m)
-            | Self::NoPrice(m)
-            | Self::Unsupported(m)
-            | Self::Internal(m) => m,
-        }
-    }
 }

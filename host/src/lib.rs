@@ -1,6 +1,7 @@
 pub mod bindings;
 pub mod call;
 pub mod capabilities;
+pub mod contract;
 pub mod engine;
 pub mod error;
 pub mod plugin;

@@ -11,11 +11,10 @@ use sha2::{Digest, Sha256};
 use wasmtime::Engine;
 use wasmtime::component::{Component, Linker};
 
-use crate::bindings::ConnectPluginPre;
-use crate::bindings::types::PluginInfo;
-use crate::call::{PluginCall, PluginReply};
+use crate::bindings::{ContractVersion, PluginPre};
 use crate::capabilities::cache::{MemoryCache, Namespace, TenantCache};
 use crate::capabilities::http::EgressPolicy;
+use crate::contract::PluginInfo;
 use crate::sandbox::{Grant, HostState, Limits, Sandbox};
 
 /// A loaded plugin, ready to instantiate for any tenant.
@@ -23,10 +22,12 @@ pub struct Plugin {
     /// `info.id`, shared cheaply with every call's pool key.
     pub id: Arc<str>,
     pub info: PluginInfo,
+    /// The contract version the plugin was built against.
+    pub contract: ContractVersion,
     /// Hex SHA-256 of the `.wasm` file.
     pub digest: String,
     pub source: PathBuf,
-    pub(crate) pre: ConnectPluginPre<HostState>,
+    pub(crate) pre: PluginPre,
 }
 
 impl std::fmt::Debug for Plugin {
@@ -34,6 +35,7 @@ impl std::fmt::Debug for Plugin {
         f.debug_struct("Plugin")
             .field("id", &self.info.id)
             .field("version", &self.info.version)
+            .field("contract", &self.contract)
             .field("source", &self.source)
             .finish()
     }
@@ -75,24 +77,15 @@ impl PluginLoader {
         let (component, _) = self
             .component(&bytes, &digest)
             .with_context(|| format!("compiling plugin {}", path.display()))?;
-        let pre = self
-            .linker
-            .instantiate_pre(&component)
-            .and_then(ConnectPluginPre::new)
-            .map_err(anyhow::Error::from)
-            .with_context(|| {
-                format!(
-                    "{} is not a connect plugin: it must implement world connect:plugin/connect-plugin@0.1.0 \
-                     and import nothing but WASI, wasi:http, cache and log",
-                    path.display()
-                )
-            })?;
+        let pre = PluginPre::new(&self.linker, &component, &self.engine)
+            .with_context(|| format!("{} cannot be loaded as a connect plugin", path.display()))?;
         let info = read_info(&pre)
             .await
             .with_context(|| format!("reading the info of plugin {}", path.display()))?;
         validate_id(&info.id).with_context(|| format!("plugin {}", path.display()))?;
         Ok(Plugin {
             id: info.id.as_str().into(),
+            contract: pre.version(),
             info,
             digest,
             source: path.to_owned(),
@@ -154,7 +147,7 @@ impl PluginLoader {
 }
 
 /// Instantiates the plugin with no settings and no egress to ask its `info`.
-async fn read_info(pre: &ConnectPluginPre<HostState>) -> anyhow::Result<PluginInfo> {
+async fn read_info(pre: &PluginPre) -> anyhow::Result<PluginInfo> {
     let grant = Grant {
         tenant: "(host)".into(),
         plugin: "(loading)".into(),
@@ -167,10 +160,10 @@ async fn read_info(pre: &ConnectPluginPre<HostState>) -> anyhow::Result<PluginIn
         slow_lane: Arc::new(tokio::sync::Semaphore::new(1)),
     };
     let mut sandbox = Sandbox::new(pre, grant, None, 0).await?;
-    match sandbox.run(&PluginCall::Info).await.0? {
-        PluginReply::Info(info) => Ok(info),
-        other => Err(anyhow!("`info` answered {other:?}")),
-    }
+    Ok(sandbox
+        .invoke("info", false, async |p, s| p.info(s).await)
+        .await
+        .0?)
 }
 
 /// Plugin and tenant ids: short, printable, safe in paths, URLs and labels.

@@ -1,6 +1,7 @@
 //! The runtime: one engine, the loaded plugins, the pool of live instances
-//! and the cache backend. `Runtime::call` runs any export for any tenant in
-//! that tenant's sandbox.
+//! and the cache backend. `Runtime::price`, `Runtime::stock`, ... run an
+//! export for a tenant in that tenant's sandbox, taking and answering the
+//! host's own contract types whatever version the plugin speaks.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -8,17 +9,17 @@ use std::sync::{Arc, RwLock};
 
 use anyhow::{Context as _, bail};
 use tokio::sync::Semaphore;
-use wasmtime::Engine;
+use wasmtime::{Engine, Store};
 
-use crate::bindings::types::{PluginInfo, Settings};
-use crate::call::{PluginCall, PluginReply};
+use crate::bindings::PluginInstance;
 use crate::capabilities::cache::{CacheBackend, MemoryCache, Namespace, TenantCache};
 use crate::capabilities::http::EgressPolicy;
+use crate::contract::*;
 use crate::engine::{self, AllocatorKind, EngineOptions, EpochTicker};
 use crate::error::CallError;
 use crate::plugin::{Plugin, PluginLoader};
 use crate::pool::{InstancePool, PoolStats};
-use crate::sandbox::{Grant, Limits, Sandbox};
+use crate::sandbox::{Grant, HostState, Limits, Sandbox};
 use crate::tenant::TenantSpec;
 
 /// How the runtime is built.
@@ -183,21 +184,123 @@ impl Runtime {
             slow_lane: self.slow_lane.clone(),
         };
         let mut sandbox = Sandbox::new(&plugin.pre, grant, None, 0).await?;
-        match sandbox.run(&PluginCall::Configure(settings)).await.0? {
-            PluginReply::Settings(settings) => Ok(settings),
-            other => Err(CallError::Crashed {
-                message: format!("`configure` answered {other:?}"),
-            }),
-        }
+        let configure =
+            async |p: &PluginInstance, s: &mut Store<HostState>| p.configure(s, &settings).await;
+        sandbox.invoke("configure", false, configure).await.0
     }
 
-    /// Runs one export for a tenant, on a pooled instance when one is idle.
-    pub async fn call(
+    /// Verifies the tenant's settings against the backend.
+    pub async fn check_connection(
         &self,
         tenant: &TenantSpec,
         plugin: &str,
-        call: &PluginCall,
-    ) -> Result<PluginReply, CallError> {
+    ) -> Result<ConnectionReport, CallError> {
+        self.invoke(tenant, plugin, "check-connection", false, async |p, s| {
+            p.check_connection(s).await
+        })
+        .await
+    }
+
+    pub async fn price(
+        &self,
+        tenant: &TenantSpec,
+        plugin: &str,
+        req: &PriceRequest,
+    ) -> Result<PriceQuote, CallError> {
+        self.invoke(tenant, plugin, "price", false, async |p, s| {
+            p.price(s, req).await
+        })
+        .await
+    }
+
+    pub async fn stock(
+        &self,
+        tenant: &TenantSpec,
+        plugin: &str,
+        req: &StockRequest,
+    ) -> Result<StockLevel, CallError> {
+        self.invoke(tenant, plugin, "stock", false, async |p, s| {
+            p.stock(s, req).await
+        })
+        .await
+    }
+
+    /// Submits an order; plugins make this idempotent on the order id.
+    pub async fn submit_order(
+        &self,
+        tenant: &TenantSpec,
+        plugin: &str,
+        order: &Order,
+    ) -> Result<OrderReceipt, CallError> {
+        self.invoke(tenant, plugin, "submit-order", false, async |p, s| {
+            p.submit_order(s, order).await
+        })
+        .await
+    }
+
+    pub async fn order_status(
+        &self,
+        tenant: &TenantSpec,
+        plugin: &str,
+        order_id: &str,
+        backend_order_id: Option<&str>,
+    ) -> Result<OrderUpdate, CallError> {
+        self.invoke(tenant, plugin, "order-status", false, async |p, s| {
+            p.order_status(s, order_id, backend_order_id).await
+        })
+        .await
+    }
+
+    /// Fetches the catalogue afresh, under the batch limits.
+    pub async fn refresh_catalogue(
+        &self,
+        tenant: &TenantSpec,
+        plugin: &str,
+    ) -> Result<CatalogueReport, CallError> {
+        self.invoke(tenant, plugin, "refresh-catalogue", true, async |p, s| {
+            p.refresh_catalogue(s).await
+        })
+        .await
+    }
+
+    pub async fn products(
+        &self,
+        tenant: &TenantSpec,
+        plugin: &str,
+        offset: u32,
+        limit: u32,
+        search: Option<&str>,
+    ) -> Result<ProductPage, CallError> {
+        self.invoke(tenant, plugin, "products", false, async |p, s| {
+            p.products(s, offset, limit, search).await
+        })
+        .await
+    }
+
+    pub async fn handle_webhook(
+        &self,
+        tenant: &TenantSpec,
+        plugin: &str,
+        req: &WebhookRequest,
+    ) -> Result<Vec<OrderUpdate>, CallError> {
+        self.invoke(tenant, plugin, "handle-webhook", false, async |p, s| {
+            p.handle_webhook(s, req).await
+        })
+        .await
+    }
+
+    /// Runs one export for a tenant, on a pooled instance when one is idle.
+    async fn invoke<T>(
+        &self,
+        tenant: &TenantSpec,
+        plugin: &str,
+        what: &'static str,
+        batch: bool,
+        call: impl AsyncFnOnce(
+            &PluginInstance,
+            &mut Store<HostState>,
+        ) -> wasmtime::Result<Result<T, CallError>>,
+    ) -> Result<T, CallError> {
         let plugin = self.plugin(plugin)?;
         let _permit = self.permit().await?;
         let key = (tenant.id().clone(), plugin.id.clone());
@@ -205,7 +308,7 @@ impl Runtime {
             Some(sandbox) => sandbox,
             None => Box::new(self.instantiate(&plugin, tenant).await?),
         };
-        let (answer, poisoned) = sandbox.run(call).await;
+        let (answer, poisoned) = sandbox.invoke(what, batch, call).await;
         if !poisoned {
             self.pool.put(key, sandbox);
         }

@@ -24,18 +24,17 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use wasmtime::component::{HasSelf, Linker, ResourceTable};
+use wasmtime::component::{Linker, ResourceTable};
 use wasmtime::{CallHook, Engine, Store, UpdateDeadline};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
-use crate::bindings::connect::plugin::{cache, log, types};
-use crate::bindings::{ConnectPlugin, ConnectPluginPre};
-use crate::call::{PluginCall, PluginReply, dispatch};
+use crate::bindings::{PluginInstance, PluginPre};
 use crate::capabilities::cache::TenantCache;
 use crate::capabilities::http::{EgressHooks, EgressPolicy, HttpLimits};
 use crate::capabilities::log::LogContext;
 use crate::capabilities::output::OutputTail;
+use crate::contract::Settings;
 use crate::error::CallError;
 
 /// Per-call limits of every sandbox.
@@ -111,31 +110,17 @@ impl WasiHttpView for HostState {
     }
 }
 
-impl cache::Host for HostState {
-    fn get(&mut self, key: String) -> Option<Vec<u8>> {
-        self.cache.get(&key)
+impl HostState {
+    /// The tenant's cache, for the `cache` import of every contract version.
+    pub(crate) fn cache(&self) -> &TenantCache {
+        &self.cache
     }
 
-    fn set(&mut self, key: String, value: Vec<u8>, ttl_seconds: u32) {
-        self.cache.set(&key, &value, ttl_seconds)
-    }
-
-    fn add(&mut self, key: String, value: Vec<u8>, ttl_seconds: u32) -> bool {
-        self.cache.add(&key, &value, ttl_seconds)
-    }
-
-    fn delete(&mut self, key: String) {
-        self.cache.delete(&key)
+    /// The tenant's log, for the `log` import of every contract version.
+    pub(crate) fn logger(&self) -> &LogContext {
+        &self.log
     }
 }
-
-impl log::Host for HostState {
-    fn log(&mut self, level: log::Level, message: String) {
-        self.log.log(level, &message)
-    }
-}
-
-impl types::Host for HostState {}
 
 /// The linker every plugin is instantiated with. WASI is linked so that any
 /// `wasm32-wasip2` program instantiates, but the context grants nothing: no
@@ -145,9 +130,7 @@ pub fn linker(engine: &Engine) -> wasmtime::Result<Linker<HostState>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
-    cache::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s)?;
-    log::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s)?;
-    types::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s)?;
+    crate::bindings::add_to_linker(&mut linker)?;
     Ok(linker)
 }
 
@@ -248,7 +231,7 @@ impl LaneSlot {
 /// A live instance of one plugin for one tenant.
 pub struct Sandbox {
     store: Store<HostState>,
-    plugin: ConnectPlugin,
+    plugin: PluginInstance,
     limits: Limits,
     /// Identifies the tenant settings this instance was bound with.
     pub fingerprint: u64,
@@ -257,10 +240,10 @@ pub struct Sandbox {
 impl Sandbox {
     /// Instantiates `pre` for a tenant and, when `settings` are given, binds
     /// it to them with the plugin's `init`.
-    pub async fn new(
-        pre: &ConnectPluginPre<HostState>,
+    pub(crate) async fn new(
+        pre: &PluginPre,
         grant: Grant,
-        settings: Option<&types::Settings>,
+        settings: Option<&Settings>,
         fingerprint: u64,
     ) -> Result<Self, CallError> {
         let output = OutputTail::default();
@@ -330,7 +313,7 @@ impl Sandbox {
         let (deadline, timeout) = (limits.deadline, limits.call_timeout);
         store.data_mut().clock.start(deadline);
         store.set_epoch_deadline(1);
-        let instantiated = tokio::time::timeout(timeout, pre.instantiate_async(&mut store)).await;
+        let instantiated = tokio::time::timeout(timeout, pre.instantiate(&mut store)).await;
         store.data().lane.release();
         let plugin = match instantiated {
             Ok(Ok(plugin)) => plugin,
@@ -351,39 +334,37 @@ impl Sandbox {
         Ok(sandbox)
     }
 
-    async fn init(&mut self, settings: &types::Settings) -> Result<(), CallError> {
-        let guest = self.plugin.connect_plugin_plugin();
-        let (deadline, timeout) = (self.limits.deadline, self.limits.call_timeout);
-        self.store.data_mut().clock.start(deadline);
-        self.store.set_epoch_deadline(1);
-        let outcome =
-            tokio::time::timeout(timeout, guest.call_init(&mut self.store, settings)).await;
-        self.store.data().lane.release();
-        match outcome {
-            Ok(Ok(Ok(()))) => Ok(()),
-            Ok(Ok(Err(error))) => Err(CallError::Plugin { error }),
-            Ok(Err(trap)) => Err(classify_trap(&mut self.store, trap, deadline, "init")),
-            Err(_) => Err(CallError::timeout(timeout)),
-        }
+    async fn init(&mut self, settings: &Settings) -> Result<(), CallError> {
+        self.invoke("init", false, async |p, s| p.init(s, settings).await)
+            .await
+            .0
     }
 
-    /// Runs one call. On `Err(_, poisoned = true)` the instance must be
-    /// dropped.
-    pub async fn run(&mut self, call: &PluginCall) -> (Result<PluginReply, CallError>, bool) {
-        let (deadline, timeout) = if call.is_batch() {
+    /// Runs one export under the call's limits (`batch`: the catalogue
+    /// refresh's longer ones). On `(Err(_), poisoned = true)` the instance
+    /// must be dropped.
+    pub(crate) async fn invoke<T>(
+        &mut self,
+        what: &'static str,
+        batch: bool,
+        call: impl AsyncFnOnce(
+            &PluginInstance,
+            &mut Store<HostState>,
+        ) -> wasmtime::Result<Result<T, CallError>>,
+    ) -> (Result<T, CallError>, bool) {
+        let (deadline, timeout) = if batch {
             (self.limits.batch_deadline, self.limits.batch_timeout)
         } else {
             (self.limits.deadline, self.limits.call_timeout)
         };
         self.store.data_mut().clock.start(deadline);
         self.store.set_epoch_deadline(1);
-        let guest = self.plugin.connect_plugin_plugin();
-        let outcome = tokio::time::timeout(timeout, dispatch(guest, &mut self.store, call)).await;
+        let outcome = tokio::time::timeout(timeout, call(&self.plugin, &mut self.store)).await;
         self.store.data().lane.release();
         match outcome {
             Ok(Ok(answer)) => (answer, false),
             Ok(Err(trap)) => (
-                Err(classify_trap(&mut self.store, trap, deadline, call.name())),
+                Err(classify_trap(&mut self.store, trap, deadline, what)),
                 true,
             ),
             Err(_) => (Err(CallError::timeout(timeout)), true),

@@ -4,8 +4,8 @@
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use crate::bindings::types::{PluginInfo, Settings};
 use crate::capabilities::http::{EgressPolicy, Origin};
+use crate::contract::{PluginInfo, Settings};
 
 /// One tenant's configuration of one plugin.
 #[derive(Clone, Debug)]

@@ -11,7 +11,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use connect_host::call::{PluginCall, PluginReply};
 use connect_host::runtime::{Runtime, RuntimeConfig};
 use connect_host::tenant::TenantSpec;
 
@@ -61,15 +60,12 @@ async fn fetch(rt: &Runtime, endpoint_port: u16, behaviour: &str) -> String {
             format!("http://127.0.0.1:{endpoint_port}"),
         )],
     );
-    let call = PluginCall::Price(common::price_request(behaviour, 1, common::no_customer()));
-    match rt
-        .call(&tenant, "rogue", &call)
+    let req = common::price_request(behaviour, 1, common::no_customer());
+    rt.price(&tenant, "rogue", &req)
         .await
         .expect("the plugin answers")
-    {
-        PluginReply::Quote(q) => q.quote_ref.unwrap_or_default(),
-        other => panic!("{other:?}"),
-    }
+        .quote_ref
+        .unwrap_or_default()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -14,14 +14,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use common::*;
-use connect_host::call::{PluginCall, PluginReply};
+use connect_host::contract::PriceRequest;
 use connect_host::error::CallError;
 use connect_host::runtime::{Runtime, RuntimeConfig};
 use connect_host::tenant::TenantSpec;
 use tharstern_sim::{FaultConfig, FaultSpec};
 
-fn rogue_price(behaviour: &str) -> PluginCall {
-    PluginCall::Price(price_request(behaviour, 1, no_customer()))
+fn rogue_price(behaviour: &str) -> PriceRequest {
+    price_request(behaviour, 1, no_customer())
 }
 
 fn percentile(samples: &mut [Duration], p: f64) -> Duration {
@@ -35,12 +35,9 @@ async fn steady(rt: &Runtime, tenant: &TenantSpec, how_long: Duration) -> Vec<Du
     let end = Instant::now() + how_long;
     while Instant::now() < end {
         let started = Instant::now();
-        let reply = rt.call(tenant, "rogue", &rogue_price("echo")).await;
+        let reply = rt.price(tenant, "rogue", &rogue_price("echo")).await;
         samples.push(started.elapsed());
-        assert!(
-            matches!(reply, Ok(PluginReply::Quote(_))),
-            "the steady tenant's call failed: {reply:?}"
-        );
+        assert!(reply.is_ok(), "the steady tenant's call failed: {reply:?}");
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
     samples
@@ -74,7 +71,7 @@ async fn a_steady_tenant_keeps_working_while_others_loop_and_exhaust_memory() {
             let mut stopped = 0;
             while !stop.load(Ordering::Relaxed) {
                 let err = rt
-                    .call(&t, "rogue", &rogue_price(behaviour))
+                    .price(&t, "rogue", &rogue_price(behaviour))
                     .await
                     .unwrap_err();
                 assert_eq!(err.kind(), expect, "{err}");

@@ -11,8 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use connect_host::bindings::types::PriceQuote;
-use connect_host::call::{PluginCall, PluginReply};
+use connect_host::contract::{PriceQuote, PriceRequest};
 use connect_host::error::CallError;
 use connect_host::runtime::{Runtime, RuntimeConfig};
 use connect_host::tenant::TenantSpec;
@@ -30,8 +29,8 @@ async fn runtime(config: RuntimeConfig) -> Arc<Runtime> {
     Arc::new(runtime)
 }
 
-fn price(product_ref: &str) -> PluginCall {
-    PluginCall::Price(common::price_request(product_ref, 3, common::no_customer()))
+fn price(product_ref: &str) -> PriceRequest {
+    common::price_request(product_ref, 3, common::no_customer())
 }
 
 fn tenant(id: &str, endpoint: Option<&str>) -> TenantSpec {
@@ -42,10 +41,7 @@ fn tenant(id: &str, endpoint: Option<&str>) -> TenantSpec {
 }
 
 async fn quote(rt: &Runtime, t: &TenantSpec, product_ref: &str) -> Result<PriceQuote, CallError> {
-    match rt.call(t, "rogue", &price(product_ref)).await? {
-        PluginReply::Quote(q) => Ok(q),
-        other => panic!("unexpected reply {other:?}"),
-    }
+    rt.price(t, "rogue", &price(product_ref)).await
 }
 
 /// Keeps calling `echo` for a bystander tenant until `stop`; counts successes

@@ -7,9 +7,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use common::*;
-use connect_host::bindings::types::*;
-use connect_host::call::{PluginCall, PluginReply};
 use connect_host::capabilities::http::Origin;
+use connect_host::contract::*;
 use tharstern_sim::{FaultConfig, FaultSpec};
 
 fn calls_to(sim: &tharstern_sim::SimHandle, endpoint: &str) -> usize {
@@ -21,10 +20,7 @@ async fn check_connection_reports_what_it_verified() {
     let sim = sim().await;
     let rt = runtime().await;
     let t = tenant(&rt, "check-ok", settings(&sim, &[])).await;
-    let report = match call(&rt, &t, PluginCall::CheckConnection).await.unwrap() {
-        PluginReply::Connection(r) => r,
-        other => panic!("{other:?}"),
-    };
+    let report = rt.check_connection(&t, "tharstern").await.unwrap();
     assert!(!report.summary.is_empty());
     let text = format!("{report:?}").to_lowercase();
     for what in ["credential", "webshop", "product"] {
@@ -88,9 +84,7 @@ async fn check_connection_diagnoses_each_failure_precisely() {
         if let Some(allowed) = allowed {
             t = t.with_allowed(allowed);
         }
-        let err = call(&rt, &t, PluginCall::CheckConnection)
-            .await
-            .expect_err(case);
+        let err = rt.check_connection(&t, "tharstern").await.expect_err(case);
         let error = plugin_error(&err);
         if !kind.is_empty() {
             assert_eq!(error.kind(), kind, "{case}: {err}");
@@ -510,20 +504,10 @@ async fn status_comes_back_by_webhook_and_by_polling() {
         .expect("despatched jobs carry tracking");
 
     // Polling.
-    let update = match call(
-        &rt,
-        &t,
-        PluginCall::OrderStatus {
-            order_id: "SF-2001".into(),
-            backend_order_id: Some(receipt.backend_order_id.clone()),
-        },
-    )
-    .await
-    .unwrap()
-    {
-        PluginReply::Update(u) => u,
-        other => panic!("{other:?}"),
-    };
+    let update = rt
+        .order_status(&t, "tharstern", "SF-2001", Some(&receipt.backend_order_id))
+        .await
+        .unwrap();
     assert_eq!(update.status.as_deref(), Some("Despatched"));
     assert_eq!(update.tracking_number.as_deref(), Some(tracking.as_str()));
 
@@ -536,19 +520,14 @@ async fn status_comes_back_by_webhook_and_by_polling() {
     .to_string()
     .into_bytes();
     let signed = WebhookRequest {
+        query: None,
         headers: vec![(
             "X-Tharstern-Signature".into(),
             tharstern_sim::webhooks::sign(secret, &body),
         )],
         body: body.clone(),
     };
-    let updates = match call(&rt, &t, PluginCall::HandleWebhook(signed))
-        .await
-        .unwrap()
-    {
-        PluginReply::Updates(u) => u,
-        other => panic!("{other:?}"),
-    };
+    let updates = rt.handle_webhook(&t, "tharstern", &signed).await.unwrap();
     assert_eq!(updates.len(), 1);
     assert_eq!(updates[0].order_id.as_deref(), Some("SF-2001"));
     assert_eq!(updates[0].status.as_deref(), Some("Despatched"));
@@ -558,13 +537,15 @@ async fn status_comes_back_by_webhook_and_by_polling() {
     );
 
     let forged = WebhookRequest {
+        query: None,
         headers: vec![(
             "X-Tharstern-Signature".into(),
             tharstern_sim::webhooks::sign("not-the-secret", &body),
         )],
         body,
     };
-    let err = call(&rt, &t, PluginCall::HandleWebhook(forged))
+    let err = rt
+        .handle_webhook(&t, "tharstern", &forged)
         .await
         .unwrap_err();
     assert_eq!(plugin_error(&err).kind(), "authentication", "{err}");
@@ -575,10 +556,7 @@ async fn the_catalogue_is_filtered_paged_and_cached() {
     let sim = sim().await;
     let rt = runtime().await;
     let t = tenant(&rt, "catalogue", settings(&sim, &[])).await;
-    let report = match call(&rt, &t, PluginCall::RefreshCatalogue).await.unwrap() {
-        PluginReply::Catalogue(r) => r,
-        other => panic!("{other:?}"),
-    };
+    let report = rt.refresh_catalogue(&t, "tharstern").await.unwrap();
     assert!(
         report.product_types > 0 && report.products > 0,
         "{report:?}"
@@ -588,21 +566,9 @@ async fn the_catalogue_is_filtered_paged_and_cached() {
         let t = t.clone();
         let search = search.map(str::to_owned);
         async move {
-            match call(
-                &rt,
-                &t,
-                PluginCall::Products {
-                    offset,
-                    limit,
-                    search,
-                },
-            )
-            .await
-            .unwrap()
-            {
-                PluginReply::Products(p) => p,
-                other => panic!("{other:?}"),
-            }
+            rt.products(&t, "tharstern", offset, limit, search.as_deref())
+                .await
+                .unwrap()
         }
     };
     let calls = sim.calls().len();
@@ -643,13 +609,7 @@ async fn the_catalogue_is_filtered_paged_and_cached() {
         ),
     )
     .await;
-    let wide_report = match call(&rt, &wide, PluginCall::RefreshCatalogue)
-        .await
-        .unwrap()
-    {
-        PluginReply::Catalogue(r) => r,
-        other => panic!("{other:?}"),
-    };
+    let wide_report = rt.refresh_catalogue(&wide, "tharstern").await.unwrap();
     assert!(
         wide_report.product_types > report.product_types,
         "{wide_report:?} vs {report:?}"
@@ -812,7 +772,7 @@ async fn the_password_and_token_never_reach_the_logs() {
     let sim = sim().await;
     let rt = runtime().await;
     let t = tenant(&rt, "secrets", settings(&sim, &[])).await;
-    call(&rt, &t, PluginCall::CheckConnection).await.unwrap();
+    rt.check_connection(&t, "tharstern").await.unwrap();
     price(&rt, &t, price_request("1", 123, no_customer()))
         .await
         .unwrap();
@@ -822,9 +782,7 @@ async fn the_password_and_token_never_reach_the_logs() {
         settings(&sim, &[("password", "Wr0ng-Secret-Value")]),
     )
     .await;
-    let err = call(&rt, &bad, PluginCall::CheckConnection)
-        .await
-        .unwrap_err();
+    let err = rt.check_connection(&bad, "tharstern").await.unwrap_err();
     assert!(!err.to_string().contains("Wr0ng-Secret-Value"));
     let logs = logs();
     assert!(logs.contains("tenant"), "the log capture saw nothing");

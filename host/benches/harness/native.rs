@@ -2,8 +2,8 @@
 //! compiled natively as an rlib) bound to the host's own cache backend, so
 //! the only difference from the plugin is the WebAssembly boundary.
 
-use connect_host::bindings::types as wit;
 use connect_host::capabilities::cache::TenantCache;
+use connect_host::contract as wit;
 use tharstern_connector::native::NativePlatform;
 use tharstern_connector::{
     Connector, HttpError, HttpRequest, HttpResponse, LogLevel, Platform, types as t,

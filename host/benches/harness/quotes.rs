@@ -6,7 +6,6 @@ use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
-use connect_host::call::PluginReply;
 use connect_host::capabilities::cache::{MemoryCache, Namespace, TenantCache};
 use connect_host::engine::{AllocatorKind, EngineOptions};
 use connect_host::runtime::{Runtime, RuntimeConfig};
@@ -55,7 +54,7 @@ pub fn warm(o: &Options, r: &mut Report, shared: &Shared) -> anyhow::Result<()> 
 
         let call = price_call();
         for _ in 0..warmup {
-            black_box(rt.call(&tenant, PLUGIN, &call).await.ok());
+            black_box(rt.price(&tenant, PLUGIN, &call).await.ok());
             black_box(connector.price(&request).ok());
         }
         let mut rt_samples = Vec::with_capacity(rounds * per_round);
@@ -63,9 +62,9 @@ pub fn warm(o: &Options, r: &mut Report, shared: &Shared) -> anyhow::Result<()> 
         for _ in 0..rounds {
             for _ in 0..per_round {
                 let t = Instant::now();
-                let answer = rt.call(&tenant, PLUGIN, &call).await;
+                let answer = rt.price(&tenant, PLUGIN, &call).await;
                 rt_samples.push(t.elapsed());
-                if !matches!(answer, Ok(PluginReply::Quote(ref q)) if q.cached) {
+                if !matches!(answer, Ok(ref q) if q.cached) {
                     bail!("warm quote through the runtime: {answer:?}");
                 }
             }
@@ -168,9 +167,9 @@ pub fn cold(o: &Options, r: &mut Report, shared: &Shared) -> anyhow::Result<()> 
             let mut samples = Vec::with_capacity(n);
             for _ in 0..n {
                 let t = Instant::now();
-                let answer = rt.call(&tenant, PLUGIN, &call).await;
+                let answer = rt.price(&tenant, PLUGIN, &call).await;
                 samples.push(t.elapsed());
-                if !matches!(answer, Ok(PluginReply::Quote(ref q)) if q.cached) {
+                if !matches!(answer, Ok(ref q) if q.cached) {
                     bail!("cold quote: {answer:?}");
                 }
             }
@@ -350,8 +349,8 @@ fn measure(
                                         zipf.partition_point(|&c| c < u).min(n - 1)
                                     }
                                 };
-                                match rt.call(&tenants[t], PLUGIN, &call).await {
-                                    Ok(PluginReply::Quote(q)) if q.cached => calls += 1,
+                                match rt.price(&tenants[t], PLUGIN, &call).await {
+                                    Ok(q) if q.cached => calls += 1,
                                     other => bail!("quote under load: {other:?}"),
                                 }
                             }

@@ -5,7 +5,6 @@
 use std::time::Instant;
 
 use anyhow::{Context as _, bail};
-use connect_host::call::{PluginCall, PluginReply};
 use connect_host::runtime::RuntimeConfig;
 use serde_json::{Value, json};
 
@@ -114,13 +113,11 @@ pub fn child(params: &Value) -> anyhow::Result<Value> {
         let rss_before = memory().0;
         reset_peak();
         let t = Instant::now();
-        let answer = rt
-            .call(&tenant, PLUGIN, &PluginCall::RefreshCatalogue)
-            .await;
+        let answer = rt.refresh_catalogue(&tenant, PLUGIN).await;
         let secs = t.elapsed().as_secs_f64();
         let (rss_after, hwm) = memory();
         let report = match answer {
-            Ok(PluginReply::Catalogue(c)) => c,
+            Ok(c) => c,
             other => bail!("refresh-catalogue: {other:?}"),
         };
         if u64::from(report.products) < expected {

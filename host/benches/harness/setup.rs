@@ -6,8 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail};
-use connect_host::bindings::types::*;
-use connect_host::call::{PluginCall, PluginReply};
+use connect_host::contract::*;
 use connect_host::runtime::{Runtime, RuntimeConfig};
 use connect_host::tenant::TenantSpec;
 
@@ -114,14 +113,13 @@ pub fn price_request() -> PriceRequest {
     }
 }
 
-pub fn price_call() -> PluginCall {
-    PluginCall::Price(price_request())
+pub fn price_call() -> PriceRequest {
+    price_request()
 }
 
 pub async fn quote(rt: &Runtime, tenant: &TenantSpec) -> anyhow::Result<PriceQuote> {
-    match rt.call(tenant, PLUGIN, &price_call()).await {
-        Ok(PluginReply::Quote(q)) => Ok(q),
-        Ok(other) => bail!("price answered {other:?}"),
+    match rt.price(tenant, PLUGIN, &price_call()).await {
+        Ok(q) => Ok(q),
         Err(e) => bail!("price failed for {}: {e}", tenant.id()),
     }
 }

@@ -3,7 +3,15 @@
 
 use std::sync::Arc;
 
-use crate::bindings::connect::plugin::log::Level;
+/// A guest message's level, whichever contract version sent it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Trace,
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
 
 /// Longest message kept from a guest, in bytes.
 pub const MAX_MESSAGE_BYTES: usize = 2048;

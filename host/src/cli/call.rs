@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Args;
-use connect_host::call::{PluginCall, PluginReply};
+use connect_host::call::PluginCall;
 use connect_host::capabilities::http::Origin;
 use connect_host::error::CallError;
 use connect_host::tenant::TenantSpec;
@@ -114,18 +114,13 @@ pub async fn run(args: CallArgs) -> anyhow::Result<ExitCode> {
             .context("--allow")?;
         tenant = tenant.with_allowed(origins);
     }
-    match runtime.call(&tenant, &id, &call).await {
+    match call.run(&runtime, &tenant, &id).await {
         Ok(reply) => {
-            print_reply(&reply)?;
+            println!("{}", serde_json::to_string_pretty(&reply)?);
             Ok(ExitCode::SUCCESS)
         }
         Err(err) => Ok(report(err)),
     }
-}
-
-fn print_reply(reply: &PluginReply) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(reply)?);
-    Ok(())
 }
 
 fn report(err: CallError) -> ExitCode {

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use connect_host::bindings::types::{PluginInfo, SettingKind};
+use connect_host::contract::SettingKind;
+use connect_host::plugin::Plugin;
 
 use super::RuntimeArgs;
 
@@ -26,14 +27,16 @@ pub async fn run(args: InspectArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         let mut value = serde_json::to_value(&plugin.info)?;
         value["sha256"] = plugin.digest.clone().into();
+        value["contract"] = format!("connect:plugin@{}", plugin.contract).into();
         println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
-        print!("{}", describe(&plugin.info, &plugin.digest));
+        print!("{}", describe(&plugin));
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn describe(info: &PluginInfo, digest: &str) -> String {
+fn describe(plugin: &Plugin) -> String {
+    let (info, digest) = (&plugin.info, &plugin.digest);
     let mut out = String::new();
     let caps: Vec<String> = info
         .capabilities
@@ -49,6 +52,7 @@ fn describe(info: &PluginInfo, digest: &str) -> String {
     if !info.description.is_empty() {
         let _ = writeln!(out, "{}", info.description);
     }
+    let _ = writeln!(out, "contract: connect:plugin@{}", plugin.contract);
     let _ = writeln!(out, "capabilities: {}", caps.join(", "));
     let _ = writeln!(
         out,

@@ -10,8 +10,9 @@ use serde::Serialize;
 
 use super::db::{iso8601, now};
 use super::{Result, Service, ServiceError};
-use crate::bindings::types::{Capability, ProductPage};
-use crate::call::{PluginCall, PluginReply};
+use crate::contract::{Capability, ProductPage};
+use crate::runtime::Runtime;
+use crate::tenant::TenantSpec;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct RefreshOutcome {
@@ -51,11 +52,12 @@ impl Service {
         storefront: &str,
         plugin: &str,
     ) -> Result<RefreshOutcome> {
+        let refresh = async |rt: &Runtime, t: &TenantSpec| rt.refresh_catalogue(t, plugin).await;
         let answer = self
-            .call(storefront, plugin, &PluginCall::RefreshCatalogue)
+            .call(storefront, plugin, "refresh-catalogue", refresh)
             .await;
         let outcome = match answer {
-            Ok(PluginReply::Catalogue(r)) => RefreshOutcome {
+            Ok(r) => RefreshOutcome {
                 plugin: plugin.into(),
                 ok: true,
                 product_types: Some(r.product_types),
@@ -63,7 +65,6 @@ impl Service {
                 error: None,
                 at: iso8601(now()),
             },
-            Ok(other) => return Err(super::quotes::unexpected("refresh-catalogue", other)),
             Err(ServiceError::Call(e)) => RefreshOutcome {
                 plugin: plugin.into(),
                 ok: false,
@@ -112,15 +113,12 @@ impl Service {
         limit: u32,
         search: Option<String>,
     ) -> Result<ProductPage> {
-        let call = PluginCall::Products {
-            offset,
-            limit: limit.clamp(1, 1000),
-            search,
+        let limit = limit.clamp(1, 1000);
+        let products = async |rt: &Runtime, t: &TenantSpec| {
+            rt.products(t, plugin, offset, limit, search.as_deref())
+                .await
         };
-        match self.call(storefront, plugin, &call).await? {
-            PluginReply::Products(p) => Ok(p),
-            other => Err(super::quotes::unexpected("products", other)),
-        }
+        self.call(storefront, plugin, "products", products).await
     }
 
     /// (storefront, plugin) pairs whose catalogue is due.

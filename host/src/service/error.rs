@@ -1,7 +1,7 @@
 //! Failures of service operations, typed so the API can answer the right
 //! status and the admin pages the right message.
 
-use crate::bindings::types::FieldError;
+use crate::contract::FieldError;
 use crate::error::CallError;
 
 #[derive(Debug, thiserror::Error)]

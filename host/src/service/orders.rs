@@ -8,8 +8,11 @@ use sha2::{Digest as _, Sha256};
 
 use super::db::{iso8601, now, now_ms, today, valid_date};
 use super::{Result, Service, ServiceError};
-use crate::bindings::types::{FieldError, Money, Order, OrderLine, OrderUpdate, PriceSource};
-use crate::call::{PluginCall, PluginReply};
+use crate::contract::{
+    FieldError, Money, Order, OrderLine, OrderUpdate, PriceSource, WebhookRequest,
+};
+use crate::runtime::Runtime;
+use crate::tenant::TenantSpec;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -258,6 +261,7 @@ impl Service {
                     LinePriceSource::None => PriceSource::None,
                 },
                 description: line.description.clone(),
+                attributes: Vec::new(),
             });
         }
         if !problems.is_empty() {
@@ -531,17 +535,15 @@ impl Service {
                 order.state
             )));
         }
-        let call = PluginCall::OrderStatus {
-            order_id: id.clone(),
-            backend_order_id: order.backend_order_id.clone(),
+        let backend_id = order.backend_order_id.as_deref();
+        let status = async |rt: &Runtime, t: &TenantSpec| {
+            rt.order_status(t, &order.plugin, id, backend_id).await
         };
-        match self.call(&order.storefront, &order.plugin, &call).await? {
-            PluginReply::Update(mut u) => {
-                u.order_id = Some(id.clone());
-                Ok(u)
-            }
-            other => Err(super::quotes::unexpected("order-status", other)),
-        }
+        let mut update = self
+            .call(&order.storefront, &order.plugin, "order-status", status)
+            .await?;
+        update.order_id = Some(id.clone());
+        Ok(update)
     }
 
     /// Handles a webhook for a storefront's plugin: the plugin turns it into
@@ -550,12 +552,13 @@ impl Service {
         &self,
         storefront: &str,
         plugin: &str,
-        headers: Vec<(String, String)>,
-        body: Vec<u8>,
+        request: WebhookRequest,
     ) -> Result<usize> {
-        let call =
-            PluginCall::HandleWebhook(crate::bindings::types::WebhookRequest { headers, body });
-        let answer = self.call(storefront, plugin, &call).await;
+        let handle =
+            async |rt: &Runtime, t: &TenantSpec| rt.handle_webhook(t, plugin, &request).await;
+        let answer = self
+            .call(storefront, plugin, "handle-webhook", handle)
+            .await;
         self.metrics.webhook(
             plugin,
             match &answer {
@@ -563,12 +566,7 @@ impl Service {
                 Err(e) => e.kind(),
             },
         );
-        match answer? {
-            PluginReply::Updates(updates) => {
-                self.apply_updates(storefront, plugin, &updates, "webhook")
-            }
-            other => Err(super::quotes::unexpected("handle-webhook", other)),
-        }
+        self.apply_updates(storefront, plugin, &answer?, "webhook")
     }
 
     /// Orders by plugin and state, for the outbox depth gauge.

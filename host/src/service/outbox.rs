@@ -22,8 +22,9 @@ use tokio::task::JoinSet;
 use super::db::{now, now_ms};
 use super::orders::{DELIVERED, DELIVERING, FAILED, PENDING, StockCheck, event};
 use super::{Service, ServiceError};
-use crate::bindings::types::{Order, StockRequest};
-use crate::call::{PluginCall, PluginReply};
+use crate::contract::{Order, StockRequest};
+use crate::runtime::Runtime;
+use crate::tenant::TenantSpec;
 
 struct Claimed {
     storefront: String,
@@ -206,10 +207,7 @@ async fn deliver(svc: &Service, c: Claimed) {
     }
 }
 
-async fn attempt(
-    svc: &Service,
-    c: &Claimed,
-) -> Result<crate::bindings::types::OrderReceipt, Failure> {
+async fn attempt(svc: &Service, c: &Claimed) -> Result<crate::contract::OrderReceipt, Failure> {
     let order: Order = serde_json::from_str(&c.payload).map_err(|e| Failure {
         kind: "internal".into(),
         message: format!("the stored order is unreadable: {e}"),
@@ -222,41 +220,37 @@ async fn attempt(
             retryable: false,
         })?;
         for (product_ref, minimum) in check.items {
-            let call = PluginCall::Stock(StockRequest {
+            let req = StockRequest {
                 product_ref: product_ref.clone(),
+                customer: order.customer.clone(),
                 minimum_order: Some(minimum),
-            });
-            match svc.call(&c.storefront, &check.plugin, &call).await? {
-                PluginReply::Stock(s)
-                    if s.meets_minimum == Some(false) || s.free < minimum as i64 =>
-                {
-                    return Err(Failure {
-                        kind: "stock".into(),
-                        message: format!(
-                            "stock check failed: `{product_ref}` has {} free, below the minimum order quantity {minimum}",
-                            s.free
-                        ),
-                        retryable: false,
-                    });
-                }
-                PluginReply::Stock(_) => {}
-                other => return Err(super::quotes::unexpected("stock", other).into()),
+            };
+            let stock = async |rt: &Runtime, t: &TenantSpec| rt.stock(t, &check.plugin, &req).await;
+            let s = svc
+                .call(&c.storefront, &check.plugin, "stock", stock)
+                .await?;
+            if s.meets_minimum == Some(false) || s.free < minimum as i64 {
+                return Err(Failure {
+                    kind: "stock".into(),
+                    message: format!(
+                        "stock check failed: `{product_ref}` has {} free, below the minimum order quantity {minimum}",
+                        s.free
+                    ),
+                    retryable: false,
+                });
             }
         }
     }
-    match svc
-        .call(&c.storefront, &c.plugin, &PluginCall::SubmitOrder(order))
-        .await?
-    {
-        PluginReply::Receipt(r) => Ok(r),
-        other => Err(super::quotes::unexpected("submit-order", other).into()),
-    }
+    let submit = async |rt: &Runtime, t: &TenantSpec| rt.submit_order(t, &c.plugin, &order).await;
+    Ok(svc
+        .call(&c.storefront, &c.plugin, "submit-order", submit)
+        .await?)
 }
 
 fn record_delivered(
     svc: &Service,
     c: &Claimed,
-    r: &crate::bindings::types::OrderReceipt,
+    r: &crate::contract::OrderReceipt,
 ) -> Result<(), ServiceError> {
     if let Some(link) = &r.customer_link {
         svc.store_link(&c.storefront, &c.plugin, link)?;

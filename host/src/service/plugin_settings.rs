@@ -12,9 +12,12 @@ use serde::Serialize;
 
 use super::db::{iso8601, now};
 use super::{Result, Service, ServiceError};
-use crate::bindings::types::{Check, PluginInfo, SettingKind, SettingSpec, Settings};
-use crate::call::{PluginCall, PluginReply};
+use crate::contract::{
+    CatalogueReport, Check, ConnectionReport, OrderReceipt, OrderUpdate, PluginInfo, PriceQuote,
+    ProductPage, SettingKind, SettingSpec, Settings, StockLevel,
+};
 use crate::error::CallError;
+use crate::runtime::Runtime;
 use crate::tenant::TenantSpec;
 
 /// What is shown of a storefront's plugin settings.
@@ -249,26 +252,26 @@ impl Service {
         Ok(TenantSpec::new(storefront, settings))
     }
 
-    /// Runs a plugin export for a storefront, measured.
-    pub async fn call(
+    /// Runs a plugin export for a storefront through the runtime's typed
+    /// API, measured (`what`: the export's WIT name, a metric label).
+    pub async fn call<T: Reply>(
         &self,
         storefront: &str,
         plugin: &str,
-        call: &PluginCall,
-    ) -> Result<PluginReply> {
+        what: &'static str,
+        run: impl AsyncFnOnce(&Runtime, &TenantSpec) -> Result<T, CallError>,
+    ) -> Result<T> {
         let tenant = self.tenant(storefront, plugin)?;
         let started = Instant::now();
-        let answer = self.runtime.call(&tenant, plugin, call).await;
+        let answer = run(&self.runtime, &tenant).await;
         let outcome = match &answer {
-            Ok(PluginReply::Quote(q)) => Ok(Some(q.cached)),
-            Ok(PluginReply::Stock(s)) => Ok(Some(s.cached)),
-            Ok(_) => Ok(None),
+            Ok(reply) => Ok(reply.cached()),
             Err(e) => Err(e.kind()),
         };
         self.metrics
-            .call(storefront, plugin, call.name(), started.elapsed(), outcome);
+            .call(storefront, plugin, what, started.elapsed(), outcome);
         if let Err(e) = &answer {
-            tracing::info!(storefront, plugin, call = call.name(), kind = e.kind(), error = %e, "plugin call failed");
+            tracing::info!(storefront, plugin, call = what, kind = e.kind(), error = %e, "plugin call failed");
         }
         Ok(answer?)
     }
@@ -276,22 +279,18 @@ impl Service {
     /// Check Connection: asks the plugin to verify the stored settings
     /// against the backend and remembers the outcome.
     pub async fn check_connection(&self, storefront: &str, plugin: &str) -> Result<CheckOutcome> {
+        let check = async |rt: &Runtime, t: &TenantSpec| rt.check_connection(t, plugin).await;
         let outcome = match self
-            .call(storefront, plugin, &PluginCall::CheckConnection)
+            .call(storefront, plugin, "check-connection", check)
             .await
         {
-            Ok(PluginReply::Connection(report)) => CheckOutcome {
+            Ok(report) => CheckOutcome {
                 ok: true,
                 summary: report.summary,
                 kind: None,
                 checks: report.checks,
                 at: iso8601(now()),
             },
-            Ok(other) => {
-                return Err(ServiceError::Internal(anyhow::anyhow!(
-                    "check-connection answered {other:?}"
-                )));
-            }
             Err(ServiceError::Call(e)) => CheckOutcome {
                 ok: false,
                 summary: e.to_string(),
@@ -309,3 +308,30 @@ impl Service {
         Ok(outcome)
     }
 }
+
+/// What a plugin call answered, as the call metrics see it.
+pub trait Reply {
+    /// Whether the plugin answered from its cache, for calls that say.
+    fn cached(&self) -> Option<bool> {
+        None
+    }
+}
+
+impl Reply for PriceQuote {
+    fn cached(&self) -> Option<bool> {
+        Some(self.cached)
+    }
+}
+
+impl Reply for StockLevel {
+    fn cached(&self) -> Option<bool> {
+        Some(self.cached)
+    }
+}
+
+impl Reply for ConnectionReport {}
+impl Reply for OrderReceipt {}
+impl Reply for OrderUpdate {}
+impl Reply for Vec<OrderUpdate> {}
+impl Reply for CatalogueReport {}
+impl Reply for ProductPage {}

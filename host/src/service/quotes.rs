@@ -8,10 +8,11 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::{Result, Service, ServiceError};
-use crate::bindings::types::PluginError;
-use crate::bindings::types::{CustomerContext, Money, PriceRequest, ProductMapping, StockRequest};
-use crate::call::{PluginCall, PluginReply};
+use crate::contract::PluginError;
+use crate::contract::{CustomerContext, Money, PriceRequest, ProductMapping, StockRequest};
 use crate::error::CallError;
+use crate::runtime::Runtime;
+use crate::tenant::TenantSpec;
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -56,6 +57,9 @@ pub struct StockInput {
     /// Defaults to the mapping's minimum order quantity.
     #[serde(default)]
     pub minimum_order: Option<u32>,
+    /// The storefront customer (user) id asking, if known.
+    #[serde(default)]
+    pub customer: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -154,14 +158,15 @@ impl Service {
         }
         let (product, _) = self.product_mapping(storefront, &input.product)?;
         let customer = self.customer_context(storefront, &plugin, input.customer.as_deref())?;
-        let call = PluginCall::Price(PriceRequest {
+        let req = PriceRequest {
             product,
             quantity: input.quantity,
             customer,
             attributes: input.attributes.into_iter().collect(),
-        });
-        match self.call(storefront, &plugin, &call).await {
-            Ok(PluginReply::Quote(q)) => {
+        };
+        let price = async |rt: &Runtime, t: &TenantSpec| rt.price(t, &plugin, &req).await;
+        match self.call(storefront, &plugin, "price", price).await {
+            Ok(q) => {
                 if let Some(link) = &q.customer_link {
                     self.store_link(storefront, &plugin, link)?;
                 }
@@ -188,7 +193,6 @@ impl Service {
                 no_price: Some(reason),
                 message: None,
             }),
-            Ok(other) => Err(unexpected("price", other)),
             Err(e) => Err(e),
         }
     }
@@ -209,27 +213,22 @@ impl Service {
             });
         };
         let (product, min) = self.product_mapping(storefront, &input.product)?;
-        let call = PluginCall::Stock(StockRequest {
+        let customer = self.customer_context(storefront, &plugin, input.customer.as_deref())?;
+        let req = StockRequest {
             product_ref: product.product_ref,
+            customer,
             minimum_order: input.minimum_order.or(min),
-        });
-        match self.call(storefront, &plugin, &call).await? {
-            PluginReply::Stock(s) => Ok(StockAnswer {
-                handled: true,
-                plugin: Some(plugin),
-                product_ref: Some(s.product_ref),
-                free: Some(s.free),
-                meets_minimum: s.meets_minimum,
-                cached: Some(s.cached),
-                message: None,
-            }),
-            other => Err(unexpected("stock", other)),
-        }
+        };
+        let stock = async |rt: &Runtime, t: &TenantSpec| rt.stock(t, &plugin, &req).await;
+        let s = self.call(storefront, &plugin, "stock", stock).await?;
+        Ok(StockAnswer {
+            handled: true,
+            plugin: Some(plugin),
+            product_ref: Some(s.product_ref),
+            free: Some(s.free),
+            meets_minimum: s.meets_minimum,
+            cached: Some(s.cached),
+            message: None,
+        })
     }
-}
-
-pub(crate) fn unexpected(what: &str, reply: PluginReply) -> ServiceError {
-    ServiceError::Call(CallError::Crashed {
-        message: format!("`{what}` answered an unexpected {reply:?}"),
-    })
 }

@@ -18,7 +18,7 @@ use rusqlite::params;
 use super::db::now;
 use super::orders::{DELIVERED, OrderView};
 use super::{Result, Service};
-use crate::bindings::types::OrderUpdate;
+use crate::contract::OrderUpdate;
 
 /// Runs until the service shuts down. Off when `status_poll_secs` is 0.
 pub async fn run(svc: Arc<Service>) {

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::db::{iso8601, now};
 use super::{Result, Service, ServiceError};
-use crate::bindings::types::{Capability, FieldError};
+use crate::contract::{Capability, FieldError};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Storefront {
@@ -439,7 +439,7 @@ impl Service {
         &self,
         storefront: &str,
         plugin: &str,
-        link: &crate::bindings::types::CustomerLink,
+        link: &crate::contract::CustomerLink,
     ) -> Result<()> {
         self.db.lock().execute(
             "INSERT INTO customer_links (storefront, plugin, email, customer_code, created, linked_at)

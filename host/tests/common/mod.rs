@@ -7,8 +7,7 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use connect_host::bindings::types::*;
-use connect_host::call::{PluginCall, PluginReply};
+use connect_host::contract::*;
 use connect_host::error::CallError;
 use connect_host::runtime::{Runtime, RuntimeConfig};
 use connect_host::tenant::TenantSpec;
@@ -70,14 +69,6 @@ pub async fn tenant(rt: &Runtime, id: &str, settings: Settings) -> TenantSpec {
     TenantSpec::new(id, normalised)
 }
 
-pub async fn call(
-    rt: &Runtime,
-    t: &TenantSpec,
-    call: PluginCall,
-) -> Result<PluginReply, CallError> {
-    rt.call(t, "tharstern", &call).await
-}
-
 pub fn no_customer() -> CustomerContext {
     CustomerContext {
         department_code: None,
@@ -104,10 +95,7 @@ pub async fn price(
     t: &TenantSpec,
     req: PriceRequest,
 ) -> Result<PriceQuote, CallError> {
-    match call(rt, t, PluginCall::Price(req)).await? {
-        PluginReply::Quote(q) => Ok(q),
-        other => panic!("price answered {other:?}"),
-    }
+    rt.price(t, "tharstern", &req).await
 }
 
 pub async fn stock(
@@ -118,12 +106,10 @@ pub async fn stock(
 ) -> Result<StockLevel, CallError> {
     let req = StockRequest {
         product_ref: product_ref.into(),
+        customer: no_customer(),
         minimum_order: minimum,
     };
-    match call(rt, t, PluginCall::Stock(req)).await? {
-        PluginReply::Stock(s) => Ok(s),
-        other => panic!("stock answered {other:?}"),
-    }
+    rt.stock(t, "tharstern", &req).await
 }
 
 pub fn order(order_id: &str, customer: CustomerContext, lines: Vec<OrderLine>) -> Order {
@@ -146,14 +132,12 @@ pub fn stock_line(product_ref: &str, quantity: u32) -> OrderLine {
         price: None,
         price_source: PriceSource::None,
         description: None,
+        attributes: vec![],
     }
 }
 
 pub async fn submit(rt: &Runtime, t: &TenantSpec, order: Order) -> Result<OrderReceipt, CallError> {
-    match call(rt, t, PluginCall::SubmitOrder(order)).await? {
-        PluginReply::Receipt(r) => Ok(r),
-        other => panic!("submit-order answered {other:?}"),
-    }
+    rt.submit_order(t, "tharstern", &order).await
 }
 
 pub fn plugin_error(err: &CallError) -> &PluginError {

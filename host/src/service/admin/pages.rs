@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::Svc;
 use super::layout::{Tab, flash, page};
-use crate::bindings::types::{Capability, FieldError};
+use crate::contract::{Capability, FieldError};
 use crate::service::api::error::status_of;
 use crate::service::orders::FAILED;
 use crate::service::storefronts::{ConnectSettings, Customer, Department, Mapping, NewStorefront};

@@ -11,7 +11,7 @@ use maud::{Markup, html};
 use super::Svc;
 use super::layout::{Tab, flash, page};
 use super::pages::{Notice, error_page, errors_of};
-use crate::bindings::types::{PluginInfo, SettingKind, SettingSpec};
+use crate::contract::{PluginInfo, SettingKind, SettingSpec};
 use crate::service::catalogue::RefreshOutcome;
 use crate::service::plugin_settings::{
     CheckOutcome, SettingsInput, SettingsView, is_secret, secret_spec,

@@ -3,12 +3,13 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::Svc;
 use super::error::{ApiError, ApiResult, Body, Path, Query, RawBody};
+use crate::contract::WebhookRequest;
 use crate::service::orders::OrderInput;
 use crate::service::quotes::{PriceInput, StockInput};
 
@@ -87,14 +88,19 @@ pub async fn refresh_status(
 pub async fn webhook(
     State(svc): Svc,
     Path((sf, plugin)): Path<(String, String)>,
+    uri: Uri,
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> ApiResult<Json<Value>> {
-    let headers = headers
-        .iter()
-        .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
-        .collect();
-    match svc.webhook(&sf, &plugin, headers, body.to_vec()).await {
+    let request = WebhookRequest {
+        query: uri.query().map(str::to_owned),
+        headers: headers
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+            .collect(),
+        body: body.to_vec(),
+    };
+    match svc.webhook(&sf, &plugin, request).await {
         Ok(applied) => Ok(Json(json!({ "applied": applied }))),
         Err(e) if e.kind() == "authentication" => Err(ApiError::new(
             StatusCode::UNAUTHORIZED,

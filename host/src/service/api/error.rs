@@ -11,7 +11,7 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::bindings::types::PluginError;
+use crate::contract::PluginError;
 use crate::error::CallError;
 use crate::service::ServiceError;
 

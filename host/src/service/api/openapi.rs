@@ -165,7 +165,8 @@ pub async fn document() -> Json<Value> {
                     "product": { "type": "string" }, "quantity": { "type": "integer", "minimum": 1 },
                     "customer": { "type": ["string", "null"] }, "attributes": { "type": "object", "additionalProperties": { "type": "string" } } } }));
     schemas.insert("StockRequest".into(), json!({ "type": "object", "required": ["product"], "properties": {
-                    "product": { "type": "string" }, "minimum_order": { "type": ["integer", "null"] } } }));
+                    "product": { "type": "string" }, "minimum_order": { "type": ["integer", "null"] },
+                    "customer": { "type": ["string", "null"] } } }));
     schemas.insert("Order".into(), json!({ "type": "object", "required": ["id", "lines"], "properties": {
                     "id": { "type": "string" }, "customer": { "type": ["string", "null"] },
                     "order_date": { "type": ["string", "null"], "format": "date" }, "required_date": { "type": ["string", "null"], "format": "date" },

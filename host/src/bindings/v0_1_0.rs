@@ -1,0 +1,119 @@
+//! `connect:plugin@0.1.0` (frozen): bindgen's types for it, its imports on
+//! the host, and the conversions between its types and the host's contract
+//! types. Plugins built against it keep loading and answering.
+
+use super::convert::{Convert, enums, records};
+use crate::capabilities::log::Level;
+use crate::contract as c;
+use crate::sandbox::HostState;
+
+wasmtime::component::bindgen!({
+    path: "../wit/since_v0.1.0",
+    world: "connect-plugin",
+    // Exports run as async calls so a wall-clock timeout can cancel them and
+    // a long-running guest yields to the executor.
+    exports: { default: async },
+    with: {
+        "wasi": wasmtime_wasi::p2::bindings,
+        "wasi:http": wasmtime_wasi_http::p2::bindings::http,
+    },
+});
+
+use connect::plugin::types as w;
+pub(crate) use exports::connect::plugin::plugin::{Guest, GuestIndices};
+
+/// The name of the interface a plugin of this version exports.
+pub const EXPORT: &str = "connect:plugin/plugin@0.1.0";
+
+/// Links this version's imports (cache, log, types).
+pub(crate) fn add_to_linker(
+    linker: &mut wasmtime::component::Linker<HostState>,
+) -> wasmtime::Result<()> {
+    use wasmtime::component::HasSelf;
+    connect::plugin::cache::add_to_linker::<_, HasSelf<HostState>>(linker, |s| s)?;
+    connect::plugin::log::add_to_linker::<_, HasSelf<HostState>>(linker, |s| s)?;
+    connect::plugin::types::add_to_linker::<_, HasSelf<HostState>>(linker, |s| s)
+}
+
+impl connect::plugin::cache::Host for HostState {
+    fn get(&mut self, key: String) -> Option<Vec<u8>> {
+        self.cache().get(&key)
+    }
+    fn set(&mut self, key: String, value: Vec<u8>, ttl_seconds: u32) {
+        self.cache().set(&key, &value, ttl_seconds)
+    }
+    fn add(&mut self, key: String, value: Vec<u8>, ttl_seconds: u32) -> bool {
+        self.cache().add(&key, &value, ttl_seconds)
+    }
+    fn delete(&mut self, key: String) {
+        self.cache().delete(&key)
+    }
+}
+
+impl connect::plugin::log::Host for HostState {
+    fn log(&mut self, level: connect::plugin::log::Level, message: String) {
+        use connect::plugin::log::Level as L;
+        let level = match level {
+            L::Trace => Level::Trace,
+            L::Debug => Level::Debug,
+            L::Info => Level::Info,
+            L::Warn => Level::Warn,
+            L::Error => Level::Error,
+        };
+        self.logger().log(level, &message)
+    }
+}
+
+impl connect::plugin::types::Host for HostState {}
+
+// What the host sends: the fields 0.1.0 has.
+records! {
+    c::Money => w::Money { minor_units, currency }
+    c::ProductMapping => w::ProductMapping { product_ref, overrides, advanced_json }
+    c::CustomerContext => w::CustomerContext { department_code, email, name }
+    c::PriceRequest => w::PriceRequest { product, quantity, customer, attributes }
+    c::StockRequest => w::StockRequest { product_ref, minimum_order }
+    c::OrderLine => w::OrderLine {
+        line_ref, product_ref, quantity, quote_ref, price, price_source, description
+    }
+    c::Order => w::Order { order_id, customer, order_date, required_date, reference, lines }
+    c::WebhookRequest => w::WebhookRequest { headers, body }
+}
+
+// What the plugin answers; fields added since are empty.
+records! {
+    w::Money => c::Money { minor_units, currency }
+    w::SettingSpec => c::SettingSpec {
+        key, label, kind, required, secret, default_value, help, choices, min, max
+    }
+    w::PluginInfo => c::PluginInfo {
+        id, name, version, description, capabilities, settings, endpoint_setting
+    }
+    w::FieldError => c::FieldError { key, message }
+    w::CustomerLink => c::CustomerLink { email, customer_code, created }
+    w::PriceQuote => c::PriceQuote { total, quote_ref, customer_code, customer_link, cached }
+    w::StockLevel => c::StockLevel { product_ref, free, meets_minimum, cached }
+    w::OrderReceipt => c::OrderReceipt {
+        backend_order_id, backend_order_no, customer_code, customer_link
+    }
+    w::OrderUpdate => c::OrderUpdate {
+        order_id, backend_order_id, job_no, status, tracking_number, at; stage: None
+    }
+    w::Check => c::Check { name, detail }
+    w::ConnectionReport => c::ConnectionReport { summary, checks; warnings: Vec::new() }
+    w::CatalogueReport => c::CatalogueReport { product_types, products }
+    w::ProductSummary => c::ProductSummary { product_ref, code, name, kind }
+    w::ProductPage => c::ProductPage { items, total }
+}
+
+enums! {
+    c::PriceSource => w::PriceSource { Quote, PriceList, None }
+    w::Capability => c::Capability { Price, Stock, Orders, Catalogue, Webhooks }
+    w::SettingKind => c::SettingKind {
+        Text, Url, Email, Password, Integer, Boolean, Choice, MultiChoice, Json
+    }
+    w::PluginError => c::PluginError {
+        Configuration(m), Authentication(m), Unreachable(m), Rejected(m), NotFound(m),
+        NoPrice(m), Unsupported(m), Internal(m)
+    }
+}
