@@ -40,6 +40,7 @@ fn inspect_json_prints_the_full_settings_schema() {
     assert_eq!(info["id"], "tharstern");
     assert!(info["version"].as_str().is_some_and(|v| !v.is_empty()));
     assert_eq!(info["endpoint_setting"], "api_url");
+    assert_eq!(info["contract"], "connect:plugin@0.2.0");
     let caps: Vec<&str> = info["capabilities"]
         .as_array()
         .unwrap()
@@ -105,6 +106,18 @@ fn inspect_text_is_readable() {
         stdout.contains("password") && stdout.contains("secret"),
         "{stdout}"
     );
+    assert!(
+        stdout.contains("contract: connect:plugin@0.2.0"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn inspect_names_each_plugins_contract_version() {
+    let out = connect_host(&["inspect", connect_artifacts::ROGUE, "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let info: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(info["contract"], "connect:plugin@0.1.0");
 }
 
 #[test]

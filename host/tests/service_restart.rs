@@ -50,8 +50,13 @@ async fn sigkill_mid_delivery_neither_loses_nor_duplicates() {
     // Kill it while a submission is in flight, after a few got through.
     let until = Instant::now() + Duration::from_secs(60);
     loop {
-        let delivering = service.states().iter().any(|(_, s)| s == "delivering");
-        if delivering && sim.state().orders().len() >= 3 {
+        // A delivering order the simulator has not recorded yet is inside
+        // its 300 ms answer: kill now. (Breaking as soon as the simulator has
+        // three orders raced with the end of the third delivery.)
+        let states = service.states();
+        let delivered = states.iter().filter(|(_, s)| s == "delivered").count();
+        let delivering = states.iter().any(|(_, s)| s == "delivering");
+        if delivering && delivered >= 3 && sim.state().orders().len() == delivered {
             break;
         }
         assert!(

@@ -45,6 +45,9 @@ pub struct CheckOutcome {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     pub checks: Vec<Check>,
+    /// What works but deserves attention (plugins of contract 0.2.0 on).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     pub at: String,
 }
 
@@ -134,6 +137,7 @@ impl Service {
                 summary,
                 kind: None,
                 checks: vec![],
+                warnings: vec![],
                 at: iso8601(at),
             });
         Ok(SettingsView {
@@ -289,6 +293,7 @@ impl Service {
                 summary: report.summary,
                 kind: None,
                 checks: report.checks,
+                warnings: report.warnings,
                 at: iso8601(now()),
             },
             Err(ServiceError::Call(e)) => CheckOutcome {
@@ -296,6 +301,7 @@ impl Service {
                 summary: e.to_string(),
                 kind: Some(e.kind().to_string()),
                 checks: vec![],
+                warnings: vec![],
                 at: iso8601(now()),
             },
             Err(e) => return Err(e),

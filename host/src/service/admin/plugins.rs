@@ -94,6 +94,9 @@ fn check_box(outcome: &CheckOutcome) -> Markup {
                 @if !outcome.checks.is_empty() {
                     ul { @for c in &outcome.checks { li { (c.name) ": " (c.detail) } } }
                 }
+                @if !outcome.warnings.is_empty() {
+                    ul.warnings { @for w in &outcome.warnings { li { "Warning: " (w) } } }
+                }
             }
         } @else {
             div.check-failed #check-result {
@@ -116,6 +119,7 @@ pub async fn check_connection(
                 summary: e.to_string(),
                 kind: Some(e.kind().to_string()),
                 checks: vec![],
+                warnings: vec![],
                 at: String::new(),
             };
             render_list(&svc, &sf, Some((&plugin, &outcome)), None, false).await

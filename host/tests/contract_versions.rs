@@ -1,0 +1,114 @@
+//! Plugins of every contract version this host knows run side by side in
+//! one runtime: the rogue plugin, frozen on `connect:plugin@0.1.0`, next to
+//! the Tharstern connector and the SDK's minimal connector on `0.2.0`, each
+//! answering through the same typed runtime API. A plugin built for a
+//! version the host does not know is refused at load, naming both.
+
+mod common;
+
+use std::path::Path;
+
+use connect_host::bindings::ContractVersion;
+use connect_host::runtime::{Runtime, RuntimeConfig};
+use connect_host::tenant::TenantSpec;
+
+fn runtime() -> Runtime {
+    Runtime::new(RuntimeConfig {
+        artifacts_dir: Some(connect_artifacts::PRECOMPILED_DIR.into()),
+        ..RuntimeConfig::default()
+    })
+    .expect("runtime")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plugins_of_both_versions_load_and_answer_side_by_side() {
+    let sim = common::sim().await;
+    let rt = runtime();
+    let rogue = rt
+        .load_plugin(Path::new(connect_artifacts::ROGUE))
+        .await
+        .unwrap();
+    let tharstern = rt
+        .load_plugin(Path::new(connect_artifacts::THARSTERN))
+        .await
+        .unwrap();
+    assert_eq!(rogue.contract, ContractVersion::V0_1_0);
+    assert_eq!(tharstern.contract, ContractVersion::V0_2_0);
+
+    // Interleaved, so both kinds of instance are live in the pool at once.
+    let old = TenantSpec::new("old", vec![]);
+    let new = common::tenant(&rt, "new", common::settings(&sim, &[])).await;
+    for round in 0..3 {
+        let echo = common::price_request("echo", 1, common::no_customer());
+        let quote = rt.price(&old, "rogue", &echo).await.expect("0.1.0 price");
+        assert_eq!(quote.total.currency, "GBP", "round {round}: {quote:?}");
+
+        let req = common::price_request("1", 250, common::no_customer());
+        let quote = rt
+            .price(&new, "tharstern", &req)
+            .await
+            .expect("0.2.0 price");
+        assert!(quote.total.minor_units > 0, "round {round}: {quote:?}");
+        assert_eq!(quote.cached, round > 0, "round {round}: {quote:?}");
+
+        let report = rt
+            .check_connection(&new, "tharstern")
+            .await
+            .expect("0.2.0 check");
+        assert!(report.checks.len() >= 3, "{report:?}");
+    }
+
+    // A 0.1.0 plugin's typed errors arrive as the host's typed errors.
+    let err = rt.check_connection(&old, "rogue").await.unwrap_err();
+    assert_eq!(err.kind(), "unsupported", "{err}");
+    let quote = rt
+        .price(
+            &old,
+            "rogue",
+            &common::price_request("echo", 7, common::no_customer()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(quote.total.minor_units, 700);
+    assert_eq!(quote.customer_code, "ROGUE");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_of_an_unknown_contract_version_is_refused_naming_both() {
+    // The rogue plugin with its exported interface renamed to a version
+    // this host does not know (same length, so the binary stays valid).
+    let bytes = std::fs::read(connect_artifacts::ROGUE).unwrap();
+    let (from, to) = (
+        b"connect:plugin/plugin@0.1.0",
+        b"connect:plugin/plugin@9.9.0",
+    );
+    let mut patched = bytes.clone();
+    let mut hits = 0;
+    let mut i = 0;
+    while let Some(at) = patched[i..].windows(from.len()).position(|w| w == from) {
+        patched[i + at..i + at + to.len()].copy_from_slice(to);
+        i += at + to.len();
+        hits += 1;
+    }
+    assert!(hits > 0, "the rogue plugin does not name its export");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("future.wasm");
+    std::fs::write(&path, &patched).unwrap();
+
+    let rt = runtime();
+    let err = rt
+        .load_plugin(&path)
+        .await
+        .expect_err("an unknown version loads");
+    let message = format!("{err:#}");
+    assert!(message.contains("connect:plugin@9.9.0"), "{message}");
+    assert!(
+        message.contains("0.1.0") && message.contains("0.2.0"),
+        "{message}"
+    );
+
+    // The same host still loads the original.
+    rt.load_plugin(Path::new(connect_artifacts::ROGUE))
+        .await
+        .unwrap();
+}
