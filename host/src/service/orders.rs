@@ -2,6 +2,8 @@
 //! state and full history, operator retries, and status updates from
 //! webhooks or polling. Delivery itself is in [`super::outbox`].
 
+use std::collections::BTreeMap;
+
 use rusqlite::{OptionalExtension as _, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
@@ -52,6 +54,11 @@ pub struct LineInput {
     pub price_source: Option<LinePriceSource>,
     #[serde(default)]
     pub description: Option<String>,
+    /// The user's selections for this line (name -> value), as sent with
+    /// the price request; passed to order plugins of contract 0.2.0 on.
+    /// Skipped when empty, so orders without them hash as they always did.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]
@@ -261,7 +268,7 @@ impl Service {
                     LinePriceSource::None => PriceSource::None,
                 },
                 description: line.description.clone(),
-                attributes: Vec::new(),
+                attributes: line.attributes.clone().into_iter().collect(),
             });
         }
         if !problems.is_empty() {

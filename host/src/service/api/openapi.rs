@@ -174,7 +174,8 @@ pub async fn document() -> Json<Value> {
                     "lines": { "type": "array", "items": { "type": "object", "required": ["product", "quantity"], "properties": {
                         "line_ref": { "type": "string" }, "product": { "type": "string" }, "quantity": { "type": "integer", "minimum": 1 },
                         "quote_ref": { "type": ["string", "null"] }, "price": { "$ref": "#/components/schemas/Money" },
-                        "price_source": { "enum": ["quote", "price-list", "none"] }, "description": { "type": ["string", "null"] } } } } } }));
+                        "price_source": { "enum": ["quote", "price-list", "none"] }, "description": { "type": ["string", "null"] },
+                        "attributes": { "type": "object", "additionalProperties": { "type": "string" } } } } } } }));
     Json(json!({
         "openapi": "3.1.0",
         "info": {
