@@ -1,5 +1,5 @@
-//! A std-only [`Platform`] for running the connector natively (smoke tests
-//! against the simulator, benchmarks): plain-`http://` HTTP/1.1 over
+//! A std-only [`Platform`] for running a connector natively (smoke tests
+//! against a simulator, benchmarks): plain-`http://` HTTP/1.1 over
 //! `TcpStream`, an in-memory cache with TTLs, logging to stderr. Not compiled
 //! for wasm32. It speaks no TLS: `https://` URLs answer [`HttpError::Tls`].
 
@@ -7,9 +7,10 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::Mutex;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use crate::platform::{HttpError, HttpRequest, HttpResponse, LogLevel, Platform};
+use crate::LogLevel;
+use crate::platform::{HttpError, HttpRequest, HttpResponse, Platform};
 
 /// Largest response body read.
 const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
@@ -209,9 +210,6 @@ impl Platform for NativePlatform {
     }
 
     fn now_unix_secs(&self) -> u64 {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0)
+        crate::platform::system_now()
     }
 }

@@ -1,6 +1,24 @@
 //! Money without floats: decimal JSON number text -> integer minor units,
 //! and back to decimal text.
 
+use crate::Money;
+
+impl Money {
+    /// Money from a decimal text in `currency` (rounded half away from zero
+    /// to the currency's minor unit).
+    pub fn from_decimal(text: &str, currency: &str) -> Result<Money, String> {
+        Ok(Money {
+            minor_units: parse_minor(text, exponent(currency))?,
+            currency: currency.to_ascii_uppercase(),
+        })
+    }
+
+    /// The amount as decimal text, e.g. `123.45`.
+    pub fn to_decimal(&self) -> String {
+        format_minor(self.minor_units, exponent(&self.currency))
+    }
+}
+
 /// Minor-unit exponent of an ISO 4217 currency (2 unless listed).
 pub fn exponent(currency: &str) -> u32 {
     const ZERO: [&str; 17] = [
@@ -162,5 +180,14 @@ mod tests {
         assert_eq!(exponent("jpy"), 0);
         assert_eq!(exponent("KWD"), 3);
         assert_eq!(exponent("GBP"), 2);
+    }
+
+    #[test]
+    fn money_round_trips_through_decimal_text() {
+        let m = Money::from_decimal("\"19.999\"", "gbp").unwrap();
+        assert_eq!((m.minor_units, m.currency.as_str()), (2000, "GBP"));
+        assert_eq!(m.to_decimal(), "20.00");
+        assert_eq!(Money::from_decimal("1500", "JPY").unwrap().to_decimal(), "1500");
+        assert!(Money::from_decimal("1,5", "EUR").is_err());
     }
 }
