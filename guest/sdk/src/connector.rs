@@ -126,8 +126,8 @@ macro_rules! register_connector {
     ($connector:ty) => {
         #[cfg(target_arch = "wasm32")]
         const _: () = {
-            use $crate::Connector as _;
             use $crate::__private::Slot;
+            use $crate::Connector as _;
 
             ::std::thread_local! {
                 static CONNECTOR: Slot<$connector> = const { Slot::new() };
@@ -205,7 +205,7 @@ macro_rules! register_connector {
                 }
             }
 
-            $crate::__export_plugin!(Component with_types_in $crate::__private::wit);
+    $crate::__export_plugin!(Component with_types_in $crate::__private::wit);
         };
     };
 }

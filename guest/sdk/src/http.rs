@@ -141,7 +141,8 @@ impl<'a, A: Api> Client<'a, A> {
             let last = attempt == attempts;
             match self.send(method, path, query, body)? {
                 Err(e) if !last && e.is_transient() => {
-                    self.p.warn(&format!("{what} failed ({e:?}); retrying once"));
+                    self.p
+                        .warn(&format!("{what} failed ({e:?}); retrying once"));
                 }
                 Err(e) => return Err(self.api.transport_error(&what, &e)),
                 Ok(resp) if !last && transient_status(resp.status) => {

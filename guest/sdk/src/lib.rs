@@ -64,20 +64,20 @@ pub mod wit {
 }
 
 pub use wit::connect::plugin::log::Level as LogLevel;
+pub use wit::connect::plugin::types::{Capability, Settings as SettingPairs};
 pub use wit::connect::plugin::types::{
     CatalogueReport, Check, ConnectionReport, CustomerContext, CustomerLink, FieldError, Money,
-    Order, OrderLine, OrderReceipt, OrderStage, OrderStatus, OrderUpdate, PluginError,
-    PluginInfo, PriceQuote, PriceRequest, PriceSource, ProductMapping, ProductPage,
-    ProductSummary, SettingKind, SettingSpec, StockLevel, StockRequest, WebhookRequest,
+    Order, OrderLine, OrderReceipt, OrderStage, OrderStatus, OrderUpdate, PluginError, PluginInfo,
+    PriceQuote, PriceRequest, PriceSource, ProductMapping, ProductPage, ProductSummary,
+    SettingKind, SettingSpec, StockLevel, StockRequest, WebhookRequest,
 };
-pub use wit::connect::plugin::types::{Capability, Settings as SettingPairs};
 
 /// What [`register_connector!`] expands to. Not part of the API.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::connector::Slot;
-    pub use crate::wit;
     #[cfg(target_arch = "wasm32")]
     pub use crate::wasi::WasiPlatform;
+    pub use crate::wit;
     pub use crate::wit::exports::connect::plugin::plugin::Guest;
 }

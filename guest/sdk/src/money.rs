@@ -187,7 +187,10 @@ mod tests {
         let m = Money::from_decimal("\"19.999\"", "gbp").unwrap();
         assert_eq!((m.minor_units, m.currency.as_str()), (2000, "GBP"));
         assert_eq!(m.to_decimal(), "20.00");
-        assert_eq!(Money::from_decimal("1500", "JPY").unwrap().to_decimal(), "1500");
+        assert_eq!(
+            Money::from_decimal("1500", "JPY").unwrap().to_decimal(),
+            "1500"
+        );
         assert!(Money::from_decimal("1,5", "EUR").is_err());
     }
 }

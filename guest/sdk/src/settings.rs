@@ -104,7 +104,9 @@ pub struct Values(Vec<(String, String)>);
 impl std::fmt::Debug for Values {
     // Values may hold secrets: print the keys only.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.0.iter().map(|(k, _)| k)).finish()
+        f.debug_list()
+            .entries(self.0.iter().map(|(k, _)| k))
+            .finish()
     }
 }
 
@@ -150,7 +152,10 @@ impl Values {
 
 /// Validate and normalise raw settings against `schema`, reporting every
 /// problem at once.
-pub fn configure(schema: &[Setting], input: &[(String, String)]) -> Result<Values, Vec<FieldError>> {
+pub fn configure(
+    schema: &[Setting],
+    input: &[(String, String)],
+) -> Result<Values, Vec<FieldError>> {
     let mut errors = Vec::new();
     let mut err = |key: &str, message: String| {
         errors.push(FieldError {
@@ -171,7 +176,10 @@ pub fn configure(schema: &[Setting], input: &[(String, String)]) -> Result<Value
                 ),
             );
         } else if seen.contains(&key.as_str()) {
-            err(key, format!("`{key}` is given more than once; keep one value"));
+            err(
+                key,
+                format!("`{key}` is given more than once; keep one value"),
+            );
         } else {
             seen.push(key);
         }
@@ -179,11 +187,20 @@ pub fn configure(schema: &[Setting], input: &[(String, String)]) -> Result<Value
 
     let mut out = Vec::with_capacity(schema.len());
     for s in schema {
-        let raw = input.iter().find(|(k, _)| k == s.key).map(|(_, v)| v.as_str());
+        let raw = input
+            .iter()
+            .find(|(k, _)| k == s.key)
+            .map(|(_, v)| v.as_str());
         let value = if s.is_secret() {
             // Secrets are kept exactly as typed (spaces may be part of
             // them); an optional one that is blank counts as unset.
-            raw.filter(|v| if s.required { !v.is_empty() } else { !v.trim().is_empty() })
+            raw.filter(|v| {
+                if s.required {
+                    !v.is_empty()
+                } else {
+                    !v.trim().is_empty()
+                }
+            })
         } else {
             raw.map(str::trim).filter(|v| !v.is_empty())
         };
@@ -243,7 +260,8 @@ fn by_kind(s: &Setting, v: &str) -> Result<String, String> {
         }
         SettingKind::Url => match v.split_once("://") {
             Some((scheme, rest))
-                if (scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https"))
+                if (scheme.eq_ignore_ascii_case("http")
+                    || scheme.eq_ignore_ascii_case("https"))
                     && !rest.is_empty()
                     && !v.chars().any(|c| c.is_whitespace() || c.is_control()) =>
             {

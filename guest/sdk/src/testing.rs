@@ -103,9 +103,7 @@ impl TestPlatform {
             .calls
             .borrow()
             .iter()
-            .filter(|c| {
-                c.method == method && self.rel(&c.url).to_lowercase().starts_with(&pattern)
-            })
+            .filter(|c| c.method == method && self.rel(&c.url).to_lowercase().starts_with(&pattern))
             .count()
     }
 

@@ -159,7 +159,9 @@ mod tests {
         assert_eq!(e.describe(), "not-found: no such product");
         let e = e.map_message(|m| m.replace("product", "***"));
         assert_eq!(e, PluginError::NotFound("no such ***".into()));
-        assert!(matches!(PluginError::unsupported("stock"), PluginError::Unsupported(m) if m.contains("stock")));
+        assert!(
+            matches!(PluginError::unsupported("stock"), PluginError::Unsupported(m) if m.contains("stock"))
+        );
         assert_eq!(OrderStage::InProduction.as_str(), "in-production");
     }
 }

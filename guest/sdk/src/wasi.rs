@@ -95,7 +95,8 @@ fn send(req: HttpRequest) -> Result<HttpResponse, HttpError> {
     let body = request
         .body()
         .map_err(|_| HttpError::Other("could not open the request body".into()))?;
-    let future = wasip2::http::outgoing_handler::handle(request, Some(options)).map_err(map_code)?;
+    let future =
+        wasip2::http::outgoing_handler::handle(request, Some(options)).map_err(map_code)?;
 
     {
         let stream = body

@@ -17,10 +17,11 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::LogLevel;
+use crate::Tharstern;
 use crate::json;
-use crate::platform::{LogLevel, Platform};
-use crate::types::{CatalogueReport, PluginError, ProductPage, ProductSummary};
-use crate::{Connector, digest};
+use crate::sdk::cache::digest;
+use crate::{CatalogueReport, PluginError, ProductPage, ProductSummary};
 
 /// Page size used when fetching lists from Tharstern.
 pub const PAGE_SIZE: u32 = 500;
@@ -51,7 +52,7 @@ pub struct ProductInfo {
     pub stock_item_id: Option<i64>,
 }
 
-impl<P: Platform> Connector<P> {
+impl Tharstern {
     fn catalogue_fp(&self) -> String {
         digest(&[
             &self.s.api_url,
@@ -336,3 +337,6 @@ fn matches(e: &Entry, needle: &str) -> bool {
         || e.2.to_lowercase().contains(needle)
         || e.3.to_lowercase().contains(needle)
 }
+
+#[cfg(test)]
+mod tests;

@@ -8,11 +8,12 @@
 
 use serde_json::{Value, json};
 
+use crate::LogLevel;
+use crate::Tharstern;
 use crate::client::Client;
 use crate::json;
-use crate::platform::{LogLevel, Platform};
-use crate::types::{CustomerContext, CustomerLink, PluginError};
-use crate::{Connector, digest};
+use crate::sdk::cache::digest;
+use crate::{CustomerContext, CustomerLink, PluginError};
 
 /// The resolved customer code, and the link when one was found or made.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,7 +22,7 @@ pub struct Resolved {
     pub link: Option<CustomerLink>,
 }
 
-impl<P: Platform> Connector<P> {
+impl Tharstern {
     /// Resolve without any I/O when possible (department code, default, or a
     /// cached link).
     pub(crate) fn resolve_customer(&self, ctx: &CustomerContext) -> Result<Resolved, PluginError> {
@@ -128,10 +129,7 @@ impl<P: Platform> Connector<P> {
 
 /// The code of the customer whose email matches exactly (ignoring case).
 /// The answer is filtered here too, in case the server ignores the filter.
-fn find_by_email<P: Platform>(
-    client: &Client<'_, P>,
-    email: &str,
-) -> Result<Option<String>, PluginError> {
+fn find_by_email(client: &Client<'_>, email: &str) -> Result<Option<String>, PluginError> {
     let reply = client.get("customers", &[("email", email)])?;
     let mut matches: Vec<(i64, String)> = json::items(reply.details())
         .iter()
@@ -149,11 +147,7 @@ fn find_by_email<P: Platform>(
     Ok(matches.into_iter().next().map(|(_, code)| code))
 }
 
-fn create<P: Platform>(
-    client: &Client<'_, P>,
-    email: &str,
-    name: Option<&str>,
-) -> Result<String, PluginError> {
+fn create(client: &Client<'_>, email: &str, name: Option<&str>) -> Result<String, PluginError> {
     let name = name
         .map(str::trim)
         .filter(|n| !n.is_empty())
@@ -173,3 +167,6 @@ fn create<P: Platform>(
         )),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -7,12 +7,12 @@
 //! policy, wrong path (404), not the Tharstern API (non-JSON), bad
 //! credentials, unknown customer code.
 
-use crate::Connector;
+use crate::LogLevel;
+use crate::Tharstern;
 use crate::json;
-use crate::platform::{LogLevel, Platform};
-use crate::types::{Check, ConnectionReport, PluginError};
+use crate::{Check, ConnectionReport, PluginError};
 
-impl<P: Platform> Connector<P> {
+impl Tharstern {
     pub(crate) fn check_connection_impl(&self) -> Result<ConnectionReport, PluginError> {
         let client = self.client();
         let mut checks = Vec::new();
@@ -54,21 +54,32 @@ impl<P: Platform> Connector<P> {
         let count = json::int_field(details, &["TotalItemCount", "TotalCount", "Total"])
             .unwrap_or(json::items(details).len() as i64)
             .max(0);
+        let mut warnings = Vec::new();
+        let detail = if count == 0 {
+            let w = format!(
+                "no products are visible to customer {code}: give it product access in Tharstern to offer products"
+            );
+            warnings.push(w.clone());
+            w
+        } else {
+            format!("{count} products are visible to customer {code}")
+        };
         checks.push(Check {
             name: "products visible".into(),
-            detail: if count == 0 {
-                format!(
-                    "no products are visible to customer {code}: give it product access in Tharstern to offer products"
-                )
-            } else {
-                format!("{count} products are visible to customer {code}")
-            },
+            detail,
         });
         let summary = format!(
             "Connected to Tharstern at {}: credentials accepted, customer {code} found, {count} products visible",
             self.s.origin()
         );
         self.p.log(LogLevel::Info, &summary);
-        Ok(ConnectionReport { summary, checks })
+        Ok(ConnectionReport {
+            summary,
+            checks,
+            warnings,
+        })
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,90 +1,45 @@
 //! The Tharstern connector: a connect plugin linking one storefront to a
-//! Tharstern print MIS.
+//! Tharstern print MIS, written on the connect plugin SDK.
 //!
-//! The logic lives in plain Rust modules that talk to the host only through
-//! the [`Platform`] trait, so it compiles both to the WebAssembly component
-//! (`wasm.rs`, wasm32 only) and natively (tests, benchmarks).
+//! The logic is plain Rust talking to its host only through the SDK's
+//! [`Platform`], so it compiles both to the WebAssembly component
+//! ([`register_connector!`](sdk::register_connector), wasm32 only) and
+//! natively (tests, benchmarks).
 
 pub mod catalogue;
 pub mod client;
 pub mod customers;
 pub mod diagnose;
 pub mod estimate;
-pub mod json;
-pub mod money;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod native;
 pub mod orders;
-pub mod platform;
 pub mod pricing;
 pub mod settings;
 pub mod stock;
-pub mod types;
 pub mod webhooks;
 
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;
 
-#[cfg(target_arch = "wasm32")]
-mod wasm;
-
-pub use platform::{HttpError, HttpRequest, HttpResponse, LogLevel, Method, Platform};
+pub use connect_plugin_sdk as sdk;
+pub use sdk::*;
 pub use settings::Settings;
-pub use types::*;
 
 /// Stable plugin id.
 pub const PLUGIN_ID: &str = "tharstern";
 
-/// The plugin's self-description.
-pub fn info() -> PluginInfo {
-    PluginInfo {
-        id: PLUGIN_ID.to_string(),
-        name: "Connect: Tharstern".to_string(),
-        version: env!("CARGO_PKG_VERSION").to_string(),
-        description: "Links the storefront to a Tharstern print MIS: live prices from \
-                      estimates, stock levels, order submission, job status and tracking \
-                      back, and a cached product catalogue."
-            .to_string(),
-        capabilities: vec![
-            Capability::Price,
-            Capability::Stock,
-            Capability::Orders,
-            Capability::Catalogue,
-            Capability::Webhooks,
-        ],
-        settings: settings::specs(),
-        endpoint_setting: Some(settings::API_URL.to_string()),
-    }
-}
-
-/// Validate and normalise settings without any I/O.
-pub fn configure(input: &[(String, String)]) -> Result<Vec<(String, String)>, Vec<FieldError>> {
-    settings::configure(input).map(|s| s.to_pairs())
-}
-
-/// Settings for `init`: every field problem becomes one configuration error.
-pub fn settings_for_init(input: &[(String, String)]) -> Result<Settings, PluginError> {
-    settings::configure(input).map_err(|errs| {
-        let list: Vec<String> = errs
-            .iter()
-            .map(|e| format!("{}: {}", e.key, e.message))
-            .collect();
-        PluginError::Configuration(format!(
-            "the stored settings are invalid; fix them in the plugin settings: {}",
-            list.join("; ")
-        ))
-    })
-}
-
 /// The connector bound to one storefront's settings and a platform.
-pub struct Connector<P: Platform> {
-    pub(crate) p: P,
+pub struct Tharstern {
+    pub(crate) p: Host,
     pub(crate) s: Settings,
 }
 
-impl<P: Platform> Connector<P> {
-    pub fn new(platform: P, settings: Settings) -> Self {
-        Connector {
+sdk::register_connector!(Tharstern);
+
+impl Tharstern {
+    pub fn new(platform: Host, settings: Settings) -> Self {
+        Tharstern {
             p: platform,
             s: settings,
         }
@@ -94,12 +49,12 @@ impl<P: Platform> Connector<P> {
         &self.s
     }
 
-    pub fn platform(&self) -> &P {
-        &self.p
+    pub fn platform(&self) -> &dyn Platform {
+        &*self.p
     }
 
-    pub(crate) fn client(&self) -> client::Client<'_, P> {
-        client::Client::new(&self.p, &self.s)
+    pub(crate) fn client(&self) -> client::Client<'_> {
+        client::Client::new(&*self.p, &self.s)
     }
 
     /// Never let a secret out in an error message, whatever the backend
@@ -115,7 +70,7 @@ impl<P: Platform> Connector<P> {
                     | PluginError::Authentication(_) => LogLevel::Warn,
                     _ => LogLevel::Info,
                 },
-                &format!("{op} failed: {e}"),
+                &format!("{op} failed: {}", e.describe()),
             );
             e
         })
@@ -125,7 +80,7 @@ impl<P: Platform> Connector<P> {
         let mut secrets: Vec<String> = Vec::new();
         if self.s.password.len() >= 3 {
             secrets.push(self.s.password.clone());
-            secrets.push(client::encode(&self.s.password));
+            secrets.push(sdk::http::encode(&self.s.password));
         }
         if let Some(t) = self
             .p
@@ -138,43 +93,61 @@ impl<P: Platform> Connector<P> {
         if let Some(w) = self.s.webhook_secret.as_ref().filter(|w| w.len() >= 3) {
             secrets.push(w.clone());
         }
-        let clean = |m: &str| {
-            let mut m = m.to_string();
+        e.map_message(|mut m| {
             for s in &secrets {
                 m = m.replace(s.as_str(), "***");
             }
             m
-        };
-        match e {
-            PluginError::Configuration(m) => PluginError::Configuration(clean(&m)),
-            PluginError::Authentication(m) => PluginError::Authentication(clean(&m)),
-            PluginError::Unreachable(m) => PluginError::Unreachable(clean(&m)),
-            PluginError::Rejected(m) => PluginError::Rejected(clean(&m)),
-            PluginError::NotFound(m) => PluginError::NotFound(clean(&m)),
-            PluginError::NoPrice(m) => PluginError::NoPrice(clean(&m)),
-            PluginError::Unsupported(m) => PluginError::Unsupported(clean(&m)),
-            PluginError::Internal(m) => PluginError::Internal(clean(&m)),
+        })
+    }
+}
+
+impl Connector for Tharstern {
+    const SETTINGS: &'static [Setting] = settings::SETTINGS;
+
+    fn info() -> PluginInfo {
+        PluginInfo {
+            id: PLUGIN_ID.to_string(),
+            name: "Connect: Tharstern".to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            description: "Links the storefront to a Tharstern print MIS: live prices from \
+                          estimates, stock levels, order submission, job status and tracking \
+                          back, and a cached product catalogue."
+                .to_string(),
+            capabilities: vec![
+                Capability::Price,
+                Capability::Stock,
+                Capability::Orders,
+                Capability::Catalogue,
+                Capability::Webhooks,
+            ],
+            settings: sdk::settings::specs(settings::SETTINGS),
+            endpoint_setting: Some(settings::API_URL.to_string()),
         }
     }
 
+    fn init(settings: Values, host: Host) -> Result<Self, PluginError> {
+        Ok(Tharstern::new(host, Settings::from_values(&settings)))
+    }
+
     /// Verify the settings against Tharstern and report what was checked.
-    pub fn check_connection(&self) -> Result<ConnectionReport, PluginError> {
+    fn check_connection(&self) -> Result<ConnectionReport, PluginError> {
         self.guard("check-connection", self.check_connection_impl())
     }
 
-    pub fn price(&self, req: &PriceRequest) -> Result<PriceQuote, PluginError> {
+    fn price(&self, req: &PriceRequest) -> Result<PriceQuote, PluginError> {
         self.guard("price", self.price_impl(req))
     }
 
-    pub fn stock(&self, req: &StockRequest) -> Result<StockLevel, PluginError> {
+    fn stock(&self, req: &StockRequest) -> Result<StockLevel, PluginError> {
         self.guard("stock", self.stock_impl(req))
     }
 
-    pub fn submit_order(&self, order: &Order) -> Result<OrderReceipt, PluginError> {
+    fn submit_order(&self, order: &Order) -> Result<OrderReceipt, PluginError> {
         self.guard("submit-order", self.submit_order_impl(order))
     }
 
-    pub fn order_status(
+    fn order_status(
         &self,
         order_id: &str,
         backend_order_id: Option<&str>,
@@ -185,11 +158,11 @@ impl<P: Platform> Connector<P> {
         )
     }
 
-    pub fn refresh_catalogue(&self) -> Result<CatalogueReport, PluginError> {
+    fn refresh_catalogue(&self) -> Result<CatalogueReport, PluginError> {
         self.guard("refresh-catalogue", self.refresh_catalogue_impl())
     }
 
-    pub fn products(
+    fn products(
         &self,
         offset: u32,
         limit: u32,
@@ -198,68 +171,22 @@ impl<P: Platform> Connector<P> {
         self.guard("products", self.products_impl(offset, limit, search))
     }
 
-    pub fn handle_webhook(&self, req: &WebhookRequest) -> Result<Vec<OrderUpdate>, PluginError> {
+    fn handle_webhook(&self, req: &WebhookRequest) -> Result<Vec<OrderUpdate>, PluginError> {
         self.guard("handle-webhook", self.handle_webhook_impl(req))
     }
 }
 
-/// A short, stable hash of several strings (length-prefixed, so part
-/// boundaries matter): 32 hex digits of SHA-256.
-pub(crate) fn digest(parts: &[&str]) -> String {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    for p in parts {
-        h.update((p.len() as u64).to_le_bytes());
-        h.update(p.as_bytes());
-    }
-    // Hex by hand: `format!` per byte costs more than the hash itself in
-    // the component (a measurable share of a warm quote).
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(32);
-    for b in &h.finalize()[..16] {
-        out.push(HEX[usize::from(b >> 4)] as char);
-        out.push(HEX[usize::from(b & 0xf)] as char);
-    }
-    out
+/// Validate and normalise settings without any I/O.
+pub fn configure(input: &[(String, String)]) -> Result<Vec<(String, String)>, Vec<FieldError>> {
+    Tharstern::configure(input)
 }
 
-/// Longest cache key [`exact_key`] writes out in full.
-const MAX_EXACT_KEY: usize = 256;
-
-/// A cache key for several strings that contain no secret: written out in
-/// full (`<prefix>:=<len>:<part><len>:<part>...`, exact and unambiguous)
-/// when short, else `<prefix>:<digest>` (the two forms never meet: a
-/// digest is hex, never `=`). Spares the hash on hot paths (a warm quote
-/// is mostly this key), where software SHA-256 in the component costs
-/// about a microsecond.
-pub(crate) fn exact_key(prefix: &str, parts: &[&str]) -> String {
-    let len = prefix.len() + 2 + parts.iter().map(|p| p.len() + 4).sum::<usize>();
-    if len > MAX_EXACT_KEY {
-        return format!("{prefix}:{}", digest(parts));
-    }
-    let mut key = String::with_capacity(len + 8);
-    key.push_str(prefix);
-    key.push_str(":=");
-    for p in parts {
-        push_decimal(&mut key, p.len());
-        key.push(':');
-        key.push_str(p);
-    }
-    key
+/// Settings for `init`: every field problem becomes one configuration error.
+pub fn settings_for_init(input: &[(String, String)]) -> Result<Settings, PluginError> {
+    sdk::init_settings::<Tharstern>(input).map(|v| Settings::from_values(&v))
 }
 
-fn push_decimal(out: &mut String, mut n: usize) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &d in &digits[i..] {
-        out.push(d as char);
-    }
+/// The plugin's self-description.
+pub fn info() -> PluginInfo {
+    Tharstern::info()
 }

@@ -10,12 +10,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use crate::LogLevel;
 use crate::json;
-use crate::platform::{LogLevel, Platform};
+use crate::sdk::cache::digest;
 use crate::settings::SendPrice;
 use crate::stock::stock_product_code;
-use crate::types::{Order, OrderLine, OrderReceipt, OrderUpdate, PluginError, PriceSource};
-use crate::{Connector, digest, money};
+use crate::{
+    Order, OrderLine, OrderReceipt, OrderStage, OrderStatus, OrderUpdate, PluginError, PriceSource,
+};
+use crate::{Tharstern, money};
 
 /// How long receipts and attempt marks are kept (30 days).
 const ORDER_TTL_SECS: u32 = 30 * 24 * 3600;
@@ -91,7 +94,7 @@ fn valid_date(d: &str) -> bool {
         && (1..=31).contains(&d[8..10].parse::<u32>().unwrap_or(0))
 }
 
-impl<P: Platform> Connector<P> {
+impl Tharstern {
     fn order_key(&self, kind: &str, order_id: &str) -> String {
         format!("{kind}:{}", digest(&[&self.s.api_url, order_id]))
     }
@@ -384,7 +387,9 @@ impl<P: Platform> Connector<P> {
             order_id: (!order_id.is_empty()).then(|| order_id.to_string()),
             backend_order_id: Some(id.clone()),
             job_no: text(&["JobNo", "JobNumber"]),
-            status: text(&["Status", "JobStatus"]).or(order.status),
+            status: text(&["Status", "JobStatus"])
+                .or(order.status)
+                .map(order_status),
             tracking_number: text(&["TrackingNumber", "TrackingNo", "Tracking"]),
             at: text(&["UpdatedAt", "LastUpdated", "Updated"]),
         })
@@ -442,15 +447,26 @@ fn validate(order: &Order, order_id: &str) -> Result<(), PluginError> {
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates() {
-        assert!(valid_date("2026-11-29"));
-        assert!(!valid_date("2026-13-01"));
-        assert!(!valid_date("29/11/2026"));
-        assert!(!valid_date("2026-1-01"));
-    }
+/// Tharstern's status text as the contract's order status: the stage it
+/// maps onto, and the text as Tharstern sent it.
+pub fn order_status(text: String) -> OrderStatus {
+    let t = text.to_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| t.contains(w));
+    let stage = if has(&["despatch", "dispatch", "shipped"]) {
+        OrderStage::Despatched
+    } else if has(&["deliver", "complete"]) {
+        OrderStage::Delivered
+    } else if has(&["cancel"]) {
+        OrderStage::Cancelled
+    } else if has(&["hold"]) {
+        OrderStage::OnHold
+    } else if has(&["production", "press", "print", "proof", "artwork", "finish"]) {
+        OrderStage::InProduction
+    } else {
+        OrderStage::Received
+    };
+    OrderStatus { stage, text }
 }
+
+#[cfg(test)]
+mod tests;

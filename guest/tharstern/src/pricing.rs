@@ -12,13 +12,14 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::LogLevel;
 use crate::client::Reply;
 use crate::customers::Resolved;
 use crate::estimate::{self, Inputs};
 use crate::json::{self, Step};
-use crate::platform::{LogLevel, Platform};
-use crate::types::{Money, PluginError, PriceQuote, PriceRequest};
-use crate::{Connector, digest, exact_key, money};
+use crate::sdk::cache::{Cache, digest, exact_key};
+use crate::{Money, PluginError, PriceQuote, PriceRequest};
+use crate::{Tharstern, money};
 
 /// Field names that may carry an estimate's total.
 const TOTAL_FIELDS: [&str; 4] = ["TotalPrice", "Total", "TotalValue", "Price"];
@@ -108,7 +109,7 @@ pub fn is_no_price_message(m: &str) -> bool {
     .any(|p| m.contains(p))
 }
 
-impl<P: Platform> Connector<P> {
+impl Tharstern {
     pub(crate) fn quote_cache_key(&self, req: &PriceRequest, customer_code: &str) -> String {
         let quantity = req.quantity.to_string();
         let mut parts: Vec<&str> = vec![
@@ -189,16 +190,16 @@ impl<P: Platform> Connector<P> {
         // One call at a time creates a given estimate: concurrent identical
         // requests (other instances of this tenant) wait for its answer
         // instead of creating their own.
-        let lease = format!("lease:{est_key}");
         // If the other call fails or is too slow, go on, safely: the
         // estimate is looked up by its title before any second POST.
-        if !self.p.cache_add(&lease, b"1", LEASE_SECS)
+        let lease = Cache::new(&*self.p).lease(&format!("lease:{est_key}"), LEASE_SECS);
+        if lease.is_none()
             && let Some(q) = self.wait_for_quote(&est_key)
         {
             return Ok(self.reuse(q, &key, customer));
         }
         let quote = self.quote_new_estimate(&body, &title, &key, &est_key, customer);
-        self.p.cache_delete(&lease);
+        drop(lease);
         quote
     }
 
@@ -425,30 +426,4 @@ fn estimate_in(reply: &Reply) -> Option<Estimate> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn product_refs() {
-        assert_eq!(parse_product_ref("12"), Ok(ProductRef::TypeId(12)));
-        assert_eq!(parse_product_ref(" type:7 "), Ok(ProductRef::TypeId(7)));
-        assert_eq!(
-            parse_product_ref("BC-STD"),
-            Ok(ProductRef::Code("BC-STD".into()))
-        );
-        assert_eq!(
-            parse_product_ref("code:123"),
-            Ok(ProductRef::Code("123".into()))
-        );
-        assert!(parse_product_ref("").is_err());
-        assert!(parse_product_ref("type:x").is_err());
-        assert!(parse_product_ref("code:").is_err());
-    }
-
-    #[test]
-    fn no_price_messages() {
-        assert!(is_no_price_message("Please call for price"));
-        assert!(is_no_price_message("NO PRICE available for work type"));
-        assert!(!is_no_price_message("Object reference not set"));
-    }
-}
+mod tests;

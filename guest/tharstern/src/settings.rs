@@ -1,4 +1,6 @@
-//! The settings schema, validation and normalisation.
+//! The settings schema (one declarative table: it drives both the schema
+//! in `info` and the validation of `configure`) and the typed settings the
+//! connector runs with.
 //!
 //! `configure` never does I/O: it checks every field, reports every problem at
 //! once (each naming its key), and answers the settings as they should be
@@ -7,7 +9,8 @@
 
 use std::fmt;
 
-use crate::types::{FieldError, SettingKind, SettingSpec};
+use crate::sdk::settings::{Values, looks_like_email};
+use crate::sdk::{Setting, SettingKind};
 
 pub const API_URL: &str = "api_url";
 pub const EMAIL: &str = "email";
@@ -29,10 +32,161 @@ pub const API_PATH: &str = "/TharsternAPI/api/";
 pub const PRODUCT_KINDS: [&str; 4] = ["Finished", "None", "Part", "Component"];
 pub const SEND_PRICE_CHOICES: [&str; 3] = ["Never", "Always", "With logic"];
 
-const REFRESH_MIN: i64 = 1;
-const REFRESH_MAX: i64 = 43_200;
-const STOCK_MIN: i64 = 0;
-const STOCK_MAX: i64 = 3_600;
+/// The settings schema, in the order an operator fills it in.
+pub const SETTINGS: &[Setting] = &[
+    Setting {
+        key: API_URL,
+        label: "API URL endpoint",
+        kind: SettingKind::Url,
+        required: true,
+        help: "Address of the Tharstern API, e.g. https://mis.example.com:8443/TharsternAPI/api/ \
+               (http or https, any port). `/TharsternAPI/api/` is added if missing. The platform \
+               only lets this plugin reach this scheme, host and port; the Tharstern server may \
+               need to allow-list the platform's outgoing IP addresses.",
+        missing: Some(
+            "the Tharstern API URL is required, e.g. https://mis.example.com/TharsternAPI/api/",
+        ),
+        normalise: Some(normalise_api_url),
+        ..Setting::DEFAULT
+    },
+    Setting {
+        key: EMAIL,
+        label: "API user email",
+        kind: SettingKind::Email,
+        required: true,
+        help: "Email address of the Tharstern API user.",
+        missing: Some("the email of the Tharstern API user is required"),
+        normalise: Some(api_user_email),
+        ..Setting::DEFAULT
+    },
+    Setting {
+        key: PASSWORD,
+        label: "API user password",
+        kind: SettingKind::Password,
+        required: true,
+        help: "Password of the Tharstern API user. Stored encrypted, never shown or logged.",
+        missing: Some("the password of the Tharstern API user is required"),
+        ..Setting::DEFAULT
+    },
+    Setting {
+        key: APPLICATION_ID,
+        label: "Application ID",
+        required: true,
+        help: "Free text identifying this storefront to Tharstern when generating the API token; \
+               use a different value for every storefront.",
+        missing: Some(
+            "the application ID is required: any text unique to this storefront, e.g. its name",
+        ),
+        ..Setting::DEFAULT
+    },
+    Setting {
+        key: CUSTOMER_CODE,
+        label: "Storefront customer code",
+        required: true,
+        help: "Tharstern customer code used for estimates and orders when a department has no \
+               code of its own; its product access defines which products this storefront sees.",
+        missing: Some(
+            "the storefront customer code is required: the Tharstern customer code used for estimates and orders",
+        ),
+        ..Setting::DEFAULT
+    },
+    Setting {
+        key: CACHE_REFRESH_MINUTES,
+        label: "Cache refresh interval (minutes)",
+        kind: SettingKind::Integer,
+        default: Some("1440"),
+        help: "How long cached product types, products, example estimate requests and quotes \
+               live before they are fetched again (1440 = 24 hours).",
+        min: Some(1),
+        max: Some(43_200),
+        unit: "minutes",
+        ..Setting::DEFAULT
+    },
+    Setting {
+        key: PRODUCT_TYPE_FILTER,
+        label: "Product type filter",
+        kind: SettingKind::MultiChoice,
+        default: Some("Finished,None"),
+        help: "Which kinds of Tharstern product types are offered for mapping (comma-separated).",
+        choices: &PRODUCT_KINDS,
+        unit: "product type kind",
+        ..Setting::DEFAULT
+    },
+    Setting {
+        key: SEND_PRICE,
+        label: "Send price in order line",
+        kind: SettingKind::Choice,
+        default: Some("With logic"),
+        help: "Never: order lines carry no price. Always: send the line's price whenever it has \
+               one. With logic: send it only when the price came from a Tharstern estimate (a \
+               live quote), not from a static price list.",
+        choices: &SEND_PRICE_CHOICES,
+        ..Setting::DEFAULT
+    },
+    Setting {
+        key: USE_EXTERNAL_ID,
+        label: "Use ExternalId as CustomerCode",
+        kind: SettingKind::Boolean,
+        default: Some("false"),
+        help: "Automatic customer linking: a user whose department has no Tharstern customer code \
+               is looked up in Tharstern by email, and a customer is created when none exists; \
+               the platform stores the link.",
+        ..Setting::DEFAULT
+    },
+    Setting {
+        key: MINIMUM_ORDER_STOCK_CHECK,
+        label: "Check stock against minimum order quantity",
+        kind: SettingKind::Boolean,
+        default: Some("true"),
+        help: "Report whether free stock meets the storefront's minimum order quantity.",
+        ..Setting::DEFAULT
+    },
+    Setting {
+        key: STOCK_CACHE_SECONDS,
+        label: "Stock cache (seconds)",
+        kind: SettingKind::Integer,
+        default: Some("60"),
+        help: "How long a stock level is cached (0 = always ask Tharstern).",
+        min: Some(0),
+        max: Some(3_600),
+        unit: "seconds",
+        ..Setting::DEFAULT
+    },
+    Setting {
+        key: CURRENCY,
+        label: "Currency",
+        default: Some("GBP"),
+        help: "ISO 4217 code of the currency Tharstern prices in (e.g. GBP, EUR, USD).",
+        normalise: Some(currency_code),
+        ..Setting::DEFAULT
+    },
+    Setting {
+        key: WEBHOOK_SECRET,
+        label: "Webhook secret",
+        kind: SettingKind::Password,
+        help: "Secret of the Tharstern webhook subscription. When set, incoming webhooks must carry \
+               a valid X-Tharstern-Signature (HMAC-SHA256); leave empty to accept unsigned webhooks.",
+        ..Setting::DEFAULT
+    },
+];
+
+fn api_user_email(v: &str) -> Result<String, String> {
+    if looks_like_email(v) {
+        Ok(v.to_string())
+    } else {
+        Err("not a valid email address; enter the Tharstern API user's email, e.g. api@printer.example".into())
+    }
+}
+
+fn currency_code(v: &str) -> Result<String, String> {
+    if v.len() == 3 && v.chars().all(|c| c.is_ascii_alphabetic()) {
+        Ok(v.to_ascii_uppercase())
+    } else {
+        Err(format!(
+            "`{v}` is not an ISO 4217 currency code; enter three letters, e.g. GBP, EUR or USD"
+        ))
+    }
+}
 
 /// When to send a line's price with the order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,6 +256,29 @@ impl fmt::Debug for Settings {
 }
 
 impl Settings {
+    /// The typed settings from values [`SETTINGS`] validated.
+    pub fn from_values(v: &Values) -> Settings {
+        Settings {
+            api_url: v.text(API_URL),
+            email: v.text(EMAIL),
+            password: v.text(PASSWORD),
+            application_id: v.text(APPLICATION_ID),
+            customer_code: v.text(CUSTOMER_CODE),
+            cache_refresh_minutes: v.integer(CACHE_REFRESH_MINUTES) as u32,
+            product_type_filter: v.list(PRODUCT_TYPE_FILTER),
+            send_price: match v.get(SEND_PRICE) {
+                Some("Never") => SendPrice::Never,
+                Some("Always") => SendPrice::Always,
+                _ => SendPrice::WithLogic,
+            },
+            use_external_id_as_customer_code: v.flag(USE_EXTERNAL_ID),
+            minimum_order_stock_check: v.flag(MINIMUM_ORDER_STOCK_CHECK),
+            stock_cache_seconds: v.integer(STOCK_CACHE_SECONDS) as u32,
+            currency: v.text(CURRENCY),
+            webhook_secret: v.get(WEBHOOK_SECRET).map(str::to_string),
+        }
+    }
+
     /// Seconds cached catalogue, example requests and quotes live.
     pub fn refresh_secs(&self) -> u32 {
         self.cache_refresh_minutes * 60
@@ -147,575 +324,6 @@ impl Settings {
             80
         }
     }
-
-    /// The settings as key/value pairs, as `configure` answers them.
-    pub fn to_pairs(&self) -> Vec<(String, String)> {
-        let mut out = vec![
-            (API_URL, self.api_url.clone()),
-            (EMAIL, self.email.clone()),
-            (PASSWORD, self.password.clone()),
-            (APPLICATION_ID, self.application_id.clone()),
-            (CUSTOMER_CODE, self.customer_code.clone()),
-            (
-                CACHE_REFRESH_MINUTES,
-                self.cache_refresh_minutes.to_string(),
-            ),
-            (PRODUCT_TYPE_FILTER, self.product_type_filter.join(",")),
-            (SEND_PRICE, self.send_price.as_str().to_string()),
-            (
-                USE_EXTERNAL_ID,
-                self.use_external_id_as_customer_code.to_string(),
-            ),
-            (
-                MINIMUM_ORDER_STOCK_CHECK,
-                self.minimum_order_stock_check.to_string(),
-            ),
-            (STOCK_CACHE_SECONDS, self.stock_cache_seconds.to_string()),
-            (CURRENCY, self.currency.clone()),
-        ];
-        if let Some(secret) = &self.webhook_secret {
-            out.push((WEBHOOK_SECRET, secret.clone()));
-        }
-        out.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn spec(
-    key: &str,
-    label: &str,
-    kind: SettingKind,
-    required: bool,
-    default: Option<&str>,
-    help: &str,
-    choices: &[&str],
-    bounds: Option<(i64, i64)>,
-) -> SettingSpec {
-    SettingSpec {
-        key: key.to_string(),
-        label: label.to_string(),
-        kind,
-        required,
-        secret: kind == SettingKind::Password,
-        default_value: default.map(str::to_string),
-        help: help.to_string(),
-        choices: choices.iter().map(|c| c.to_string()).collect(),
-        min: bounds.map(|b| b.0),
-        max: bounds.map(|b| b.1),
-    }
-}
-
-/// The settings schema, in the order an operator fills it in.
-pub fn specs() -> Vec<SettingSpec> {
-    use SettingKind::*;
-    vec![
-        spec(
-            API_URL,
-            "API URL endpoint",
-            Url,
-            true,
-            None,
-            "Address of the Tharstern API, e.g. https://mis.example.com:8443/TharsternAPI/api/ \
-             (http or https, any port). `/TharsternAPI/api/` is added if missing. The platform \
-             only lets this plugin reach this scheme, host and port; the Tharstern server may \
-             need to allow-list the platform's outgoing IP addresses.",
-            &[],
-            None,
-        ),
-        spec(
-            EMAIL,
-            "API user email",
-            Email,
-            true,
-            None,
-            "Email address of the Tharstern API user.",
-            &[],
-            None,
-        ),
-        spec(
-            PASSWORD,
-            "API user password",
-            Password,
-            true,
-            None,
-            "Password of the Tharstern API user. Stored encrypted, never shown or logged.",
-            &[],
-            None,
-        ),
-        spec(
-            APPLICATION_ID,
-            "Application ID",
-            Text,
-            true,
-            None,
-            "Free text identifying this storefront to Tharstern when generating the API token; \
-             use a different value for every storefront.",
-            &[],
-            None,
-        ),
-        spec(
-            CUSTOMER_CODE,
-            "Storefront customer code",
-            Text,
-            true,
-            None,
-            "Tharstern customer code used for estimates and orders when a department has no \
-             code of its own; its product access defines which products this storefront sees.",
-            &[],
-            None,
-        ),
-        spec(
-            CACHE_REFRESH_MINUTES,
-            "Cache refresh interval (minutes)",
-            Integer,
-            false,
-            Some("1440"),
-            "How long cached product types, products, example estimate requests and quotes \
-             live before they are fetched again (1440 = 24 hours).",
-            &[],
-            Some((REFRESH_MIN, REFRESH_MAX)),
-        ),
-        spec(
-            PRODUCT_TYPE_FILTER,
-            "Product type filter",
-            MultiChoice,
-            false,
-            Some("Finished,None"),
-            "Which kinds of Tharstern product types are offered for mapping (comma-separated).",
-            &PRODUCT_KINDS,
-            None,
-        ),
-        spec(
-            SEND_PRICE,
-            "Send price in order line",
-            Choice,
-            false,
-            Some("With logic"),
-            "Never: order lines carry no price. Always: send the line's price whenever it has \
-             one. With logic: send it only when the price came from a Tharstern estimate (a \
-             live quote), not from a static price list.",
-            &SEND_PRICE_CHOICES,
-            None,
-        ),
-        spec(
-            USE_EXTERNAL_ID,
-            "Use ExternalId as CustomerCode",
-            Boolean,
-            false,
-            Some("false"),
-            "Automatic customer linking: a user whose department has no Tharstern customer code \
-             is looked up in Tharstern by email, and a customer is created when none exists; \
-             the platform stores the link.",
-            &[],
-            None,
-        ),
-        spec(
-            MINIMUM_ORDER_STOCK_CHECK,
-            "Check stock against minimum order quantity",
-            Boolean,
-            false,
-            Some("true"),
-            "Report whether free stock meets the storefront's minimum order quantity.",
-            &[],
-            None,
-        ),
-        spec(
-            STOCK_CACHE_SECONDS,
-            "Stock cache (seconds)",
-            Integer,
-            false,
-            Some("60"),
-            "How long a stock level is cached (0 = always ask Tharstern).",
-            &[],
-            Some((STOCK_MIN, STOCK_MAX)),
-        ),
-        spec(
-            CURRENCY,
-            "Currency",
-            Text,
-            false,
-            Some("GBP"),
-            "ISO 4217 code of the currency Tharstern prices in (e.g. GBP, EUR, USD).",
-            &[],
-            None,
-        ),
-        spec(
-            WEBHOOK_SECRET,
-            "Webhook secret",
-            Password,
-            false,
-            None,
-            "Secret of the Tharstern webhook subscription. When set, incoming webhooks must carry \
-             a valid X-Tharstern-Signature (HMAC-SHA256); leave empty to accept unsigned webhooks.",
-            &[],
-            None,
-        ),
-    ]
-}
-
-/// Validate and normalise raw settings, reporting every problem at once.
-pub fn configure(input: &[(String, String)]) -> Result<Settings, Vec<FieldError>> {
-    let specs = specs();
-    let mut errors = Vec::new();
-    let mut err = |key: &str, message: String| {
-        errors.push(FieldError {
-            key: key.to_string(),
-            message,
-        })
-    };
-
-    // Unknown and duplicate keys.
-    let mut seen: Vec<&str> = Vec::new();
-    for (key, _) in input {
-        if !specs.iter().any(|s| s.key == *key) {
-            let known: Vec<&str> = specs.iter().map(|s| s.key.as_str()).collect();
-            err(
-                key,
-                format!(
-                    "unknown setting `{key}`; remove it (known settings: {})",
-                    known.join(", ")
-                ),
-            );
-        } else if seen.contains(&key.as_str()) {
-            err(
-                key,
-                format!("`{key}` is given more than once; keep one value"),
-            );
-        } else {
-            seen.push(key);
-        }
-    }
-
-    let raw = |key: &str| -> Option<&str> {
-        input
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    };
-    // Trimmed value, `None` when absent or blank.
-    let value = |key: &str| raw(key).map(str::trim).filter(|v| !v.is_empty());
-
-    let api_url = match value(API_URL) {
-        None => {
-            err(
-                API_URL,
-                "the Tharstern API URL is required, e.g. https://mis.example.com/TharsternAPI/api/"
-                    .into(),
-            );
-            None
-        }
-        Some(v) => match normalise_api_url(v) {
-            Ok(url) => Some(url),
-            Err(m) => {
-                err(API_URL, m);
-                None
-            }
-        },
-    };
-
-    let email = match value(EMAIL) {
-        None => {
-            err(
-                EMAIL,
-                "the email of the Tharstern API user is required".into(),
-            );
-            None
-        }
-        Some(v) if !looks_like_email(v) => {
-            err(
-                EMAIL,
-                "not a valid email address; enter the Tharstern API user's email, e.g. api@printer.example"
-                    .into(),
-            );
-            None
-        }
-        Some(v) => Some(v.to_string()),
-    };
-
-    // Passwords are kept exactly as typed (spaces may be part of them).
-    let password = match raw(PASSWORD) {
-        Some(p) if !p.is_empty() => Some(p.to_string()),
-        _ => {
-            err(
-                PASSWORD,
-                "the password of the Tharstern API user is required".into(),
-            );
-            None
-        }
-    };
-
-    let application_id = required_text(
-        value(APPLICATION_ID),
-        APPLICATION_ID,
-        "the application ID is required: any text unique to this storefront, e.g. its name",
-        &mut err,
-    );
-    let customer_code = required_text(
-        value(CUSTOMER_CODE),
-        CUSTOMER_CODE,
-        "the storefront customer code is required: the Tharstern customer code used for estimates and orders",
-        &mut err,
-    );
-
-    let cache_refresh_minutes = integer(
-        value(CACHE_REFRESH_MINUTES),
-        CACHE_REFRESH_MINUTES,
-        1440,
-        REFRESH_MIN,
-        REFRESH_MAX,
-        "minutes",
-        &mut err,
-    );
-    let stock_cache_seconds = integer(
-        value(STOCK_CACHE_SECONDS),
-        STOCK_CACHE_SECONDS,
-        60,
-        STOCK_MIN,
-        STOCK_MAX,
-        "seconds",
-        &mut err,
-    );
-
-    let product_type_filter = match value(PRODUCT_TYPE_FILTER) {
-        None => Some(vec!["Finished".to_string(), "None".to_string()]),
-        Some(v) => {
-            let mut chosen = [false; 4];
-            let mut bad = Vec::new();
-            for item in v.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-                match PRODUCT_KINDS
-                    .iter()
-                    .position(|k| k.eq_ignore_ascii_case(item))
-                {
-                    Some(i) => chosen[i] = true,
-                    None => bad.push(item.to_string()),
-                }
-            }
-            if !bad.is_empty() {
-                err(
-                    PRODUCT_TYPE_FILTER,
-                    format!(
-                        "unknown product type kind(s) {}; choose among {} (comma-separated)",
-                        bad.join(", "),
-                        PRODUCT_KINDS.join(", ")
-                    ),
-                );
-                None
-            } else if !chosen.iter().any(|c| *c) {
-                err(
-                    PRODUCT_TYPE_FILTER,
-                    format!("choose at least one of {}", PRODUCT_KINDS.join(", ")),
-                );
-                None
-            } else {
-                Some(
-                    PRODUCT_KINDS
-                        .iter()
-                        .zip(chosen)
-                        .filter(|(_, c)| *c)
-                        .map(|(k, _)| k.to_string())
-                        .collect(),
-                )
-            }
-        }
-    };
-
-    let send_price = match value(SEND_PRICE) {
-        None => Some(SendPrice::WithLogic),
-        Some(v) => {
-            let squashed: String = v
-                .chars()
-                .filter(|c| c.is_ascii_alphanumeric())
-                .collect::<String>()
-                .to_ascii_lowercase();
-            match squashed.as_str() {
-                "never" => Some(SendPrice::Never),
-                "always" => Some(SendPrice::Always),
-                "withlogic" => Some(SendPrice::WithLogic),
-                _ => {
-                    err(
-                        SEND_PRICE,
-                        format!(
-                            "`{v}` is not a choice; choose one of: {}",
-                            SEND_PRICE_CHOICES.join(", ")
-                        ),
-                    );
-                    None
-                }
-            }
-        }
-    };
-
-    let use_external = boolean(value(USE_EXTERNAL_ID), USE_EXTERNAL_ID, false, &mut err);
-    let min_check = boolean(
-        value(MINIMUM_ORDER_STOCK_CHECK),
-        MINIMUM_ORDER_STOCK_CHECK,
-        true,
-        &mut err,
-    );
-
-    let currency = match value(CURRENCY) {
-        None => Some("GBP".to_string()),
-        Some(v) if v.len() == 3 && v.chars().all(|c| c.is_ascii_alphabetic()) => {
-            Some(v.to_ascii_uppercase())
-        }
-        Some(v) => {
-            err(
-                CURRENCY,
-                format!(
-                    "`{v}` is not an ISO 4217 currency code; enter three letters, e.g. GBP, EUR or USD"
-                ),
-            );
-            None
-        }
-    };
-
-    let webhook_secret = raw(WEBHOOK_SECRET)
-        .filter(|s| !s.trim().is_empty())
-        .map(str::to_string);
-
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    // Every `None` above recorded an error, so all are `Some` here.
-    match (
-        api_url,
-        email,
-        password,
-        application_id,
-        customer_code,
-        cache_refresh_minutes,
-        product_type_filter,
-        send_price,
-        use_external,
-        min_check,
-        stock_cache_seconds,
-        currency,
-    ) {
-        (
-            Some(api_url),
-            Some(email),
-            Some(password),
-            Some(application_id),
-            Some(customer_code),
-            Some(cache_refresh_minutes),
-            Some(product_type_filter),
-            Some(send_price),
-            Some(use_external_id_as_customer_code),
-            Some(minimum_order_stock_check),
-            Some(stock_cache_seconds),
-            Some(currency),
-        ) => Ok(Settings {
-            api_url,
-            email,
-            password,
-            application_id,
-            customer_code,
-            cache_refresh_minutes,
-            product_type_filter,
-            send_price,
-            use_external_id_as_customer_code,
-            minimum_order_stock_check,
-            stock_cache_seconds,
-            currency,
-            webhook_secret,
-        }),
-        _ => Err(vec![FieldError {
-            key: API_URL.into(),
-            message: "internal error validating settings".into(),
-        }]),
-    }
-}
-
-fn required_text(
-    v: Option<&str>,
-    key: &str,
-    missing: &str,
-    err: &mut impl FnMut(&str, String),
-) -> Option<String> {
-    match v {
-        None => {
-            err(key, missing.to_string());
-            None
-        }
-        Some(v) if v.chars().any(|c| c.is_control()) => {
-            err(
-                key,
-                "contains control characters (e.g. a line break); remove them".into(),
-            );
-            None
-        }
-        Some(v) if v.len() > 200 => {
-            err(key, "is too long (at most 200 characters)".into());
-            None
-        }
-        Some(v) => Some(v.to_string()),
-    }
-}
-
-fn integer(
-    v: Option<&str>,
-    key: &str,
-    default: u32,
-    min: i64,
-    max: i64,
-    unit: &str,
-    err: &mut impl FnMut(&str, String),
-) -> Option<u32> {
-    match v {
-        None => Some(default),
-        Some(v) => match v.parse::<i64>() {
-            Ok(n) if (min..=max).contains(&n) => Some(n as u32),
-            Ok(n) => {
-                err(
-                    key,
-                    format!(
-                        "{n} is out of range; enter a whole number of {unit} from {min} to {max}"
-                    ),
-                );
-                None
-            }
-            Err(_) => {
-                err(
-                    key,
-                    format!("`{v}` is not a whole number; enter {unit} from {min} to {max}"),
-                );
-                None
-            }
-        },
-    }
-}
-
-fn boolean(
-    v: Option<&str>,
-    key: &str,
-    default: bool,
-    err: &mut impl FnMut(&str, String),
-) -> Option<bool> {
-    match v.map(str::to_ascii_lowercase).as_deref() {
-        None => Some(default),
-        Some("true" | "yes" | "on" | "1") => Some(true),
-        Some("false" | "no" | "off" | "0") => Some(false),
-        Some(other) => {
-            err(
-                key,
-                format!("`{other}` is not a boolean; enter true or false"),
-            );
-            None
-        }
-    }
-}
-
-fn looks_like_email(v: &str) -> bool {
-    let Some((local, domain)) = v.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && !domain.is_empty()
-        && !domain.contains('@')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && domain.contains('.')
-        && !v.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// Normalise an API URL to `scheme://host[:port]<prefix>/TharsternAPI/api/`.
@@ -811,182 +419,4 @@ pub fn normalise_api_url(input: &str) -> Result<String, String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
-        items
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
-    fn minimal() -> Vec<(String, String)> {
-        pairs(&[
-            (API_URL, "https://mis.example.com"),
-            (EMAIL, "api@example.com"),
-            (PASSWORD, "s3cret pw"),
-            (APPLICATION_ID, "shop-1"),
-            (CUSTOMER_CODE, "SHOP"),
-        ])
-    }
-
-    #[test]
-    fn defaults_are_filled_and_url_normalised() {
-        let s = configure(&minimal()).unwrap();
-        assert_eq!(s.api_url, "https://mis.example.com/TharsternAPI/api/");
-        assert_eq!(s.cache_refresh_minutes, 1440);
-        assert_eq!(s.product_type_filter, vec!["Finished", "None"]);
-        assert_eq!(s.send_price, SendPrice::WithLogic);
-        assert!(!s.use_external_id_as_customer_code);
-        assert!(s.minimum_order_stock_check);
-        assert_eq!(s.stock_cache_seconds, 60);
-        assert_eq!(s.currency, "GBP");
-        assert_eq!(s.webhook_secret, None);
-        assert_eq!(s.password, "s3cret pw");
-        let out = s.to_pairs();
-        let get = |k: &str| out.iter().find(|(kk, _)| kk == k).unwrap().1.clone();
-        assert_eq!(get(USE_EXTERNAL_ID), "false");
-        assert_eq!(get(MINIMUM_ORDER_STOCK_CHECK), "true");
-        assert_eq!(get(SEND_PRICE), "With logic");
-        assert_eq!(get(PRODUCT_TYPE_FILTER), "Finished,None");
-        // Normalising is idempotent.
-        assert_eq!(configure(&out).unwrap(), s);
-    }
-
-    #[test]
-    fn url_forms() {
-        let n = |u: &str| normalise_api_url(u).unwrap();
-        assert_eq!(n("http://h:8080"), "http://h:8080/TharsternAPI/api/");
-        assert_eq!(
-            n("HTTPS://H.Example.com/"),
-            "https://h.example.com/TharsternAPI/api/"
-        );
-        assert_eq!(
-            n("https://h/tharsternapi/API"),
-            "https://h/TharsternAPI/api/"
-        );
-        assert_eq!(n("https://h/TharsternAPI"), "https://h/TharsternAPI/api/");
-        assert_eq!(
-            n("https://h:9443/TharsternAPI/api/"),
-            "https://h:9443/TharsternAPI/api/"
-        );
-        assert_eq!(
-            n("https://h/mis/TharsternAPI/api/products"),
-            "https://h/mis/TharsternAPI/api/"
-        );
-        assert_eq!(
-            n("http://[::1]:3000"),
-            "http://[::1]:3000/TharsternAPI/api/"
-        );
-        assert!(normalise_api_url("ftp://h").is_err());
-        assert!(normalise_api_url("h.example.com").is_err());
-        assert!(normalise_api_url("https://u:p@h").is_err());
-        assert!(normalise_api_url("https://h:99999").is_err());
-        assert!(normalise_api_url("https://h/?x=1").is_err());
-        assert!(normalise_api_url("https://bad host/").is_err());
-    }
-
-    #[test]
-    fn every_error_is_reported_at_once() {
-        let errs = configure(&pairs(&[
-            (API_URL, "ftp://x"),
-            (EMAIL, "not-an-email"),
-            (CACHE_REFRESH_MINUTES, "0"),
-            (PRODUCT_TYPE_FILTER, "Finished,Bogus"),
-            (SEND_PRICE, "sometimes"),
-            (USE_EXTERNAL_ID, "maybe"),
-            (STOCK_CACHE_SECONDS, "abc"),
-            (CURRENCY, "POUND"),
-            ("colour", "blue"),
-        ]))
-        .unwrap_err();
-        let keys: Vec<&str> = errs.iter().map(|e| e.key.as_str()).collect();
-        for k in [
-            API_URL,
-            EMAIL,
-            PASSWORD,
-            APPLICATION_ID,
-            CUSTOMER_CODE,
-            CACHE_REFRESH_MINUTES,
-            PRODUCT_TYPE_FILTER,
-            SEND_PRICE,
-            USE_EXTERNAL_ID,
-            STOCK_CACHE_SECONDS,
-            CURRENCY,
-            "colour",
-        ] {
-            assert!(keys.contains(&k), "missing error for {k}: {errs:?}");
-        }
-        assert!(errs.iter().all(|e| !e.message.is_empty()));
-    }
-
-    #[test]
-    fn choices_and_booleans_are_normalised() {
-        let mut input = minimal();
-        input.extend(pairs(&[
-            (PRODUCT_TYPE_FILTER, " part , finished,PART"),
-            (SEND_PRICE, "with_logic"),
-            (USE_EXTERNAL_ID, "Yes"),
-            (MINIMUM_ORDER_STOCK_CHECK, "0"),
-            (CURRENCY, "eur"),
-            (CACHE_REFRESH_MINUTES, " 43200 "),
-            (STOCK_CACHE_SECONDS, "0"),
-            (WEBHOOK_SECRET, "whsec"),
-        ]));
-        let s = configure(&input).unwrap();
-        assert_eq!(s.product_type_filter, vec!["Finished", "Part"]);
-        assert_eq!(s.send_price, SendPrice::WithLogic);
-        assert!(s.use_external_id_as_customer_code);
-        assert!(!s.minimum_order_stock_check);
-        assert_eq!(s.currency, "EUR");
-        assert_eq!(s.cache_refresh_minutes, 43200);
-        assert_eq!(s.stock_cache_seconds, 0);
-        assert_eq!(s.webhook_secret.as_deref(), Some("whsec"));
-    }
-
-    #[test]
-    fn bounds_and_duplicates() {
-        let mut input = minimal();
-        input.push((CACHE_REFRESH_MINUTES.into(), "43201".into()));
-        input.push((STOCK_CACHE_SECONDS.into(), "3601".into()));
-        input.push((EMAIL.into(), "again@example.com".into()));
-        let errs = configure(&input).unwrap_err();
-        assert_eq!(errs.len(), 3, "{errs:?}");
-    }
-
-    #[test]
-    fn origin_host_port() {
-        let mut s = configure(&minimal()).unwrap();
-        assert_eq!(s.origin(), "https://mis.example.com");
-        assert_eq!(s.host(), "mis.example.com");
-        assert_eq!(s.port(), 443);
-        s.api_url = "http://[::1]:3000/TharsternAPI/api/".into();
-        assert_eq!(s.host(), "::1");
-        assert_eq!(s.port(), 3000);
-    }
-
-    #[test]
-    fn debug_redacts_secrets() {
-        let mut input = minimal();
-        input.push((WEBHOOK_SECRET.into(), "topsecret".into()));
-        let s = configure(&input).unwrap();
-        let d = format!("{s:?}");
-        assert!(!d.contains("s3cret") && !d.contains("topsecret"));
-    }
-
-    #[test]
-    fn specs_cover_every_key() {
-        let specs = specs();
-        assert_eq!(specs.len(), 13);
-        let pw = specs.iter().find(|s| s.key == PASSWORD).unwrap();
-        assert!(pw.secret && pw.required);
-        let ws = specs.iter().find(|s| s.key == WEBHOOK_SECRET).unwrap();
-        assert!(ws.secret && !ws.required);
-        let cr = specs
-            .iter()
-            .find(|s| s.key == CACHE_REFRESH_MINUTES)
-            .unwrap();
-        assert_eq!((cr.min, cr.max), (Some(1), Some(43200)));
-    }
-}
+mod tests;

@@ -3,10 +3,10 @@
 
 use serde_json::Value;
 
+use crate::Tharstern;
 use crate::json;
-use crate::platform::Platform;
-use crate::types::{PluginError, StockLevel, StockRequest};
-use crate::{Connector, digest};
+use crate::sdk::cache::digest;
+use crate::{PluginError, StockLevel, StockRequest};
 
 /// The product code a stock or order reference names: `code:X` or a bare
 /// reference (a bare number is a numeric product code here); `type:N`
@@ -27,7 +27,7 @@ pub fn stock_product_code(r: &str) -> Result<String, PluginError> {
     Ok(code.to_string())
 }
 
-impl<P: Platform> Connector<P> {
+impl Tharstern {
     pub(crate) fn stock_impl(&self, req: &StockRequest) -> Result<StockLevel, PluginError> {
         let code = stock_product_code(&req.product_ref)?;
         let key = format!(
@@ -96,3 +96,6 @@ impl<P: Platform> Connector<P> {
         )
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -7,10 +7,11 @@
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::Connector;
+use crate::LogLevel;
+use crate::Tharstern;
 use crate::json;
-use crate::platform::{LogLevel, Platform};
-use crate::types::{OrderUpdate, PluginError, WebhookRequest};
+use crate::orders::order_status;
+use crate::{OrderUpdate, PluginError, WebhookRequest};
 
 pub const SIGNATURE_HEADER: &str = "X-Tharstern-Signature";
 
@@ -86,7 +87,7 @@ pub fn verify(secret: &str, headers: &[(String, String)], body: &[u8]) -> Result
     }
 }
 
-/// Order updates in a webhook body: one event object, or a list of them.
+/// Order updates in a webhook body (the URL's query is not used): one event object, or a list of them.
 pub fn parse_events(body: &[u8]) -> Result<Vec<OrderUpdate>, PluginError> {
     let v: Value = serde_json::from_slice(body)
         .map_err(|e| PluginError::Rejected(format!("the webhook body is not JSON ({e})")))?;
@@ -120,7 +121,7 @@ pub fn parse_events(body: &[u8]) -> Result<Vec<OrderUpdate>, PluginError> {
             order_id: json::text_field(e, &["UniqueSubmitOrderID", "UniqueSubmitOrderId"]),
             backend_order_id: json::text_field(e, &["OrderID", "OrderId"]),
             job_no: json::text_field(e, &["JobNo", "JobNumber"]),
-            status: json::text_field(e, &["Status", "JobStatus"]),
+            status: json::text_field(e, &["Status", "JobStatus"]).map(order_status),
             tracking_number: json::text_field(e, &["TrackingNumber", "TrackingNo", "Tracking"]),
             at: json::text_field(e, &["Timestamp", "UpdatedAt", "At", "Time"]),
         });
@@ -128,7 +129,7 @@ pub fn parse_events(body: &[u8]) -> Result<Vec<OrderUpdate>, PluginError> {
     Ok(out)
 }
 
-impl<P: Platform> Connector<P> {
+impl Tharstern {
     pub(crate) fn handle_webhook_impl(
         &self,
         req: &WebhookRequest,
@@ -150,97 +151,4 @@ impl<P: Platform> Connector<P> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn hex(b: &[u8]) -> String {
-        b.iter().map(|x| format!("{x:02x}")).collect()
-    }
-
-    #[test]
-    fn hmac_rfc4231_vectors() {
-        // Test case 1.
-        assert_eq!(
-            hex(&hmac_sha256(&[0x0b; 20], b"Hi There")),
-            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"
-        );
-        // Test case 2.
-        assert_eq!(
-            hex(&hmac_sha256(b"Jefe", b"what do ya want for nothing?")),
-            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
-        );
-        // Test case 6: a key longer than the block.
-        assert_eq!(
-            hex(&hmac_sha256(
-                &[0xaa; 131],
-                b"Test Using Larger Than Block-Size Key - Hash Key First"
-            )),
-            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
-        );
-    }
-
-    #[test]
-    fn signature_checks() {
-        let body = br#"{"Event":"JobStatusChanged"}"#;
-        let sig = format!("sha256={}", hex(&hmac_sha256(b"sec", body)));
-        let h = |v: &str| vec![("x-tharstern-signature".to_string(), v.to_string())];
-        assert!(verify("sec", &h(&sig), body).is_ok());
-        assert!(
-            verify(
-                "sec",
-                &h(&sig.to_uppercase().replace("SHA256", "sha256")),
-                body
-            )
-            .is_ok()
-        );
-        assert!(matches!(
-            verify("other", &h(&sig), body),
-            Err(PluginError::Authentication(_))
-        ));
-        assert!(matches!(
-            verify("sec", &h(&sig), b"tampered"),
-            Err(PluginError::Authentication(_))
-        ));
-        assert!(matches!(
-            verify("sec", &[], body),
-            Err(PluginError::Authentication(_))
-        ));
-        assert!(matches!(
-            verify("sec", &h("md5=abcd"), body),
-            Err(PluginError::Authentication(_))
-        ));
-        assert!(matches!(
-            verify("sec", &h("sha256=zz"), body),
-            Err(PluginError::Authentication(_))
-        ));
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
-        assert!(!constant_time_eq(b"abc", b"ab"));
-    }
-
-    #[test]
-    fn events_parse_tolerantly() {
-        let body = br#"{"event":"JobStatusChanged","jobNo":"J000001","OrderID":1,"orderno":"SO000001",
-            "uniqueSubmitOrderId":"web-42","STATUS":"Despatched","TrackingNumber":"TRK1","Timestamp":"2026-11-29T10:00:00Z"}"#;
-        let u = parse_events(body).unwrap();
-        assert_eq!(
-            u,
-            vec![OrderUpdate {
-                order_id: Some("web-42".into()),
-                backend_order_id: Some("1".into()),
-                job_no: Some("J000001".into()),
-                status: Some("Despatched".into()),
-                tracking_number: Some("TRK1".into()),
-                at: Some("2026-11-29T10:00:00Z".into()),
-            }]
-        );
-        let list = br#"[{"Event":"JobStatusChanged","Status":"Finished","TrackingNumber":null},{"Event":"Ping"}]"#;
-        let u = parse_events(list).unwrap();
-        assert_eq!(u.len(), 1);
-        assert_eq!(u[0].tracking_number, None);
-        assert!(matches!(
-            parse_events(b"nope"),
-            Err(PluginError::Rejected(_))
-        ));
-    }
-}
+mod tests;

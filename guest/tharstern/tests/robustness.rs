@@ -177,14 +177,14 @@ proptest! {
         quantity in 0u32..100_000,
         product in prop_oneof![Just("1".to_string()), Just("BC-STD".to_string()), "[A-Z0-9:-]{0,10}"],
     ) {
-        let c = Connector::new(Scripted { answers, next: RefCell::new(0), cache: Default::default() }, settings());
+        let c = Tharstern::new(Box::new(Scripted { answers, next: RefCell::new(0), cache: Default::default() }), settings());
         assert_typed(c.check_connection());
         assert_typed(c.price(&PriceRequest {
             product: ProductMapping { product_ref: product.clone(), ..Default::default() },
             quantity,
             ..Default::default()
         }));
-        assert_typed(c.stock(&StockRequest { product_ref: product.clone(), minimum_order: Some(quantity) }));
+        assert_typed(c.stock(&StockRequest { product_ref: product.clone(), minimum_order: Some(quantity), customer: CustomerContext::default() }));
         assert_typed(c.submit_order(&Order {
             order_id: "SF-1".into(),
             customer: CustomerContext::default(),
@@ -199,6 +199,7 @@ proptest! {
                 price: None,
                 price_source: PriceSource::Quote,
                 description: None,
+                attributes: vec![],
             }],
         }));
         assert_typed(c.order_status("SF-1", Some("3")));
@@ -214,9 +215,9 @@ proptest! {
         ],
         signature in prop_oneof![Just(None), "\\PC{0,80}".prop_map(Some)],
     ) {
-        let c = Connector::new(Scripted { answers: vec![Err(HttpError::ConnectionRefused)], next: RefCell::new(0), cache: Default::default() }, settings());
+        let c = Tharstern::new(Box::new(Scripted { answers: vec![Err(HttpError::ConnectionRefused)], next: RefCell::new(0), cache: Default::default() }), settings());
         let headers = signature.map(|s| vec![("X-Tharstern-Signature".to_string(), s)]).unwrap_or_default();
-        assert_typed(c.handle_webhook(&WebhookRequest { headers, body }));
+        assert_typed(c.handle_webhook(&WebhookRequest { headers, body, query: None }));
     }
 
     #[test]
@@ -232,8 +233,8 @@ proptest! {
         let token = br#"{"Status":{"Success":true},"Details":{"Token":"5f0e2a9c-1111-2222-3333-444455556666"}}"#.to_vec();
         let created = br#"{"Status":{"Success":true},"Details":{"Estimate":{"ID":5,"EstimateRef":"E5","TotalPrice":12.5}}}"#.to_vec();
         let ok = |body: Vec<u8>| Ok(HttpResponse { status: 200, headers: vec![], body });
-        let c = Connector::new(
-            Scripted { answers: vec![ok(token), ok(example), ok(created)], next: RefCell::new(0), cache: Default::default() },
+        let c = Tharstern::new(
+            Box::new(Scripted { answers: vec![ok(token), ok(example), ok(created)], next: RefCell::new(0), cache: Default::default() }),
             settings(),
         );
         let result = c.price(&PriceRequest {

@@ -30,7 +30,7 @@ fn against_the_simulator() {
         eprintln!("THARSTERN_SIM_URL not set: skipping");
         return;
     };
-    let c = Connector::new(NativePlatform::new(), settings(&url, &[]));
+    let c = Tharstern::new(Box::new(NativePlatform::new()), settings(&url, &[]));
     let report = c.check_connection().unwrap();
     eprintln!("{}", report.summary);
     for ch in &report.checks {
@@ -72,6 +72,7 @@ fn against_the_simulator() {
         .stock(&StockRequest {
             product_ref: "STK-PEN".into(),
             minimum_order: Some(10),
+            customer: CustomerContext::default(),
         })
         .unwrap();
     eprintln!("stock STK-PEN: {stock:?}");
@@ -93,6 +94,7 @@ fn against_the_simulator() {
                 price: None,
                 price_source: PriceSource::PriceList,
                 description: Some("Pens".into()),
+                attributes: vec![],
             },
             OrderLine {
                 line_ref: "2".into(),
@@ -102,13 +104,14 @@ fn against_the_simulator() {
                 price: Some(quote.total.clone()),
                 price_source: PriceSource::Quote,
                 description: None,
+                attributes: vec![],
             },
         ],
     };
     let receipt = c.submit_order(&order).unwrap();
     eprintln!("order: {receipt:?}");
     // A fresh instance (empty cache) submitting the same order id gets the same order.
-    let c2 = Connector::new(NativePlatform::new(), settings(&url, &[]));
+    let c2 = Tharstern::new(Box::new(NativePlatform::new()), settings(&url, &[]));
     let again = c2.submit_order(&order).unwrap();
     assert_eq!(again.backend_order_id, receipt.backend_order_id);
 
@@ -120,8 +123,8 @@ fn against_the_simulator() {
     );
 
     // Automatic customer linking: created once, then found.
-    let linking = Connector::new(
-        NativePlatform::new(),
+    let linking = Tharstern::new(
+        Box::new(NativePlatform::new()),
         settings(&url, &[("use_external_id_as_customer_code", "true")]),
     );
     let email = format!("smoke{}@example.org", std::process::id());
@@ -141,8 +144,8 @@ fn against_the_simulator() {
     let q = linking.price(&req).unwrap();
     eprintln!("linked: {:?}", q.customer_link);
     assert!(q.customer_link.as_ref().unwrap().created);
-    let fresh = Connector::new(
-        NativePlatform::new(),
+    let fresh = Tharstern::new(
+        Box::new(NativePlatform::new()),
         settings(&url, &[("use_external_id_as_customer_code", "true")]),
     );
     let q2 = fresh.price(&req).unwrap();
@@ -150,28 +153,31 @@ fn against_the_simulator() {
     assert_eq!(q2.customer_code, q.customer_code);
 
     // Distinct diagnoses.
-    let bad = Connector::new(
-        NativePlatform::new(),
+    let bad = Tharstern::new(
+        Box::new(NativePlatform::new()),
         settings(&url, &[("password", "wrong")]),
     );
     let e = bad.check_connection().unwrap_err();
     eprintln!("bad password: {e}");
     assert!(matches!(e, PluginError::Authentication(_)));
     let origin = url.trim_end_matches('/').to_string();
-    let wrong = Connector::new(
-        NativePlatform::new(),
+    let wrong = Tharstern::new(
+        Box::new(NativePlatform::new()),
         settings(&format!("{origin}/other/"), &[]),
     );
     let e = wrong.check_connection().unwrap_err();
     eprintln!("wrong path: {e}");
-    let unknown = Connector::new(
-        NativePlatform::new(),
+    let unknown = Tharstern::new(
+        Box::new(NativePlatform::new()),
         settings(&url, &[("customer_code", "NOPE")]),
     );
     let e = unknown.check_connection().unwrap_err();
     eprintln!("unknown customer: {e}");
     assert!(matches!(e, PluginError::Configuration(_)));
-    let refused = Connector::new(NativePlatform::new(), settings("http://127.0.0.1:9", &[]));
+    let refused = Tharstern::new(
+        Box::new(NativePlatform::new()),
+        settings("http://127.0.0.1:9", &[]),
+    );
     let e = refused.check_connection().unwrap_err();
     eprintln!("refused: {e}");
     assert!(matches!(e, PluginError::Unreachable(_)));
@@ -186,8 +192,7 @@ fn under_faults() {
         eprintln!("THARSTERN_SIM_FAULTY_URL not set: skipping");
         return;
     };
-    let platform = NativePlatform::new();
-    let c = Connector::new(&platform, settings(&url, &[]));
+    let c = Tharstern::new(Box::new(NativePlatform::new()), settings(&url, &[]));
     let mut outcomes: std::collections::BTreeMap<String, u32> = Default::default();
     let mut note = |r: Result<(), PluginError>| {
         let k = match r {
@@ -217,6 +222,7 @@ fn under_faults() {
                 c.stock(&StockRequest {
                     product_ref: "STK-MUG".into(),
                     minimum_order: Some(1),
+                    customer: CustomerContext::default(),
                 })
                 .map(|_| ()),
             );
@@ -235,6 +241,7 @@ fn under_faults() {
                 price: None,
                 price_source: PriceSource::None,
                 description: None,
+                attributes: vec![],
             }],
         };
         // The host retries an unreachable submit with the same order id.
@@ -250,7 +257,8 @@ fn under_faults() {
     }
     eprintln!("outcomes: {outcomes:?}");
     let get = |path: &str| -> serde_json::Value {
-        let resp = platform
+        let resp = c
+            .platform()
             .http(HttpRequest {
                 method: Method::Get,
                 url: format!("{}/_sim/{path}", url.trim_end_matches('/')),
