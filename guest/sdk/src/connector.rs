@@ -205,7 +205,7 @@ macro_rules! register_connector {
                 }
             }
 
-    $crate::__export_plugin!(Component with_types_in $crate::__private::wit);
+    $crate::__export_connect_plugin_impl!(Component with_types_in $crate::__private::wit);
         };
     };
 }

@@ -58,7 +58,6 @@ pub mod wit {
         },
         additional_derives: [PartialEq, Eq],
         pub_export_macro: true,
-        export_macro_name: "__export_plugin",
         default_bindings_module: "connect_plugin_sdk::__private::wit",
     });
 }
