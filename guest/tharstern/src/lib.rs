@@ -14,6 +14,7 @@ pub mod estimate;
 pub mod orders;
 pub mod pricing;
 pub mod settings;
+pub mod status;
 pub mod stock;
 pub mod webhooks;
 

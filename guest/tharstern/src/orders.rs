@@ -1,5 +1,5 @@
 //! Orders: `orders/submit`, idempotent on the storefront's order id (sent as
-//! `UniqueSubmitOrderID`), and order status from `orders` / `jobs`.
+//! `UniqueSubmitOrderID`). Their status is `status.rs`.
 //!
 //! A lost answer never leads to a second order: the request is marked in
 //! the cache before it is sent, and a later attempt with the same order id
@@ -15,9 +15,7 @@ use crate::json;
 use crate::sdk::cache::digest;
 use crate::settings::SendPrice;
 use crate::stock::stock_product_code;
-use crate::{
-    Order, OrderLine, OrderReceipt, OrderStage, OrderStatus, OrderUpdate, PluginError, PriceSource,
-};
+use crate::{Order, OrderLine, OrderReceipt, PluginError, PriceSource};
 use crate::{Tharstern, money};
 
 /// How long receipts and attempt marks are kept (30 days).
@@ -76,10 +74,10 @@ struct CachedReceipt {
 
 /// An order as Tharstern lists it.
 #[derive(Debug, Clone)]
-struct FoundOrder {
-    id: i64,
-    order_no: Option<String>,
-    status: Option<String>,
+pub(crate) struct FoundOrder {
+    pub(crate) id: i64,
+    pub(crate) order_no: Option<String>,
+    pub(crate) status: Option<String>,
 }
 
 fn valid_date(d: &str) -> bool {
@@ -326,7 +324,7 @@ impl Tharstern {
     }
 
     /// The order with this `UniqueSubmitOrderID`, if Tharstern has it.
-    fn find_order(&self, order_id: &str) -> Result<Option<FoundOrder>, PluginError> {
+    pub(crate) fn find_order(&self, order_id: &str) -> Result<Option<FoundOrder>, PluginError> {
         let reply = self
             .client()
             .get("orders", &[("uniqueSubmitOrderID", order_id)])?;
@@ -336,67 +334,9 @@ impl Tharstern {
             .find(|o| json::text_field(o, &["UniqueSubmitOrderID"]).as_deref() == Some(order_id))
             .and_then(found_order))
     }
-
-    fn find_order_by_id(&self, id: &str) -> Result<Option<FoundOrder>, PluginError> {
-        let reply = self.client().get("orders", &[("orderIDs", id)])?;
-        Ok(json::items(reply.details())
-            .iter()
-            .find(|o| {
-                json::int_field(o, &["ID", "Id"])
-                    .map(|i| i.to_string())
-                    .as_deref()
-                    == Some(id)
-            })
-            .and_then(found_order))
-    }
-
-    pub(crate) fn order_status_impl(
-        &self,
-        order_id: &str,
-        backend_order_id: Option<&str>,
-    ) -> Result<OrderUpdate, PluginError> {
-        let order_id = order_id.trim();
-        let mut found = if order_id.is_empty() {
-            None
-        } else {
-            self.find_order(order_id)?
-        };
-        if found.is_none()
-            && let Some(id) = backend_order_id.map(str::trim).filter(|i| !i.is_empty())
-        {
-            found = self.find_order_by_id(id)?;
-        }
-        let Some(order) = found else {
-            return Err(PluginError::NotFound(format!(
-                "Tharstern has no order {order_id}{}",
-                backend_order_id
-                    .map(|b| format!(" (backend id {b})"))
-                    .unwrap_or_default()
-            )));
-        };
-        let id = order.id.to_string();
-        let reply = self.client().get("jobs", &[("orderID", &id)])?;
-        let job = json::items(reply.details())
-            .iter()
-            .filter(|j| json::int_field(j, &["OrderID", "OrderId"]).is_none_or(|o| o == order.id))
-            .max_by_key(|j| {
-                json::text_field(j, &["UpdatedAt", "LastUpdated", "Updated"]).unwrap_or_default()
-            });
-        let text = |keys: &[&str]| job.and_then(|j| json::text_field(j, keys));
-        Ok(OrderUpdate {
-            order_id: (!order_id.is_empty()).then(|| order_id.to_string()),
-            backend_order_id: Some(id.clone()),
-            job_no: text(&["JobNo", "JobNumber"]),
-            status: text(&["Status", "JobStatus"])
-                .or(order.status)
-                .map(order_status),
-            tracking_number: text(&["TrackingNumber", "TrackingNo", "Tracking"]),
-            at: text(&["UpdatedAt", "LastUpdated", "Updated"]),
-        })
-    }
 }
 
-fn found_order(o: &Value) -> Option<FoundOrder> {
+pub(crate) fn found_order(o: &Value) -> Option<FoundOrder> {
     let id = json::int_field(o, &["ID", "Id", "OrderID"]).filter(|i| *i > 0)?;
     Some(FoundOrder {
         id,
@@ -445,27 +385,6 @@ fn validate(order: &Order, order_id: &str) -> Result<(), PluginError> {
         }
     }
     Ok(())
-}
-
-/// Tharstern's status text as the contract's order status: the stage it
-/// maps onto, and the text as Tharstern sent it.
-pub fn order_status(text: String) -> OrderStatus {
-    let t = text.to_lowercase();
-    let has = |words: &[&str]| words.iter().any(|w| t.contains(w));
-    let stage = if has(&["despatch", "dispatch", "shipped"]) {
-        OrderStage::Despatched
-    } else if has(&["deliver", "complete"]) {
-        OrderStage::Delivered
-    } else if has(&["cancel"]) {
-        OrderStage::Cancelled
-    } else if has(&["hold"]) {
-        OrderStage::OnHold
-    } else if has(&["production", "press", "print", "proof", "artwork", "finish"]) {
-        OrderStage::InProduction
-    } else {
-        OrderStage::Received
-    };
-    OrderStatus { stage, text }
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use crate::LogLevel;
 use crate::Tharstern;
 use crate::json;
-use crate::orders::order_status;
+use crate::status::order_status;
 use crate::{OrderUpdate, PluginError, WebhookRequest};
 
 pub const SIGNATURE_HEADER: &str = "X-Tharstern-Signature";

@@ -222,7 +222,7 @@ fn dates() {
 
 #[test]
 fn status_text_maps_onto_stages_keeping_the_text() {
-    let stage = |t: &str| order_status(t.to_string());
+    let stage = |t: &str| crate::status::order_status(t.to_string());
     for (text, want) in [
         ("Despatched", OrderStage::Despatched),
         ("Dispatched to carrier", OrderStage::Despatched),
