@@ -19,6 +19,10 @@
 
 use crate::{FieldError, PluginError, SettingKind, SettingSpec};
 
+/// A setting's own validation: the trimmed value in, the value to store
+/// or the operator's message out.
+pub type Normalise = fn(&str) -> Result<String, String>;
+
 /// One setting of a schema. Build it as a struct literal ending in
 /// `..Setting::DEFAULT` (usable in a `const` table) or `..Default::default()`.
 #[derive(Clone, Copy)]
@@ -44,7 +48,7 @@ pub struct Setting {
     pub missing: Option<&'static str>,
     /// Validates and normalises the (trimmed, non-empty) value instead of
     /// the kind's own rules; `Err` is the message for the operator.
-    pub normalise: Option<fn(&str) -> Result<String, String>>,
+    pub normalise: Option<Normalise>,
 }
 
 impl Setting {

@@ -17,6 +17,9 @@ use serde_json::Value;
 use crate::LogLevel;
 use crate::platform::{HttpError, HttpRequest, HttpResponse, Method, Platform};
 
+/// A cached value and when it expires.
+type Entry = (Vec<u8>, Option<u64>);
+
 type Responder = Box<dyn FnMut(&HttpRequest) -> Result<HttpResponse, HttpError>>;
 
 struct Route {
@@ -30,7 +33,7 @@ struct State {
     base: String,
     routes: RefCell<Vec<Route>>,
     calls: RefCell<Vec<HttpRequest>>,
-    cache: RefCell<HashMap<String, (Vec<u8>, Option<u64>)>>,
+    cache: RefCell<HashMap<String, Entry>>,
     logs: RefCell<Vec<(LogLevel, String)>>,
     now: Cell<u64>,
 }

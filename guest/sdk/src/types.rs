@@ -1,6 +1,9 @@
 //! Helpers on the contract's own types (the SDK owns them, so it may add
 //! methods; it never mirrors them).
 
+// The types are generated: `Default` cannot be derived on them here.
+#![allow(clippy::derivable_impls)]
+
 use crate::{
     CustomerContext, OrderStage, OrderStatus, OrderUpdate, PluginError, PriceRequest,
     ProductMapping, StockRequest, WebhookRequest,
