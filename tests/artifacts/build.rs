@@ -11,6 +11,7 @@ use std::process::Command;
 const PLUGINS: &[(&str, &str)] = &[
     ("tharstern-connector", "tharstern_connector"),
     ("rogue-plugin", "rogue_plugin"),
+    ("minimal-connector", "minimal_connector"),
 ];
 
 fn main() {

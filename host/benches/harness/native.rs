@@ -4,10 +4,9 @@
 
 use connect_host::capabilities::cache::TenantCache;
 use connect_host::contract as wit;
-use tharstern_connector::native::NativePlatform;
-use tharstern_connector::{
-    Connector, HttpError, HttpRequest, HttpResponse, LogLevel, Platform, types as t,
-};
+use tharstern_connector::Tharstern;
+use tharstern_connector::sdk::native::NativePlatform;
+use tharstern_connector::sdk::{self, HttpError, HttpRequest, HttpResponse, LogLevel, Platform};
 
 /// [`Platform`] over the host's [`TenantCache`] (the very backend and
 /// namespace the runtime gives the tenant's plugin), with plain HTTP for
@@ -48,40 +47,34 @@ impl Platform for HostCachePlatform {
     }
 
     fn now_unix_secs(&self) -> u64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0)
+        sdk::platform::system_now()
     }
 }
 
 /// The connector bound to a tenant's (normalised) settings, natively.
-pub fn connector(
-    cache: TenantCache,
-    settings: &wit::Settings,
-) -> anyhow::Result<Connector<HostCachePlatform>> {
+pub fn connector(cache: TenantCache, settings: &wit::Settings) -> anyhow::Result<Tharstern> {
     let settings = tharstern_connector::settings_for_init(settings)
         .map_err(|e| anyhow::anyhow!("settings: {e:?}"))?;
-    Ok(Connector::new(
-        HostCachePlatform {
+    Ok(Tharstern::new(
+        Box::new(HostCachePlatform {
             cache,
             net: NativePlatform::new(),
-        },
+        }),
         settings,
     ))
 }
 
-/// The WIT price request as the connector's own type (what the component's
-/// glue does on the guest side).
-pub fn price_request(r: &wit::PriceRequest) -> t::PriceRequest {
-    t::PriceRequest {
-        product: t::ProductMapping {
+/// The host's WIT price request as the SDK's (what the component's glue
+/// does on the guest side).
+pub fn price_request(r: &wit::PriceRequest) -> sdk::PriceRequest {
+    sdk::PriceRequest {
+        product: sdk::ProductMapping {
             product_ref: r.product.product_ref.clone(),
             overrides: r.product.overrides.clone(),
             advanced_json: r.product.advanced_json.clone(),
         },
         quantity: r.quantity,
-        customer: t::CustomerContext {
+        customer: sdk::CustomerContext {
             department_code: r.customer.department_code.clone(),
             email: r.customer.email.clone(),
             name: r.customer.name.clone(),

@@ -10,6 +10,7 @@ use connect_host::capabilities::cache::{MemoryCache, Namespace, TenantCache};
 use connect_host::engine::{AllocatorKind, EngineOptions};
 use connect_host::runtime::{Runtime, RuntimeConfig};
 use connect_host::tenant::TenantSpec;
+use tharstern_connector::Connector as _;
 
 use super::setup::{self, PLUGIN, Shared, expect_cached, price_call, quote, tokio_rt};
 use super::stats::{fmt_duration, fmt_rate, summarize};

@@ -1,4 +1,5 @@
 //! Paths of the plugins built for `wasm32-wasip2` by this crate's build
-//! script: the Tharstern connector and the test plugins.
+//! script: the Tharstern connector and the test plugins (`ROGUE`, frozen on
+//! contract 0.1.0; `MINIMAL`, the SDK guide's connector on 0.2.0).
 
 include!(concat!(env!("OUT_DIR"), "/paths.rs"));

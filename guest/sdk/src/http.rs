@@ -1,0 +1,315 @@
+//! A JSON HTTP client over [`Platform::http`]: URLs and query encoding,
+//! credentials with one re-authentication on a 401, one immediate retry of
+//! idempotent requests on a transient failure, and typed errors.
+//!
+//! What differs per backend (how it authenticates, what its answers look
+//! like, how its failures are worded for the operator) is an [`Api`]; the
+//! request discipline is [`Client`]'s. [`JsonApi`] is a plain REST/JSON
+//! [`Api`] for simple backends.
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::PluginError;
+use crate::platform::{HttpError, HttpRequest, HttpResponse, Log, Method, Platform};
+
+/// An error from [`Api::interpret`], saying whether one immediate retry of
+/// an idempotent request is worth it (e.g. a truncated answer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub error: PluginError,
+    pub retry: bool,
+}
+
+impl From<PluginError> for Failure {
+    fn from(error: PluginError) -> Self {
+        Failure {
+            error,
+            retry: false,
+        }
+    }
+}
+
+/// How one backend's API is spoken.
+pub trait Api {
+    /// A successful answer, as the connector reads it.
+    type Reply;
+    /// Headers every request carries (e.g. `Accept`, `User-Agent`).
+    fn headers(&self) -> Vec<(String, String)> {
+        vec![("Accept".into(), "application/json".into())]
+    }
+    /// Add credentials to a request, before each attempt.
+    fn authorise(&self, headers: &mut Vec<(String, String)>) -> Result<(), PluginError> {
+        let _ = headers;
+        Ok(())
+    }
+    /// The backend refused the credentials (HTTP 401): forget cached ones and
+    /// get fresh ones. `true` retries the request once with them.
+    fn reauthenticate(&self) -> Result<bool, PluginError> {
+        Ok(false)
+    }
+    /// A transport failure of `what` (e.g. `GET products?page=1`) as a plugin error.
+    fn transport_error(&self, what: &str, e: &HttpError) -> PluginError;
+    /// A response to `what` as a reply or an error.
+    fn interpret(&self, what: &str, resp: HttpResponse) -> Result<Self::Reply, Failure>;
+}
+
+/// Statuses worth one immediate retry of an idempotent request.
+pub fn transient_status(status: u16) -> bool {
+    matches!(status, 408 | 500 | 502 | 503 | 504)
+}
+
+/// A client for one backend at `base` (an absolute URL that paths extend).
+pub struct Client<'a, A: Api> {
+    p: &'a dyn Platform,
+    base: &'a str,
+    api: A,
+}
+
+impl<'a, A: Api> Client<'a, A> {
+    pub fn new(p: &'a dyn Platform, base: &'a str, api: A) -> Self {
+        Client { p, base, api }
+    }
+
+    pub fn api(&self) -> &A {
+        &self.api
+    }
+
+    pub fn platform(&self) -> &'a dyn Platform {
+        self.p
+    }
+
+    /// `base + path + ?query` (query percent-encoded).
+    pub fn url(&self, path: &str, query: &[(&str, &str)]) -> String {
+        url(self.base, path, query)
+    }
+
+    /// Send with credentials; on a 401 re-authenticate once and retry once.
+    /// A transport failure comes back unmapped so callers can judge it.
+    pub fn send(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) -> Result<Result<HttpResponse, HttpError>, PluginError> {
+        for attempt in 0..2 {
+            let mut headers = self.api.headers();
+            self.api.authorise(&mut headers)?;
+            if body.is_some() {
+                headers.push(("Content-Type".into(), "application/json".into()));
+            }
+            let req = HttpRequest {
+                method,
+                url: self.url(path, query),
+                headers,
+                body: body.map(<[u8]>::to_vec),
+            };
+            let resp = match self.p.http(req) {
+                Ok(r) => r,
+                Err(e) => return Ok(Err(e)),
+            };
+            self.p.debug(&format!(
+                "{} {} -> HTTP {} ({} bytes)",
+                method.as_str(),
+                label(path, query),
+                resp.status,
+                resp.body.len()
+            ));
+            if resp.status == 401 && attempt == 0 && self.api.reauthenticate()? {
+                continue;
+            }
+            return Ok(Ok(resp));
+        }
+        unreachable!("the loop returns on its second attempt")
+    }
+
+    /// Send and interpret. An idempotent request is retried once at once on
+    /// a transient failure (a timeout, a broken connection, a 408/5xx, or
+    /// an answer [`Api::interpret`] flags); others never are (they may have
+    /// taken effect: look the result up before any retry).
+    pub fn request(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) -> Result<A::Reply, PluginError> {
+        let what = format!("{} {}", method.as_str(), label(path, query));
+        let attempts = if method.is_idempotent() { 2 } else { 1 };
+        for attempt in 1..=attempts {
+            let last = attempt == attempts;
+            match self.send(method, path, query, body)? {
+                Err(e) if !last && e.is_transient() => {
+                    self.p
+                        .warn(&format!("{what} failed ({e:?}); retrying once"));
+                }
+                Err(e) => return Err(self.api.transport_error(&what, &e)),
+                Ok(resp) if !last && transient_status(resp.status) => {
+                    self.p.warn(&format!(
+                        "{what} answered HTTP {}; retrying once",
+                        resp.status
+                    ));
+                }
+                Ok(resp) => match self.api.interpret(&what, resp) {
+                    Err(f) if f.retry && !last => {
+                        self.p
+                            .warn(&format!("{what}: {}; retrying once", f.error.message()));
+                    }
+                    other => return other.map_err(|f| f.error),
+                },
+            }
+        }
+        unreachable!("the loop returns on its last attempt")
+    }
+
+    /// GET, retried once on a transient failure.
+    pub fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<A::Reply, PluginError> {
+        self.request(Method::Get, path, query, None)
+    }
+
+    /// POST a JSON body; never retried here.
+    pub fn post(&self, path: &str, body: &[u8]) -> Result<A::Reply, PluginError> {
+        self.request(Method::Post, path, &[], Some(body))
+    }
+}
+
+impl<A: Api<Reply = Value>> Client<'_, A> {
+    /// GET and read the JSON answer as `T`.
+    pub fn get_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<T, PluginError> {
+        let v = self.get(path, query)?;
+        serde_json::from_value(v).map_err(|e| {
+            PluginError::Internal(format!(
+                "unexpected answer to GET {}: {e}",
+                label(path, query)
+            ))
+        })
+    }
+}
+
+/// A plain REST/JSON backend: JSON answers, static credentials in one
+/// header, failures worded generically with the backend's name.
+pub struct JsonApi<'a> {
+    /// The backend's name in messages, e.g. "Acme MIS".
+    pub name: &'a str,
+    /// A header sent with every request, e.g. `("Authorization", "Bearer …")`.
+    pub credentials: Option<(&'a str, &'a str)>,
+}
+
+impl Api for JsonApi<'_> {
+    type Reply = Value;
+
+    fn authorise(&self, headers: &mut Vec<(String, String)>) -> Result<(), PluginError> {
+        if let Some((k, v)) = self.credentials {
+            headers.push((k.to_string(), v.to_string()));
+        }
+        Ok(())
+    }
+
+    fn transport_error(&self, what: &str, e: &HttpError) -> PluginError {
+        let name = self.name;
+        match e {
+            HttpError::Denied(d) => PluginError::Configuration(format!(
+                "the platform's egress policy denied {what} ({d}): the endpoint setting decides which host this plugin may reach"
+            )),
+            HttpError::TooLarge => {
+                PluginError::Internal(format!("{name}'s answer to {what} exceeded the size limit"))
+            }
+            other => PluginError::Unreachable(format!(
+                "{name} could not be reached for {what} ({}); check the endpoint setting, or try again later",
+                clip(&format!("{other:?}"), 300)
+            )),
+        }
+    }
+
+    fn interpret(&self, what: &str, resp: HttpResponse) -> Result<Value, Failure> {
+        let name = self.name;
+        let status = resp.status;
+        let text = String::from_utf8_lossy(&resp.body);
+        let json = if text.trim().is_empty() {
+            Ok(Value::Null)
+        } else {
+            serde_json::from_str::<Value>(&text)
+        };
+        match (status, json) {
+            (200..=299, Ok(v)) => Ok(v),
+            (200..=299, Err(_)) => Err(Failure {
+                error: PluginError::Unreachable(format!(
+                    "{name}'s answer to {what} was not valid JSON (HTTP {status}); try again"
+                )),
+                retry: true,
+            }),
+            (401 | 403, _) => Err(PluginError::Authentication(format!(
+                "{name} refused the credentials for {what} (HTTP {status}): check the API key"
+            ))
+            .into()),
+            (404, _) => Err(PluginError::NotFound(format!(
+                "{name} found nothing for {what} (HTTP 404)"
+            ))
+            .into()),
+            (408 | 429 | 500..=599, _) => Err(PluginError::Unreachable(format!(
+                "{name} failed on {what} (HTTP {status}); try again later"
+            ))
+            .into()),
+            _ => Err(PluginError::Rejected(format!(
+                "{name} rejected {what} (HTTP {status}): {}",
+                clip(text.trim(), 300)
+            ))
+            .into()),
+        }
+    }
+}
+
+/// `base + path + ?query`, each query key and value percent-encoded.
+pub fn url(base: &str, path: &str, query: &[(&str, &str)]) -> String {
+    let mut url = format!("{base}{path}");
+    for (i, (k, v)) in query.iter().enumerate() {
+        url.push(if i == 0 { '?' } else { '&' });
+        url.push_str(&encode(k));
+        url.push('=');
+        url.push_str(&encode(v));
+    }
+    url
+}
+
+/// `path?query` for messages and logs (not encoded; never for secrets).
+pub fn label(path: &str, query: &[(&str, &str)]) -> String {
+    let q: Vec<String> = query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    if q.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{}", q.join("&"))
+    }
+}
+
+/// Percent-encode a query component (everything but unreserved characters).
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// At most `max` bytes of `s` (on a character boundary), `...` when cut.
+pub fn clip(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}...", &s[..end])
+}
+
+#[cfg(test)]
+mod tests;

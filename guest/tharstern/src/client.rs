@@ -1,0 +1,236 @@
+//! The Tharstern API client: authentication (token cached in the tenant
+//! cache, re-authentication once on a 401), the response envelope, paging,
+//! and Tharstern's wording of every failure. The request discipline (one
+//! retry of safe requests, the re-authentication itself) is the SDK's
+//! [`http::Client`]; this module is Tharstern's [`Api`] for it.
+
+use base64::Engine;
+use serde_json::Value;
+
+use crate::json;
+use crate::sdk::cache::digest;
+use crate::sdk::http::{self, Api, Failure};
+use crate::sdk::platform::Log;
+use crate::settings::Settings;
+use crate::{HttpError, HttpRequest, HttpResponse, Method, Platform, PluginError};
+
+/// How long a token is reused before a new one is generated. Tharstern's
+/// token lifetime is not documented; a 401 re-authenticates anyway.
+pub const TOKEN_TTL_SECS: u32 = 15 * 60;
+/// What Tharstern answers for bad credentials.
+pub const ZERO_GUID: &str = "00000000-0000-0000-0000-000000000000";
+/// Safety bound on paging loops.
+const MAX_PAGES: u32 = 10_000;
+const AUTH_PATH: &str = "authentication/GenerateAPIToken";
+
+mod reply;
+
+pub use reply::{Reply, http_error, interpret};
+use reply::{interpret_flagged, wrong_path};
+
+/// Tharstern's API as the SDK's HTTP client speaks it.
+pub struct TharsternApi<'a> {
+    p: &'a dyn Platform,
+    s: &'a Settings,
+}
+
+impl<'a> TharsternApi<'a> {
+    /// Cache key of the API token: a hash of the credentials, so it changes
+    /// with them without containing the password.
+    pub fn token_cache_key(&self) -> String {
+        format!(
+            "token:{}",
+            digest(&[
+                &self.s.api_url,
+                &self.s.email,
+                &self.s.password,
+                &self.s.application_id
+            ])
+        )
+    }
+
+    /// Generate a fresh token (GenerateAPIToken) and cache it.
+    fn authenticate(&self) -> Result<String, PluginError> {
+        let url = http::url(
+            &self.s.api_url,
+            AUTH_PATH,
+            &[
+                ("email", &self.s.email),
+                ("password", &self.s.password),
+                ("applicationId", &self.s.application_id),
+            ],
+        );
+        let req = HttpRequest {
+            method: Method::Get,
+            url,
+            headers: base_headers(),
+            body: None,
+        };
+        let resp = self
+            .p
+            .http(req)
+            .map_err(|e| http_error(self.s, "GET authentication/GenerateAPIToken", &e))?;
+        self.p.debug(&format!(
+            "GET {AUTH_PATH} -> HTTP {} ({} bytes)",
+            resp.status,
+            resp.body.len()
+        ));
+        if resp.status == 401 || resp.status == 403 {
+            return Err(bad_credentials());
+        }
+        // GenerateAPIToken always exists: a 404 means the URL is wrong.
+        if resp.status == 404 {
+            return Err(wrong_path(self.s, "GET authentication/GenerateAPIToken"));
+        }
+        let reply = interpret(self.s, "GET authentication/GenerateAPIToken", resp)?;
+        let token = json::get(reply.details(), "Token")
+            .and_then(json::text)
+            .or_else(|| reply.details().as_str().map(str::to_string))
+            .map(|t| t.trim().trim_matches('"').to_string())
+            .unwrap_or_default();
+        if token.is_empty() || token == ZERO_GUID || token.trim_matches(['0', '-']).is_empty() {
+            return Err(bad_credentials());
+        }
+        if !reply.success() {
+            return Err(PluginError::Authentication(format!(
+                "Tharstern refused to generate an API token ({}): check the email, password and application ID settings",
+                reply.message().unwrap_or_else(|| "no reason given".into())
+            )));
+        }
+        self.p
+            .cache_set(&self.token_cache_key(), token.as_bytes(), TOKEN_TTL_SECS);
+        self.p.debug("generated a new Tharstern API token");
+        Ok(token)
+    }
+
+    fn token(&self) -> Result<String, PluginError> {
+        if let Some(t) = self.p.cache_get(&self.token_cache_key())
+            && let Ok(t) = String::from_utf8(t)
+            && !t.is_empty()
+        {
+            return Ok(t);
+        }
+        self.authenticate()
+    }
+}
+
+impl Api for TharsternApi<'_> {
+    type Reply = Reply;
+
+    fn headers(&self) -> Vec<(String, String)> {
+        base_headers()
+    }
+
+    fn authorise(&self, headers: &mut Vec<(String, String)>) -> Result<(), PluginError> {
+        let token = self.token()?;
+        let basic = base64::engine::general_purpose::STANDARD.encode(format!("{token}:"));
+        headers.push(("Authorization".into(), format!("Basic {basic}")));
+        Ok(())
+    }
+
+    fn reauthenticate(&self) -> Result<bool, PluginError> {
+        self.p
+            .info("Tharstern refused the cached API token (401); generating a new one");
+        self.p.cache_delete(&self.token_cache_key());
+        self.authenticate()?;
+        Ok(true)
+    }
+
+    fn transport_error(&self, what: &str, e: &HttpError) -> PluginError {
+        http_error(self.s, what, e)
+    }
+
+    fn interpret(&self, what: &str, resp: HttpResponse) -> Result<Reply, Failure> {
+        interpret_flagged(self.s, what, resp).map_err(|(error, retry)| Failure { error, retry })
+    }
+}
+
+/// A client for one storefront's Tharstern API.
+pub struct Client<'a> {
+    http: http::Client<'a, TharsternApi<'a>>,
+}
+
+impl<'a> Client<'a> {
+    pub fn new(p: &'a dyn Platform, s: &'a Settings) -> Self {
+        Client {
+            http: http::Client::new(p, &s.api_url, TharsternApi { p, s }),
+        }
+    }
+
+    pub fn token_cache_key(&self) -> String {
+        self.http.api().token_cache_key()
+    }
+
+    /// Generate a fresh token (GenerateAPIToken) and cache it.
+    pub fn authenticate(&self) -> Result<String, PluginError> {
+        self.http.api().authenticate()
+    }
+
+    /// GET, retried once at once on a transient failure (a timeout, a broken
+    /// connection, a 5xx, a broken JSON answer): GETs are safe to repeat.
+    pub fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<Reply, PluginError> {
+        self.http.get(path, query)
+    }
+
+    /// POST a JSON body. Never retried here on a transient failure (it may
+    /// have taken effect): callers look the result up before any retry.
+    pub fn post(&self, path: &str, body: &[u8]) -> Result<Reply, PluginError> {
+        self.http.post(path, body)
+    }
+
+    /// Walk a paged list, calling `on_items` with each page's items; answers
+    /// (items seen, TotalItemCount when given).
+    pub fn get_pages(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        page_size: u32,
+        mut on_items: impl FnMut(&[Value]) -> Result<(), PluginError>,
+    ) -> Result<(u64, Option<u64>), PluginError> {
+        let mut seen = 0u64;
+        let mut total = None;
+        let size = page_size.to_string();
+        for page in 1..=MAX_PAGES {
+            let page_s = page.to_string();
+            let mut q: Vec<(&str, &str)> = query.to_vec();
+            q.push(("page", &page_s));
+            q.push(("pageSize", &size));
+            let reply = self.get(path, &q)?;
+            let details = reply.details();
+            total = json::int_field(details, &["TotalItemCount", "TotalCount", "Total"])
+                .map(|t| t.max(0) as u64)
+                .or(total);
+            let items = json::items(details);
+            on_items(items)?;
+            seen += items.len() as u64;
+            if items.is_empty()
+                || (items.len() as u32) < page_size
+                || total.is_some_and(|t| seen >= t)
+            {
+                break;
+            }
+        }
+        Ok((seen, total))
+    }
+}
+
+fn base_headers() -> Vec<(String, String)> {
+    vec![
+        ("Accept".into(), "application/json".into()),
+        (
+            "User-Agent".into(),
+            concat!("connect-tharstern/", env!("CARGO_PKG_VERSION")).into(),
+        ),
+    ]
+}
+
+fn bad_credentials() -> PluginError {
+    PluginError::Authentication(
+        "Tharstern did not accept the credentials (it answered an empty token): check the API \
+         user's email and password, and that the application ID is filled in"
+            .into(),
+    )
+}
+
+#[cfg(test)]
+mod tests;

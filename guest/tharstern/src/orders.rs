@@ -1,0 +1,391 @@
+//! Orders: `orders/submit`, idempotent on the storefront's order id (sent as
+//! `UniqueSubmitOrderID`). Their status is `status.rs`.
+//!
+//! A lost answer never leads to a second order: the request is marked in
+//! the cache before it is sent, and a later attempt with the same order id
+//! first looks the order up by `UniqueSubmitOrderID` (Tharstern also answers
+//! a repeated `UniqueSubmitOrderID` with the existing order).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use crate::LogLevel;
+use crate::json;
+use crate::sdk::cache::digest;
+use crate::settings::SendPrice;
+use crate::stock::stock_product_code;
+use crate::{Order, OrderLine, OrderReceipt, PluginError, PriceSource};
+use crate::{Tharstern, money};
+
+/// How long receipts and attempt marks are kept (30 days).
+const ORDER_TTL_SECS: u32 = 30 * 24 * 3600;
+
+#[derive(Serialize)]
+struct SubmitBody<'a> {
+    #[serde(rename = "Orders")]
+    orders: [SubmitOrder<'a>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct SubmitOrder<'a> {
+    #[serde(rename = "UniqueSubmitOrderID")]
+    unique_submit_order_id: &'a str,
+    invoice_customer: CodeRef<'a>,
+    order_date: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    required_date: Option<&'a str>,
+    ref1: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ref2: Option<&'a str>,
+    items: Vec<SubmitItem<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct CodeRef<'a> {
+    code: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct SubmitItem<'a> {
+    #[serde(rename = "StockItemID", skip_serializing_if = "Option::is_none")]
+    stock_item_id: Option<i64>,
+    #[serde(rename = "EstimateID", skip_serializing_if = "Option::is_none")]
+    estimate_id: Option<i64>,
+    quantity: u32,
+    /// Exact decimal text (no float).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    price: Option<Box<RawValue>>,
+    ref1: &'a str,
+    ref2: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CachedReceipt {
+    id: String,
+    no: Option<String>,
+    code: String,
+}
+
+/// An order as Tharstern lists it.
+#[derive(Debug, Clone)]
+pub(crate) struct FoundOrder {
+    pub(crate) id: i64,
+    pub(crate) order_no: Option<String>,
+    pub(crate) status: Option<String>,
+}
+
+fn valid_date(d: &str) -> bool {
+    let b = d.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && (1..=12).contains(&d[5..7].parse::<u32>().unwrap_or(0))
+        && (1..=31).contains(&d[8..10].parse::<u32>().unwrap_or(0))
+}
+
+impl Tharstern {
+    fn order_key(&self, kind: &str, order_id: &str) -> String {
+        format!("{kind}:{}", digest(&[&self.s.api_url, order_id]))
+    }
+
+    pub(crate) fn submit_order_impl(&self, order: &Order) -> Result<OrderReceipt, PluginError> {
+        let order_id = order.order_id.trim();
+        validate(order, order_id)?;
+        let receipt_key = self.order_key("order", order_id);
+        if let Some(r) = self
+            .p
+            .cache_get(&receipt_key)
+            .and_then(|b| serde_json::from_slice::<CachedReceipt>(&b).ok())
+        {
+            self.p.log(
+                LogLevel::Info,
+                &format!(
+                    "order {order_id} was already submitted as Tharstern order {}",
+                    r.id
+                ),
+            );
+            return Ok(OrderReceipt {
+                backend_order_id: r.id,
+                backend_order_no: r.no,
+                customer_code: r.code,
+                customer_link: None,
+            });
+        }
+        let customer = self.resolve_customer(&order.customer)?;
+        let attempt_key = self.order_key("order-attempt", order_id);
+        let receipt = |found: FoundOrder| -> OrderReceipt {
+            let r = OrderReceipt {
+                backend_order_id: found.id.to_string(),
+                backend_order_no: found.order_no,
+                customer_code: customer.code.clone(),
+                customer_link: customer.link.clone(),
+            };
+            let cached = CachedReceipt {
+                id: r.backend_order_id.clone(),
+                no: r.backend_order_no.clone(),
+                code: r.customer_code.clone(),
+            };
+            if let Ok(bytes) = serde_json::to_vec(&cached) {
+                self.p.cache_set(&receipt_key, &bytes, ORDER_TTL_SECS);
+            }
+            r
+        };
+
+        // A retry of an attempt whose answer was lost: look first. If the
+        // look-up fails, submitting is still safe: Tharstern answers a
+        // repeated UniqueSubmitOrderID with the existing order.
+        if self.p.cache_get(&attempt_key).is_some() {
+            match self.find_order(order_id) {
+                Ok(Some(found)) => {
+                    self.p.log(
+                        LogLevel::Info,
+                        &format!(
+                            "order {order_id} already exists in Tharstern (order {}); not submitting again",
+                            found.id
+                        ),
+                    );
+                    return Ok(receipt(found));
+                }
+                Ok(None) => {}
+                Err(e) => self.p.log(
+                    LogLevel::Warn,
+                    &format!("looking order {order_id} up failed ({}); submitting it again with the same UniqueSubmitOrderID", e.message()),
+                ),
+            }
+        }
+
+        let items = order
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(n, line)| self.order_item(n + 1, line, order_id))
+            .collect::<Result<Vec<_>, _>>()?;
+        let body = SubmitBody {
+            orders: [SubmitOrder {
+                unique_submit_order_id: order_id,
+                invoice_customer: CodeRef {
+                    code: &customer.code,
+                },
+                order_date: order.order_date.trim(),
+                required_date: order
+                    .required_date
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|d| !d.is_empty()),
+                ref1: order_id,
+                ref2: order.reference.as_deref(),
+                items,
+            }],
+        };
+        let bytes = serde_json::to_vec(&body)
+            .map_err(|e| PluginError::Internal(format!("serialising the order: {e}")))?;
+
+        self.p.cache_set(&attempt_key, b"1", ORDER_TTL_SECS);
+        match self.client().post("orders/submit", &bytes) {
+            Ok(reply) => {
+                let answers: &[Value] = json::get(reply.details(), "Orders")
+                    .and_then(Value::as_array)
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[]);
+                let answer = answers
+                    .iter()
+                    .find(|o| {
+                        json::text_field(o, &["UniqueSubmitOrderID"]).as_deref() == Some(order_id)
+                    })
+                    .or_else(|| answers.first());
+                match answer {
+                    Some(a) => {
+                        let id = json::int_field(a, &["ID", "Id", "OrderID"]).unwrap_or(0);
+                        if id > 0 {
+                            return Ok(receipt(FoundOrder {
+                                id,
+                                order_no: json::text_field(a, &["OrderNo", "OrderNumber"]),
+                                status: None,
+                            }));
+                        }
+                        let why = json::text_field(a, &["StatusDetails", "Message"])
+                            .unwrap_or_else(|| reply.problems());
+                        // A failed submit creates nothing: allow a clean resubmit.
+                        self.p.cache_delete(&attempt_key);
+                        Err(PluginError::Rejected(format!(
+                            "Tharstern did not accept order {order_id}: {why}"
+                        )))
+                    }
+                    None => match self.find_order(order_id)? {
+                        Some(found) => Ok(receipt(found)),
+                        None => Err(PluginError::Rejected(format!(
+                            "Tharstern did not accept order {order_id}: {}",
+                            reply.problems()
+                        ))),
+                    },
+                }
+            }
+            Err(PluginError::Unreachable(m)) => {
+                // The order may have been created: look before reporting.
+                if let Ok(Some(found)) = self.find_order(order_id) {
+                    return Ok(receipt(found));
+                }
+                Err(PluginError::Unreachable(format!(
+                    "{m}. Order {order_id} may or may not have reached Tharstern; submitting it again with the same order id is safe (it is never created twice)"
+                )))
+            }
+            Err(PluginError::Rejected(m)) => {
+                self.p.cache_delete(&attempt_key);
+                Err(PluginError::Rejected(m))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn order_item<'a>(
+        &self,
+        n: usize,
+        line: &'a OrderLine,
+        order_id: &'a str,
+    ) -> Result<SubmitItem<'a>, PluginError> {
+        let label = if line.line_ref.trim().is_empty() {
+            format!("line {n}")
+        } else {
+            format!("line {n} ({})", line.line_ref.trim())
+        };
+        let estimate_id = match line
+            .quote_ref
+            .as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+        {
+            Some(q) => Some(q.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| {
+                PluginError::Rejected(format!(
+                    "{label}: quote reference `{q}` is not a Tharstern estimate id"
+                ))
+            })?),
+            None => None,
+        };
+        // A quoted line is made to order from its estimate; otherwise the
+        // line is a stock product, named by its product code.
+        let stock_item_id = if estimate_id.is_some() {
+            None
+        } else {
+            let code = stock_product_code(&line.product_ref).map_err(|e| {
+                PluginError::Rejected(format!(
+                    "{label}: {} (or give the line a quote reference)",
+                    e.message()
+                ))
+            })?;
+            let product = self.find_product(&code).map_err(|e| match e {
+                PluginError::NotFound(m) => PluginError::Rejected(format!("{label}: {m}")),
+                other => other,
+            })?;
+            Some(product.stock_item_id.ok_or_else(|| {
+                PluginError::Rejected(format!(
+                    "{label}: Tharstern product {code} has no stock item and the line has no quote reference, so it cannot be ordered"
+                ))
+            })?)
+        };
+        let send = match self.s.send_price {
+            SendPrice::Never => false,
+            SendPrice::Always => true,
+            SendPrice::WithLogic => line.price_source == PriceSource::Quote,
+        };
+        let price = match (&line.price, send) {
+            (Some(p), true) => {
+                if !p.currency.eq_ignore_ascii_case(&self.s.currency) {
+                    return Err(PluginError::Rejected(format!(
+                        "{label}: the price is in {} but Tharstern prices in {} (the currency setting); fix the currency setting or the line's price",
+                        p.currency, self.s.currency
+                    )));
+                }
+                let text = money::format_minor(p.minor_units, money::exponent(&p.currency));
+                Some(
+                    RawValue::from_string(text)
+                        .map_err(|e| PluginError::Internal(format!("formatting the price: {e}")))?,
+                )
+            }
+            _ => None,
+        };
+        Ok(SubmitItem {
+            stock_item_id,
+            estimate_id,
+            quantity: line.quantity,
+            price,
+            ref1: line.line_ref.trim(),
+            ref2: order_id,
+            description: line.description.as_deref(),
+        })
+    }
+
+    /// The order with this `UniqueSubmitOrderID`, if Tharstern has it.
+    pub(crate) fn find_order(&self, order_id: &str) -> Result<Option<FoundOrder>, PluginError> {
+        let reply = self
+            .client()
+            .get("orders", &[("uniqueSubmitOrderID", order_id)])?;
+        Ok(json::items(reply.details())
+            .iter()
+            // Checked here too, in case a server ignores the filter.
+            .find(|o| json::text_field(o, &["UniqueSubmitOrderID"]).as_deref() == Some(order_id))
+            .and_then(found_order))
+    }
+}
+
+pub(crate) fn found_order(o: &Value) -> Option<FoundOrder> {
+    let id = json::int_field(o, &["ID", "Id", "OrderID"]).filter(|i| *i > 0)?;
+    Some(FoundOrder {
+        id,
+        order_no: json::text_field(o, &["OrderNo", "OrderNumber"]),
+        status: json::text_field(o, &["Status"]),
+    })
+}
+
+fn validate(order: &Order, order_id: &str) -> Result<(), PluginError> {
+    let reject = |m: String| Err(PluginError::Rejected(m));
+    if order_id.is_empty() {
+        return reject("the order has no order id".into());
+    }
+    if order_id.len() > 100 {
+        return reject(format!(
+            "order id `{order_id}` is longer than 100 characters"
+        ));
+    }
+    if order.lines.is_empty() {
+        return reject(format!("order {order_id} has no lines"));
+    }
+    if !valid_date(order.order_date.trim()) {
+        return reject(format!(
+            "order {order_id}: order date `{}` is not a date (YYYY-MM-DD)",
+            order.order_date
+        ));
+    }
+    if let Some(d) = order
+        .required_date
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        && !valid_date(d)
+    {
+        return reject(format!(
+            "order {order_id}: required date `{d}` is not a date (YYYY-MM-DD)"
+        ));
+    }
+    for (n, line) in order.lines.iter().enumerate() {
+        if line.quantity == 0 {
+            return reject(format!(
+                "order {order_id}, line {} ({}): the quantity must be at least 1",
+                n + 1,
+                line.line_ref
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,429 @@
+//! Prices: one Tharstern estimate per distinct request, cached.
+//!
+//! The product reference is the product type id (`12` or `type:12`), or a
+//! product code (`BC-STD` or `code:123` for a numeric code), whose product
+//! type is used. Quotes are cached for the refresh interval under a key made
+//! of everything that determines them, so a repeat makes no HTTP call.
+//!
+//! Tharstern sometimes answers `Success: false` although it created the
+//! estimate: before any retry, the estimate is looked up by its unique title,
+//! so a quote never creates a duplicate estimate.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::LogLevel;
+use crate::client::Reply;
+use crate::customers::Resolved;
+use crate::estimate::{self, Inputs};
+use crate::json::{self, Step};
+use crate::sdk::cache::{Cache, digest, exact_key};
+use crate::{Money, PluginError, PriceQuote, PriceRequest};
+use crate::{Tharstern, money};
+
+/// Field names that may carry an estimate's total.
+const TOTAL_FIELDS: [&str; 4] = ["TotalPrice", "Total", "TotalValue", "Price"];
+
+/// How long one call may hold the right to create a given estimate.
+const LEASE_SECS: u32 = 10;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct CachedQuote {
+    minor: i64,
+    currency: String,
+    quote_ref: Option<String>,
+}
+
+impl CachedQuote {
+    /// The answer for a request served from the cache.
+    fn into_quote(self, customer: Resolved) -> PriceQuote {
+        PriceQuote {
+            total: Money {
+                minor_units: self.minor,
+                currency: self.currency,
+            },
+            quote_ref: self.quote_ref,
+            customer_code: customer.code,
+            customer_link: customer.link,
+            cached: true,
+        }
+    }
+}
+
+/// An estimate Tharstern created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Estimate {
+    pub id: i64,
+    /// The exact text of its total, when it has one.
+    pub total: Option<String>,
+}
+
+/// How a product reference names the product type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProductRef {
+    TypeId(i64),
+    Code(String),
+}
+
+pub fn parse_product_ref(r: &str) -> Result<ProductRef, PluginError> {
+    let r = r.trim();
+    let bad = || {
+        PluginError::Rejected(format!(
+            "`{r}` is not a product reference: use a Tharstern product type id (e.g. 12 or type:12) or a product code (e.g. BC-STD or code:123); fix the product mapping"
+        ))
+    };
+    if let Some(id) = r.strip_prefix("type:") {
+        return id.trim().parse().map(ProductRef::TypeId).map_err(|_| bad());
+    }
+    if let Some(code) = r.strip_prefix("code:") {
+        let code = code.trim();
+        return if code.is_empty() {
+            Err(bad())
+        } else {
+            Ok(ProductRef::Code(code.to_string()))
+        };
+    }
+    if r.is_empty() {
+        return Err(bad());
+    }
+    if r.bytes().all(|b| b.is_ascii_digit()) {
+        return r.parse().map(ProductRef::TypeId).map_err(|_| bad());
+    }
+    Ok(ProductRef::Code(r.to_string()))
+}
+
+/// Whether a Tharstern message says the work has no price.
+pub fn is_no_price_message(m: &str) -> bool {
+    let m = m.to_lowercase();
+    [
+        "call for price",
+        "no price",
+        "not priced",
+        "cannot be priced",
+        "can't be priced",
+        "unable to price",
+        "price not available",
+        "price unavailable",
+    ]
+    .iter()
+    .any(|p| m.contains(p))
+}
+
+impl Tharstern {
+    pub(crate) fn quote_cache_key(&self, req: &PriceRequest, customer_code: &str) -> String {
+        let quantity = req.quantity.to_string();
+        let mut parts: Vec<&str> = vec![
+            &self.s.api_url,
+            &self.s.currency,
+            req.product.product_ref.trim(),
+            &quantity,
+            customer_code,
+            "overrides",
+        ];
+        for (k, v) in &req.product.overrides {
+            parts.push(k);
+            parts.push(v);
+        }
+        parts.push("attributes");
+        for (k, v) in &req.attributes {
+            parts.push(k);
+            parts.push(v);
+        }
+        parts.push("advanced");
+        parts.push(req.product.advanced_json.as_deref().unwrap_or(""));
+        // No secret among the parts: the key is written out, not hashed.
+        exact_key("quote", &parts)
+    }
+
+    pub(crate) fn price_impl(&self, req: &PriceRequest) -> Result<PriceQuote, PluginError> {
+        if req.quantity == 0 {
+            return Err(PluginError::Rejected(
+                "the quantity must be at least 1".into(),
+            ));
+        }
+        let product_ref = parse_product_ref(&req.product.product_ref)?;
+        let customer = self.resolve_customer(&req.customer)?;
+        let key = self.quote_cache_key(req, &customer.code);
+        if let Some(q) = self.cached_quote(&key) {
+            return Ok(q.into_quote(customer));
+        }
+
+        let type_id = match &product_ref {
+            ProductRef::TypeId(id) => *id,
+            ProductRef::Code(code) => {
+                self.find_product(code)?.product_type_id.ok_or_else(|| {
+                    PluginError::NotFound(format!(
+                        "Tharstern product {code} has no product type, so it cannot be priced"
+                    ))
+                })?
+            }
+        };
+        let example = self.example_request(type_id)?;
+        let mut body = estimate::build(
+            &example,
+            type_id,
+            &Inputs {
+                quantity: req.quantity,
+                customer_code: &customer.code,
+                overrides: &req.product.overrides,
+                attributes: &req.attributes,
+                advanced_json: req.product.advanced_json.as_deref(),
+            },
+            |name, why| {
+                self.p.log(
+                    LogLevel::Debug,
+                    &format!("selection `{name}` not applied to the estimate request: {why}"),
+                )
+            },
+        )?;
+        let bucket = self.p.now_unix_secs() / u64::from(self.s.refresh_secs().max(1));
+        let title = estimate::title_for(&body, bucket);
+        estimate::set_title(&mut body, &title);
+
+        // Another request that builds the same estimate request (e.g. two
+        // products of one type without overrides) reuses its estimate.
+        let est_key = format!("estimate:{}", digest(&[&self.s.api_url, &title]));
+        if let Some(q) = self.cached_quote(&est_key) {
+            return Ok(self.reuse(q, &key, customer));
+        }
+
+        // One call at a time creates a given estimate: concurrent identical
+        // requests (other instances of this tenant) wait for its answer
+        // instead of creating their own.
+        // If the other call fails or is too slow, go on, safely: the
+        // estimate is looked up by its title before any second POST.
+        let lease = Cache::new(&*self.p).lease(&format!("lease:{est_key}"), LEASE_SECS);
+        if lease.is_none()
+            && let Some(q) = self.wait_for_quote(&est_key)
+        {
+            return Ok(self.reuse(q, &key, customer));
+        }
+        let quote = self.quote_new_estimate(&body, &title, &key, &est_key, customer);
+        drop(lease);
+        quote
+    }
+
+    fn cached_quote(&self, key: &str) -> Option<CachedQuote> {
+        self.p
+            .cache_get(key)
+            .and_then(|b| serde_json::from_slice::<CachedQuote>(&b).ok())
+    }
+
+    /// Waits (up to the lease time) for a concurrent call to cache the quote.
+    fn wait_for_quote(&self, est_key: &str) -> Option<CachedQuote> {
+        let step = std::time::Duration::from_millis(25);
+        for _ in 0..(LEASE_SECS as u64 * 1000 / 25) {
+            self.p.sleep(step);
+            if let Some(q) = self.cached_quote(est_key) {
+                return Some(q);
+            }
+        }
+        None
+    }
+
+    /// A quote from the estimate another request already created.
+    fn reuse(&self, q: CachedQuote, key: &str, customer: Resolved) -> PriceQuote {
+        if let Ok(bytes) = serde_json::to_vec(&q) {
+            self.p.cache_set(key, &bytes, self.s.refresh_secs());
+        }
+        q.into_quote(customer)
+    }
+
+    fn quote_new_estimate(
+        &self,
+        body: &Value,
+        title: &str,
+        key: &str,
+        est_key: &str,
+        customer: Resolved,
+    ) -> Result<PriceQuote, PluginError> {
+        let est = self.create_estimate(body, title)?;
+        let Some(total) = est.total.as_deref() else {
+            return Err(PluginError::NoPrice(format!(
+                "Tharstern created estimate {} without a price: this work type may not be priced automatically (please call for price)",
+                est.id
+            )));
+        };
+        let exponent = money::exponent(&self.s.currency);
+        let minor = money::parse_minor(total, exponent).map_err(|e| {
+            PluginError::Internal(format!("the total of Tharstern estimate {}: {e}", est.id))
+        })?;
+        if money::needs_rounding(total, exponent) {
+            self.p.log(
+                LogLevel::Warn,
+                &format!(
+                    "estimate {} total {total} has more decimals than {} allows; rounded",
+                    est.id, self.s.currency
+                ),
+            );
+        }
+        if minor <= 0 {
+            return Err(PluginError::NoPrice(format!(
+                "Tharstern priced estimate {} at {total}: no usable price for this request (please call for price)",
+                est.id
+            )));
+        }
+        let quote_ref = Some(est.id.to_string());
+        let cached = CachedQuote {
+            minor,
+            currency: self.s.currency.clone(),
+            quote_ref: quote_ref.clone(),
+        };
+        if let Ok(bytes) = serde_json::to_vec(&cached) {
+            self.p.cache_set(key, &bytes, self.s.refresh_secs());
+            self.p.cache_set(est_key, &bytes, self.s.refresh_secs());
+        }
+        Ok(PriceQuote {
+            total: Money {
+                minor_units: minor,
+                currency: self.s.currency.clone(),
+            },
+            quote_ref,
+            customer_code: customer.code,
+            customer_link: customer.link,
+            cached: false,
+        })
+    }
+
+    /// The product type's example estimate request (cached).
+    fn example_request(&self, type_id: i64) -> Result<Value, PluginError> {
+        let key = format!(
+            "example:{}",
+            digest(&[&self.s.api_url, &type_id.to_string()])
+        );
+        if let Some(v) = self
+            .p
+            .cache_get(&key)
+            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+        {
+            return Ok(v);
+        }
+        let path = format!("EstRequest/{type_id}/Example");
+        let reply = self.client().get(&path, &[]).map_err(|e| match e {
+            PluginError::NotFound(_) => PluginError::NotFound(format!(
+                "Tharstern has no product type {type_id} (no example estimate request): check the product mapping's product reference"
+            )),
+            other => other,
+        })?;
+        let example = reply.details().clone();
+        if !example.is_object() {
+            return Err(PluginError::NotFound(format!(
+                "Tharstern answered no example estimate request for product type {type_id}: {}",
+                reply.message().unwrap_or_else(|| "empty answer".into())
+            )));
+        }
+        self.p
+            .cache_set(&key, example.to_string().as_bytes(), self.s.refresh_secs());
+        Ok(example)
+    }
+
+    /// POST the estimate request, surviving the `Success: false` quirk and
+    /// lost answers without ever creating a duplicate.
+    fn create_estimate(&self, body: &Value, title: &str) -> Result<Estimate, PluginError> {
+        let bytes = body.to_string();
+        let client = self.client();
+        for attempt in 0..2 {
+            let last = attempt == 1;
+            match client.post("estrequest", bytes.as_bytes()) {
+                Ok(reply) => {
+                    if let Some(est) = estimate_in(&reply) {
+                        if !reply.success() {
+                            self.p.log(
+                                LogLevel::Warn,
+                                &format!("Tharstern answered Success:false but returned estimate {}; using it", est.id),
+                            );
+                        }
+                        return Ok(est);
+                    }
+                    let message = reply.message().unwrap_or_default();
+                    if !reply.success() && is_no_price_message(&message) {
+                        return Err(PluginError::NoPrice(format!(
+                            "Tharstern gives no price for this request: {message}"
+                        )));
+                    }
+                    // Possibly created although the answer says otherwise.
+                    if let Some(est) = self.find_estimate(title)? {
+                        self.p.log(
+                            LogLevel::Warn,
+                            &format!("Tharstern reported a failure ({message}) but created estimate {}; using it", est.id),
+                        );
+                        return Ok(est);
+                    }
+                    if last {
+                        return Err(PluginError::Unreachable(format!(
+                            "Tharstern failed to create the estimate twice ({}); try again later",
+                            if message.is_empty() {
+                                "no reason given"
+                            } else {
+                                &message
+                            }
+                        )));
+                    }
+                    self.p.log(
+                        LogLevel::Warn,
+                        &format!(
+                            "Tharstern did not create the estimate ({message}); retrying once"
+                        ),
+                    );
+                }
+                Err(PluginError::Unreachable(m)) => {
+                    // The request may have been processed: look before retrying.
+                    match self.find_estimate(title) {
+                        Ok(Some(est)) => return Ok(est),
+                        Ok(None) if !last => {
+                            self.p.log(
+                                LogLevel::Warn,
+                                &format!("creating the estimate failed ({m}); no estimate was created, retrying once"),
+                            );
+                        }
+                        _ => return Err(PluginError::Unreachable(m)),
+                    }
+                }
+                Err(PluginError::Rejected(m)) => {
+                    return Err(PluginError::Rejected(format!(
+                        "{m}; check the product mapping (overrides, advanced JSON) and the selections"
+                    )));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        unreachable!("the loop returns on its second attempt")
+    }
+
+    /// The newest estimate whose title is exactly `title`.
+    fn find_estimate(&self, title: &str) -> Result<Option<Estimate>, PluginError> {
+        let reply = self.client().get("estimates", &[("keyword", title)])?;
+        let best = json::items(reply.details())
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| {
+                json::text_field(e, &["Title"]).is_some_and(|t| t.eq_ignore_ascii_case(title))
+            })
+            .filter_map(|(i, e)| Some((json::int_field(e, &["ID", "Id", "EstimateID"])?, i)))
+            .filter(|(id, _)| *id > 0)
+            .max();
+        Ok(best.map(|(id, i)| Estimate {
+            id,
+            total: TOTAL_FIELDS.iter().find_map(|f| {
+                reply
+                    .raw(&[Step::Key("Items"), Step::Index(i), Step::Key(f)])
+                    .map(str::to_string)
+            }),
+        }))
+    }
+}
+
+/// The estimate in an estrequest answer (`Details.Estimate`), if any.
+fn estimate_in(reply: &Reply) -> Option<Estimate> {
+    let est = json::get(reply.details(), "Estimate")?;
+    let id = json::int_field(est, &["ID", "Id", "EstimateID"]).filter(|id| *id > 0)?;
+    let total = TOTAL_FIELDS.iter().find_map(|f| {
+        reply
+            .raw(&[Step::Key("Estimate"), Step::Key(f)])
+            .map(str::to_string)
+    });
+    Some(Estimate { id, total })
+}
+
+#[cfg(test)]
+mod tests;
