@@ -9,8 +9,40 @@ mod common;
 use std::path::Path;
 
 use connect_host::bindings::ContractVersion;
+use connect_host::contract::{CustomerContext, StockRequest};
 use connect_host::runtime::{Runtime, RuntimeConfig};
 use connect_host::tenant::TenantSpec;
+
+/// A pricing API as the minimal connector expects: `GET /v1/price` with a
+/// bearer key answers 12.50 GBP per 100.
+async fn price_api() -> std::net::SocketAddr {
+    use axum::extract::Query;
+    use axum::http::{HeaderMap, StatusCode};
+    use axum::routing::get;
+    async fn price(
+        headers: HeaderMap,
+        Query(q): Query<std::collections::HashMap<String, String>>,
+    ) -> Result<axum::Json<serde_json::Value>, StatusCode> {
+        if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some("Bearer k-123") {
+            return Err(StatusCode::UNAUTHORIZED);
+        }
+        let qty: i64 = q
+            .get("qty")
+            .and_then(|q| q.parse().ok())
+            .ok_or(StatusCode::BAD_REQUEST)?;
+        Ok(axum::Json(
+            serde_json::json!({"minor_units": qty * 1250 / 100, "currency": "GBP"}),
+        ))
+    }
+    let app = axum::Router::new().route("/v1/price", get(price)).route(
+        "/v1/health",
+        get(|| async { axum::Json(serde_json::json!({"ok": true})) }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    addr
+}
 
 fn runtime() -> Runtime {
     Runtime::new(RuntimeConfig {
@@ -32,8 +64,23 @@ async fn plugins_of_both_versions_load_and_answer_side_by_side() {
         .load_plugin(Path::new(connect_artifacts::THARSTERN))
         .await
         .unwrap();
+    let minimal = rt
+        .load_plugin(Path::new(connect_artifacts::MINIMAL))
+        .await
+        .unwrap();
     assert_eq!(rogue.contract, ContractVersion::V0_1_0);
     assert_eq!(tharstern.contract, ContractVersion::V0_2_0);
+    assert_eq!(minimal.contract, ContractVersion::V0_2_0);
+    let prices = price_api().await;
+    let settings = vec![
+        ("api_url".to_string(), format!("http://{prices}/v1")),
+        ("api_key".to_string(), "k-123".to_string()),
+    ];
+    let settings = rt
+        .configure("minimal", settings)
+        .await
+        .expect("valid settings");
+    let small = TenantSpec::new("small", settings);
 
     // Interleaved, so both kinds of instance are live in the pool at once.
     let old = TenantSpec::new("old", vec![]);
@@ -56,7 +103,26 @@ async fn plugins_of_both_versions_load_and_answer_side_by_side() {
             .await
             .expect("0.2.0 check");
         assert!(report.checks.len() >= 3, "{report:?}");
+
+        let req = common::price_request("BC-STD", 100, common::no_customer());
+        let quote = rt
+            .price(&small, "minimal", &req)
+            .await
+            .expect("SDK example price");
+        assert_eq!(
+            (quote.total.minor_units, quote.total.currency.as_str()),
+            (1_250, "GBP")
+        );
     }
+    let report = rt.check_connection(&small, "minimal").await.unwrap();
+    assert!(report.summary.contains("Connected"), "{report:?}");
+    let stock = StockRequest {
+        product_ref: "BC-STD".into(),
+        customer: CustomerContext::default(),
+        minimum_order: None,
+    };
+    let unsupported = rt.stock(&small, "minimal", &stock).await.unwrap_err();
+    assert_eq!(unsupported.kind(), "unsupported", "{unsupported}");
 
     // A 0.1.0 plugin's typed errors arrive as the host's typed errors.
     let err = rt.check_connection(&old, "rogue").await.unwrap_err();
