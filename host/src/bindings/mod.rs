@@ -8,6 +8,7 @@
 //! for the version it replaces as newest (see `v0_1_0` for the pattern).
 
 mod convert;
+mod imports;
 pub mod v0_1_0;
 pub mod v0_2_0;
 
@@ -21,6 +22,7 @@ use crate::contract::*;
 use crate::error::CallError;
 use crate::sandbox::HostState;
 use convert::Convert;
+use imports::host_imports;
 
 /// The package every plugin exports its `plugin` interface from.
 const PACKAGE: &str = "connect:plugin";

@@ -3,9 +3,7 @@
 //! types. Plugins built against it keep loading and answering.
 
 use super::convert::{Convert, enums, records};
-use crate::capabilities::log::Level;
 use crate::contract as c;
-use crate::sandbox::HostState;
 
 wasmtime::component::bindgen!({
     path: "../wit/since_v0.1.0",
@@ -25,46 +23,7 @@ pub(crate) use exports::connect::plugin::plugin::{Guest, GuestIndices};
 /// The name of the interface a plugin of this version exports.
 pub const EXPORT: &str = "connect:plugin/plugin@0.1.0";
 
-/// Links this version's imports (cache, log, types).
-pub(crate) fn add_to_linker(
-    linker: &mut wasmtime::component::Linker<HostState>,
-) -> wasmtime::Result<()> {
-    use wasmtime::component::HasSelf;
-    connect::plugin::cache::add_to_linker::<_, HasSelf<HostState>>(linker, |s| s)?;
-    connect::plugin::log::add_to_linker::<_, HasSelf<HostState>>(linker, |s| s)?;
-    connect::plugin::types::add_to_linker::<_, HasSelf<HostState>>(linker, |s| s)
-}
-
-impl connect::plugin::cache::Host for HostState {
-    fn get(&mut self, key: String) -> Option<Vec<u8>> {
-        self.cache().get(&key)
-    }
-    fn set(&mut self, key: String, value: Vec<u8>, ttl_seconds: u32) {
-        self.cache().set(&key, &value, ttl_seconds)
-    }
-    fn add(&mut self, key: String, value: Vec<u8>, ttl_seconds: u32) -> bool {
-        self.cache().add(&key, &value, ttl_seconds)
-    }
-    fn delete(&mut self, key: String) {
-        self.cache().delete(&key)
-    }
-}
-
-impl connect::plugin::log::Host for HostState {
-    fn log(&mut self, level: connect::plugin::log::Level, message: String) {
-        use connect::plugin::log::Level as L;
-        let level = match level {
-            L::Trace => Level::Trace,
-            L::Debug => Level::Debug,
-            L::Info => Level::Info,
-            L::Warn => Level::Warn,
-            L::Error => Level::Error,
-        };
-        self.logger().log(level, &message)
-    }
-}
-
-impl connect::plugin::types::Host for HostState {}
+super::host_imports!();
 
 // What the host sends: the fields 0.1.0 has.
 records! {

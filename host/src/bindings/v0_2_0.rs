@@ -7,7 +7,6 @@
 use wasmtime::component::{ComponentExportIndex, Func, InstancePre, TypedFunc};
 
 use super::convert::{Convert, enums};
-use crate::capabilities::log::Level;
 use crate::contract::*;
 use crate::sandbox::HostState;
 
@@ -26,46 +25,7 @@ use connect::plugin::types as w;
 /// The name of the interface a plugin of this version exports.
 pub const EXPORT: &str = "connect:plugin/plugin@0.2.0";
 
-/// Links this version's imports (cache, log, types).
-pub(crate) fn add_to_linker(
-    linker: &mut wasmtime::component::Linker<HostState>,
-) -> wasmtime::Result<()> {
-    use wasmtime::component::HasSelf;
-    connect::plugin::cache::add_to_linker::<_, HasSelf<HostState>>(linker, |s| s)?;
-    connect::plugin::log::add_to_linker::<_, HasSelf<HostState>>(linker, |s| s)?;
-    connect::plugin::types::add_to_linker::<_, HasSelf<HostState>>(linker, |s| s)
-}
-
-impl connect::plugin::cache::Host for HostState {
-    fn get(&mut self, key: String) -> Option<Vec<u8>> {
-        self.cache().get(&key)
-    }
-    fn set(&mut self, key: String, value: Vec<u8>, ttl_seconds: u32) {
-        self.cache().set(&key, &value, ttl_seconds)
-    }
-    fn add(&mut self, key: String, value: Vec<u8>, ttl_seconds: u32) -> bool {
-        self.cache().add(&key, &value, ttl_seconds)
-    }
-    fn delete(&mut self, key: String) {
-        self.cache().delete(&key)
-    }
-}
-
-impl connect::plugin::log::Host for HostState {
-    fn log(&mut self, level: connect::plugin::log::Level, message: String) {
-        use connect::plugin::log::Level as L;
-        let level = match level {
-            L::Trace => Level::Trace,
-            L::Debug => Level::Debug,
-            L::Info => Level::Info,
-            L::Warn => Level::Warn,
-            L::Error => Level::Error,
-        };
-        self.logger().log(level, &message)
-    }
-}
-
-impl connect::plugin::types::Host for HostState {}
+super::host_imports!();
 
 impl Convert<OrderUpdate> for w::OrderUpdate {
     fn convert(self) -> OrderUpdate {
