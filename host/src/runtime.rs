@@ -114,35 +114,52 @@ impl Runtime {
         self.pool.stats()
     }
 
-    /// Loads (or replaces) a plugin from a `.wasm` file.
+    /// Loads a plugin from a `.wasm` file. A plugin whose id is already
+    /// loaded is refused: a second file never silently takes over the first
+    /// one's tenants (and their secrets).
     pub async fn load_plugin(&self, path: &Path) -> anyhow::Result<Arc<Plugin>> {
         let plugin = Arc::new(self.loader.load(path).await?);
         let id = plugin.info.id.clone();
-        let replaced = self
-            .plugins
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(id.clone(), plugin.clone());
-        if let Some(old) = replaced {
-            tracing::info!(plugin = id, old = %old.source.display(), new = %path.display(), "plugin replaced");
+        {
+            let mut plugins = self.plugins.write().unwrap_or_else(|e| e.into_inner());
+            if let Some(loaded) = plugins.get(&id) {
+                bail!(
+                    "{} declares plugin id `{id}` (version {}), which {} (version {}) already has; \
+                     remove one of the two files",
+                    path.display(),
+                    plugin.info.version,
+                    loaded.source.display(),
+                    loaded.info.version
+                );
+            }
+            plugins.insert(id.clone(), plugin.clone());
         }
-        tracing::info!(plugin = id, version = plugin.info.version, source = %path.display(), "plugin loaded");
+        tracing::info!(plugin = id, version = plugin.info.version, contract = %plugin.contract, source = %path.display(), "plugin loaded");
         Ok(plugin)
     }
 
-    /// Loads every `*.wasm` file of a directory.
-    pub async fn load_dir(&self, dir: &Path) -> anyhow::Result<Vec<Arc<Plugin>>> {
+    /// Loads every `*.wasm` file of a directory, in name order. A file that
+    /// does not load is reported with its reason, never fatal: the others
+    /// still serve.
+    pub async fn load_dir(&self, dir: &Path) -> anyhow::Result<DirLoad> {
         let mut paths: Vec<_> = std::fs::read_dir(dir)
             .with_context(|| format!("reading the plugins directory {}", dir.display()))?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|e| e == "wasm"))
             .collect();
         paths.sort();
-        let mut loaded = Vec::new();
+        let mut outcome = DirLoad::default();
         for path in paths {
-            loaded.push(self.load_plugin(&path).await?);
+            match self.load_plugin(&path).await {
+                Ok(plugin) => outcome.loaded.push(plugin),
+                Err(err) => {
+                    let reason = format!("{err:#}");
+                    tracing::error!(file = %path.display(), reason, "plugin not loaded");
+                    outcome.failed.push(FailedPlugin { path, reason });
+                }
+            }
         }
-        Ok(loaded)
+        Ok(outcome)
     }
 
     pub fn plugin(&self, id: &str) -> Result<Arc<Plugin>, CallError> {
@@ -364,6 +381,20 @@ impl Runtime {
         )
         .await
     }
+}
+
+/// What [`Runtime::load_dir`] found.
+#[derive(Debug, Default)]
+pub struct DirLoad {
+    pub loaded: Vec<Arc<Plugin>>,
+    pub failed: Vec<FailedPlugin>,
+}
+
+/// A plugin file that did not load, and why.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct FailedPlugin {
+    pub path: PathBuf,
+    pub reason: String,
 }
 
 /// Long-running calls may occupy all but one of the executor's threads.

@@ -44,6 +44,8 @@ pub struct Service {
     pub secrets: secrets::SecretBox,
     pub metrics: metrics::Metrics,
     pub auth: auth::Auth,
+    /// Plugin files in the plugins directory that did not load, with why.
+    pub failed_plugins: Vec<crate::runtime::FailedPlugin>,
     /// Settings every request reads, kept decoded between writes.
     memo: memo::Memo,
     /// Wakes the delivery worker when an order is accepted or retried.
@@ -75,12 +77,13 @@ impl Service {
         let plugins_dir = config.plugins_dir();
         seed_plugins(&plugins_dir)?;
         let loaded = runtime.load_dir(&plugins_dir).await?;
-        if loaded.is_empty() {
+        if loaded.loaded.is_empty() {
             tracing::warn!(dir = %plugins_dir.display(), "no plugins loaded: put plugin components (*.wasm) there");
         }
 
         let (shutdown, _) = watch::channel(false);
         Ok(Arc::new(Self {
+            failed_plugins: loaded.failed,
             metrics: metrics::Metrics::new(config.metrics.max_storefront_labels),
             config,
             runtime,

@@ -143,6 +143,11 @@ fn render_connect(svc: &Service, sf: &str, error: Option<&ServiceError>, saved: 
                 }
             }
             @if plugins.is_empty() { p.muted { "No plugins are loaded." } }
+            @for f in &svc.failed_plugins {
+                p.field-error.failed-plugin {
+                    "Not loaded: " (f.path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()) ": " (f.reason)
+                }
+            }
             @if let Some(m) = errors.get("enabled_plugins") { p.field-error { (m) } }
             h2 { "Who handles what" }
             (chooser("price_plugin", "Price", &cs.price_plugin, Capability::Price))

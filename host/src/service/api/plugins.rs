@@ -18,10 +18,15 @@ pub async fn list(State(svc): Svc) -> ApiResult<Json<Value>> {
         .map(|p| {
             let mut v = json!(p.info);
             v["sha256"] = json!(p.digest);
+            v["contract"] = json!(format!("connect:plugin@{}", p.contract));
             v
         })
         .collect();
-    Ok(Json(json!({ "plugins": plugins })))
+    let mut answer = json!({ "plugins": plugins });
+    if !svc.failed_plugins.is_empty() {
+        answer["failed"] = json!(svc.failed_plugins);
+    }
+    Ok(Json(answer))
 }
 
 pub async fn get_settings(
