@@ -1,0 +1,1 @@
+//! printIQ simulator (skeleton).
