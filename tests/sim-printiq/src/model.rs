@@ -243,6 +243,14 @@ pub struct JobDelivery {
     pub delivery_tracking_url: Option<String>,
 }
 
+/// A status a job reached, and when.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StatusChange {
+    pub job_status: JobStatus,
+    pub at: String,
+}
+
 /// A job: one per quote product per acceptance.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -262,7 +270,7 @@ pub struct Job {
     pub price: Money,
     pub job_status: JobStatus,
     /// Every status with when it was reached, oldest first.
-    pub history: Vec<(JobStatus, String)>,
+    pub history: Vec<StatusChange>,
     pub deliveries: Vec<JobDelivery>,
     pub created_at: String,
     pub updated_at: String,

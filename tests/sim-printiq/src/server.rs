@@ -80,6 +80,10 @@ async fn api_layer(
         }
     };
     note(None);
+    if !method_allowed(endpoint, family, req.method()) {
+        // The router answers 405 before anything else, as IIS does.
+        return next.run(req).await;
+    }
     let uses_token = family == Family::QuoteProcess && endpoint != LOGIN;
     let token = Params::from_query(req.uri().query().unwrap_or_default())
         .get("LoginToken")
@@ -150,6 +154,16 @@ async fn api_layer(
             note(Some(fault.as_str()));
             sim_kit::faults::spoil(response, fault).await
         }
+    }
+}
+
+fn method_allowed(endpoint: &str, family: Family, method: &Method) -> bool {
+    match (family, endpoint) {
+        (Family::QuoteProcess, LOGIN) | (_, "inventorytransactions") => {
+            method == Method::GET || method == Method::POST
+        }
+        (Family::QuoteProcess, _) => method == Method::POST,
+        (Family::WebhookService, _) => method == Method::GET,
     }
 }
 

@@ -5,7 +5,7 @@
 use crate::data::DemoData;
 use crate::model::{
     Acceptance, Consignment, ConsignmentDelivery, InventoryItem, Job, JobDelivery, JobStatus,
-    Movement, Quote, TransactionType,
+    Movement, Quote, StatusChange, TransactionType,
 };
 use crate::quotes::{Priced, QuoteRequest};
 use crate::views::{ConsignmentEvent, CreateQuoteEvent, JobEvent, QuoteDetailsView};
@@ -201,7 +201,10 @@ impl Db {
             quantity: quote.product.quantity,
             price: quote.product.price,
             job_status: JobStatus::CreateJob,
-            history: vec![(JobStatus::CreateJob, now.clone())],
+            history: vec![StatusChange {
+                job_status: JobStatus::CreateJob,
+                at: now.clone(),
+            }],
             deliveries,
             created_at: now.clone(),
             updated_at: now.clone(),
@@ -279,7 +282,10 @@ impl Db {
         {
             let job = &mut self.jobs[ji];
             job.job_status = target;
-            job.history.push((target, now.clone()));
+            job.history.push(StatusChange {
+                job_status: target,
+                at: now.clone(),
+            });
             job.updated_at = now;
         }
         if target != JobStatus::Cancelled && target >= JobStatus::Dispatched {
