@@ -413,3 +413,18 @@ async fn tokens_expire_and_slide() {
     let (_, gone) = api2.qp("GetQuoteDetails", json!({"QuoteNo": "Q1"})).await;
     assert_eq!(gone["ErrorMessage"], INVALID_LOGIN_TOKEN);
 }
+
+#[test]
+fn starts_in_background_without_a_runtime() {
+    let sim = printiq_sim::Simulator::builder()
+        .start_in_background()
+        .expect("starts");
+    let addr = sim.addr();
+    assert!(std::net::TcpStream::connect(addr).is_ok());
+    drop(sim);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert!(
+        std::net::TcpStream::connect(addr).is_err(),
+        "stopped on drop"
+    );
+}
