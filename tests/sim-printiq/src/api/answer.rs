@@ -107,18 +107,26 @@ pub fn html(status: StatusCode, message: &str) -> Response {
         .into_response()
 }
 
+/// A request body that is not JSON; answered as a 400 page.
+#[derive(Debug)]
+pub struct NotJson(String);
+
+impl IntoResponse for NotJson {
+    fn into_response(self) -> Response {
+        html(
+            StatusCode::BAD_REQUEST,
+            &format!("The request body is not valid JSON: {}", self.0),
+        )
+    }
+}
+
 /// Parses a JSON body; an empty body counts as `{}` (every field missing,
-/// answered as `IsError`), anything else not JSON is a 400 page.
-pub fn json_body(body: &[u8]) -> Result<Value, Response> {
+/// answered as `IsError`).
+pub fn json_body(body: &[u8]) -> Result<Value, NotJson> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Object(Map::new()));
     }
-    serde_json::from_slice(body).map_err(|e| {
-        html(
-            StatusCode::BAD_REQUEST,
-            &format!("The request body is not valid JSON: {e}"),
-        )
-    })
+    serde_json::from_slice(body).map_err(|e| NotJson(e.to_string()))
 }
 
 #[cfg(test)]

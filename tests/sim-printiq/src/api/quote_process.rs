@@ -9,7 +9,7 @@ use crate::views::{AcceptQuoteView, AcceptanceDetailsView, QuoteDetailsView};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::Value;
 use sim_kit::json::{boolean, field, int, optional_text};
@@ -24,10 +24,11 @@ pub async fn login(
     mut params: Params,
     body: Bytes,
 ) -> Response {
-    if method == Method::POST && params.get("UserName").is_none() {
-        if let Ok(text) = std::str::from_utf8(&body) {
-            params.extend(Params::from_query(text.trim()));
-        }
+    if method == Method::POST
+        && params.get("UserName").is_none()
+        && let Ok(text) = std::str::from_utf8(&body)
+    {
+        params.extend(Params::from_query(text.trim()));
     }
     let config = state.config();
     let get = |name: &str| params.raw(name).unwrap_or_default().to_string();
@@ -55,7 +56,7 @@ macro_rules! body_or_400 {
     ($body:expr) => {
         match json_body(&$body) {
             Ok(v) => v,
-            Err(r) => return r,
+            Err(r) => return r.into_response(),
         }
     };
 }

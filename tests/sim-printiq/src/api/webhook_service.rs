@@ -8,7 +8,7 @@ use crate::model::{Location, Movement};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::Value;
 use sim_kit::params::Params;
@@ -119,7 +119,7 @@ pub async fn post_transactions(State(state): State<AppState>, body: Bytes) -> Re
     const E: &str = "inventorytransactions";
     let body = match json_body(&body) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let list = match body {
         Value::Array(list) => list,
