@@ -18,7 +18,6 @@ pub async fn list(State(svc): Svc) -> ApiResult<Json<Value>> {
         .map(|p| {
             let mut v = json!(p.info);
             v["sha256"] = json!(p.digest);
-            v["contract"] = json!(format!("connect:plugin@{}", p.contract));
             v
         })
         .collect();
