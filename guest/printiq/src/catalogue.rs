@@ -63,7 +63,12 @@ impl PrintIq {
                 leaves.push((id, path));
                 continue;
             }
-            for n in &nodes {
+            // A node shown with an empty `Children` is a leaf; one shown
+            // with children is not asked again, its children are; one
+            // shown without the field is asked.
+            let mut pending: Vec<(&Value, String)> =
+                nodes.iter().map(|n| (n, path.clone())).collect();
+            while let Some((n, parent)) = pending.pop() {
                 let Some(nid) = json::int_field(n, &["ID", "TreeNodeID"]) else {
                     continue;
                 };
@@ -76,19 +81,19 @@ impl PrintIq {
                 }
                 let name =
                     json::text_field(n, &["Name"]).unwrap_or_else(|| format!("Category {nid}"));
-                let full = if path.is_empty() {
+                let full = if parent.is_empty() {
                     name
                 } else {
-                    format!("{path} > {name}")
+                    format!("{parent} > {name}")
                 };
-                // A node the answer shows without children is a leaf: no
-                // further call. One whose children are unknown is asked.
                 match json::get(n, "Children").and_then(Value::as_array) {
                     Some(c) if c.is_empty() => leaves.push((nid, full)),
-                    _ => queue.push_back((nid, full)),
+                    Some(c) => pending.extend(c.iter().map(|c| (c, full.clone()))),
+                    None => queue.push_back((nid, full)),
                 }
             }
         }
+        leaves.sort_by(|a, b| a.1.cmp(&b.1));
         let mut out = Vec::with_capacity(leaves.len());
         for (id, path) in leaves {
             let mut body = json!({"TreeNodeID": id, "GetInitialValues": true, "GetSimplifiedSet": true, "CustomerCode": code});
