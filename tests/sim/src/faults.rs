@@ -4,10 +4,11 @@
 //! taken when the fault it decides has a non-zero share, so enabling one
 //! fault does not shift the decisions of a run that never enabled it.
 
-use crate::rng::SplitMix64;
 use serde::{Deserialize, Serialize};
+pub use sim_kit::faults::{BodyFault, Disruption, malform, truncate};
+use sim_kit::faults::{Dice, check_share, squash_key};
 use std::collections::BTreeMap;
-use std::sync::{Mutex, RwLock};
+use std::sync::RwLock;
 use std::time::Duration;
 
 /// The canonical names of the API endpoints, as fault keys and in the call
@@ -95,11 +96,7 @@ impl FaultSpec {
     /// Sets one field from a `kebab-case` or `PascalCase` name, as CLI flags
     /// and `--fault` give them.
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
-        let squashed: String = key
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .map(|c| c.to_ascii_lowercase())
-            .collect();
+        let squashed = squash_key(key);
         let rate = || {
             value
                 .trim()
@@ -149,7 +146,7 @@ pub struct FaultConfig {
     pub retry_after_secs: Option<u64>,
 }
 
-pub const DEFAULT_HANG_SECS: u64 = 3600;
+pub use sim_kit::faults::DEFAULT_HANG_SECS;
 pub const DEFAULT_RETRY_AFTER_SECS: u64 = 1;
 
 impl FaultConfig {
@@ -159,11 +156,7 @@ impl FaultConfig {
         let mut problems = Vec::new();
         let check = |scope: &str, spec: &FaultSpec, problems: &mut Vec<String>| {
             for (name, rate) in spec.rates() {
-                if let Some(r) = rate
-                    && !(r.is_finite() && (0.0..=1.0).contains(&r))
-                {
-                    problems.push(format!("{scope}.{name} must be between 0 and 1, not {r}"));
-                }
+                check_share(scope, name, rate, problems);
             }
         };
         check("Global", &self.global, &mut problems);
@@ -196,33 +189,18 @@ impl FaultConfig {
     }
 }
 
-/// What to do instead of answering normally.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Disruption {
-    Hang(Duration),
-    ServerError,
-    RateLimited { retry_after_secs: u64 },
-}
-
-/// How to spoil a response body.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BodyFault {
-    Malformed,
-    Truncated,
-}
-
 /// The live fault configuration plus the seeded generator behind it.
 #[derive(Debug)]
 pub struct Faults {
     config: RwLock<FaultConfig>,
-    rng: Mutex<SplitMix64>,
+    dice: Dice,
 }
 
 impl Faults {
     pub fn new(config: FaultConfig, seed: u64) -> Self {
         Self {
             config: RwLock::new(config),
-            rng: Mutex::new(SplitMix64::new(seed)),
+            dice: Dice::new(seed),
         }
     }
 
@@ -245,22 +223,6 @@ impl Faults {
             .map(Duration::from_secs)
     }
 
-    /// True with probability `share` (never draws for 0).
-    fn roll(&self, share: Option<f64>) -> bool {
-        match share {
-            Some(p) if p > 0.0 => {
-                p >= 1.0
-                    || self
-                        .rng
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .next_f64()
-                        < p
-            }
-            _ => false,
-        }
-    }
-
     /// Decides, before the handler runs, the added latency and whether the
     /// call is disrupted. Hang wins over 500, which wins over 429.
     pub fn before(&self, endpoint: &str) -> (Duration, Option<Disruption>) {
@@ -273,34 +235,27 @@ impl Faults {
             )
         };
         let latency = Duration::from_millis(spec.latency_ms.unwrap_or(0));
-        let disruption = if self.roll(spec.hang_rate) {
-            Some(Disruption::Hang(Duration::from_secs(hang_secs)))
-        } else if self.roll(spec.server_error_rate) {
-            Some(Disruption::ServerError)
-        } else if self.roll(spec.rate_limit_rate) {
-            Some(Disruption::RateLimited { retry_after_secs })
-        } else {
-            None
-        };
+        let disruption = self.dice.disruption(
+            spec.hang_rate,
+            spec.server_error_rate,
+            spec.rate_limit_rate,
+            Duration::from_secs(hang_secs),
+            retry_after_secs,
+        );
         (latency, disruption)
     }
 
     /// Decides whether the body of a normal answer gets spoilt.
     pub fn body_fault(&self, endpoint: &str) -> Option<BodyFault> {
         let spec = self.spec(endpoint);
-        if self.roll(spec.malformed_json_rate) {
-            Some(BodyFault::Malformed)
-        } else if self.roll(spec.truncated_json_rate) {
-            Some(BodyFault::Truncated)
-        } else {
-            None
-        }
+        self.dice
+            .body_fault(spec.malformed_json_rate, spec.truncated_json_rate)
     }
 
     /// Decides the "Success: false although created" quirk.
     pub fn success_false(&self, endpoint: &str) -> bool {
         let spec = self.spec(endpoint);
-        self.roll(spec.success_false_rate)
+        self.dice.roll(spec.success_false_rate)
     }
 
     fn spec(&self, endpoint: &str) -> FaultSpec {
@@ -309,25 +264,6 @@ impl Faults {
             .unwrap_or_else(|e| e.into_inner())
             .effective(endpoint)
     }
-}
-
-/// Breaks JSON text: a trailing comma before the closing bracket, which
-/// every strict parser rejects (`{"a":1,}`).
-pub fn malform(body: &[u8]) -> Vec<u8> {
-    let mut out = body.to_vec();
-    match out.iter().rposition(|b| *b == b'}' || *b == b']') {
-        Some(pos) => {
-            out.insert(pos, b',');
-            out.insert(pos, b',');
-        }
-        None => out.extend_from_slice(b",}"),
-    }
-    out
-}
-
-/// Cuts JSON text in half (at least one byte goes).
-pub fn truncate(body: &[u8]) -> Vec<u8> {
-    body[..body.len() / 2].to_vec()
 }
 
 #[cfg(test)]

@@ -4,52 +4,7 @@
 
 use serde_json::Value;
 
-/// A field of a JSON object by case-insensitive name; `null` is `None`.
-pub fn field<'a>(obj: &'a Value, name: &str) -> Option<&'a Value> {
-    let map = obj.as_object()?;
-    let value = match map.get(name) {
-        Some(v) => Some(v),
-        None => map
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v),
-    };
-    value.filter(|v| !v.is_null())
-}
-
-/// An integer from a JSON integer, an integral float, or a numeric string.
-pub fn int(value: &Value) -> Option<i64> {
-    match value {
-        Value::Number(n) => n.as_i64().or_else(|| {
-            n.as_f64()
-                .filter(|f| f.fract() == 0.0 && f.abs() < 9e15)
-                .map(|f| f as i64)
-        }),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-/// Text from a JSON string or number; empty strings count as missing.
-pub fn text(value: &Value) -> Option<String> {
-    let s = match value {
-        Value::String(s) => s.trim().to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::Bool(b) => b.to_string(),
-        _ => return None,
-    };
-    (!s.is_empty()).then_some(s)
-}
-
-/// Decimal text of a JSON number or numeric string (for money; never via a
-/// float's arithmetic).
-pub fn decimal_text(value: &Value) -> Option<String> {
-    match value {
-        Value::Number(n) => Some(n.to_string()),
-        Value::String(s) => Some(s.trim().to_string()),
-        _ => None,
-    }
-}
+pub use sim_kit::json::{decimal_text, field, int, optional_text, text};
 
 /// A required integer field; the problem text names the field.
 pub fn required_int(obj: &Value, name: &str, label: &str) -> Result<i64, String> {
@@ -68,11 +23,6 @@ pub fn optional_int(obj: &Value, name: &str, label: &str) -> Result<Option<i64>,
             .map(Some)
             .ok_or_else(|| format!("{label} must be a whole number.")),
     }
-}
-
-/// An optional text field.
-pub fn optional_text(obj: &Value, name: &str) -> Option<String> {
-    field(obj, name).and_then(text)
 }
 
 /// The `Code` of a nested object such as `Customer` or `InvoiceCustomer`.

@@ -341,22 +341,4 @@ pub struct WebhookDelivery {
 }
 
 /// One HTTP call the simulator received (the `/_sim` endpoints excepted).
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct CallRecord {
-    #[serde(rename = "ID")]
-    pub id: u64,
-    pub method: String,
-    /// The path as sent (original case).
-    pub path: String,
-    pub query: Option<String>,
-    /// Canonical endpoint name (`estrequest`, `orders/submit`...), if the
-    /// path matched one.
-    pub endpoint: Option<String>,
-    /// Status answered; `None` while the call is still open (e.g. hanging).
-    pub status: Option<u16>,
-    /// The fault injected into this call, if any.
-    pub fault: Option<String>,
-    pub received_at: String,
-    pub duration_ms: Option<u64>,
-}
+pub use sim_kit::calls::CallRecord;

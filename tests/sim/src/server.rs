@@ -5,21 +5,16 @@ use crate::admin;
 use crate::api::{self, API_BASE, AppState};
 use crate::calls::CallId;
 use crate::envelope;
-use crate::faults::{self, BodyFault, Disruption};
+use crate::faults::Disruption;
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, Uri, header, uri::PathAndQuery};
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::Response;
-use std::time::{Duration, Instant};
+use sim_kit::faults::spoil;
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-
-/// Most a response body is read into memory when a fault spoils it.
-const MAX_SPOILED_BODY: usize = 64 * 1024 * 1024;
-/// How long shutdown waits for open calls before it drops them.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
 /// Marks a response with a fault the handler injected itself (the
 /// estimate quirk), so the call log can show it.
@@ -38,7 +33,9 @@ pub fn app(state: AppState) -> Router {
         .with_state(state.clone());
     Router::new()
         .fallback_service(inner)
-        .layer(from_fn(normalize_path))
+        .layer(from_fn(|req, next| {
+            sim_kit::server::normalize_path(&[API_BASE], req, next)
+        }))
         .layer(from_fn_with_state(state, record_call))
 }
 
@@ -51,14 +48,7 @@ pub async fn serve(
     if let Some(every) = state.config().auto_advance {
         tokio::spawn(auto_advance(state.clone(), every));
     }
-    let stop = |mut rx: watch::Receiver<bool>| async move {
-        let _ = rx.wait_for(|stop| *stop).await;
-    };
-    let graceful = axum::serve(listener, app(state)).with_graceful_shutdown(stop(shutdown.clone()));
-    tokio::select! {
-        r = graceful => r,
-        _ = async { stop(shutdown).await; tokio::time::sleep(SHUTDOWN_GRACE).await } => Ok(()),
-    }
+    sim_kit::server::serve(listener, app(state), shutdown).await
 }
 
 async fn auto_advance(state: AppState, every: Duration) {
@@ -68,48 +58,8 @@ async fn auto_advance(state: AppState, every: Duration) {
 }
 
 /// Outermost: every call but `/_sim` ones goes into the call log.
-async fn record_call(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let path = req.uri().path().to_string();
-    if path.starts_with(admin::ADMIN_BASE) {
-        return next.run(req).await;
-    }
-    let method = req.method().clone();
-    let id = state.calls.start(method.as_str(), &path, req.uri().query());
-    req.extensions_mut().insert(id);
-    let started = Instant::now();
-    let response = next.run(req).await;
-    let elapsed = started.elapsed();
-    state
-        .calls
-        .finish(id, response.status().as_u16(), elapsed.as_millis() as u64);
-    tracing::debug!(%method, %path, status = response.status().as_u16(), ms = elapsed.as_millis() as u64, "call");
-    response
-}
-
-/// ASP.NET routes case-insensitively and ignores a trailing slash, so API
-/// paths are lower-cased (routes are registered in lower case) and trimmed.
-async fn normalize_path(mut req: Request, next: Next) -> Response {
-    let path = req.uri().path();
-    let is_api = path
-        .get(..API_BASE.len())
-        .is_some_and(|p| p.eq_ignore_ascii_case(API_BASE));
-    if is_api {
-        let mut normalized = path.to_ascii_lowercase();
-        while normalized.len() > 1 && normalized.ends_with('/') {
-            normalized.pop();
-        }
-        if let Some(q) = req.uri().query() {
-            normalized = format!("{normalized}?{q}");
-        }
-        let mut parts = req.uri().clone().into_parts();
-        if let Ok(pq) = PathAndQuery::try_from(normalized) {
-            parts.path_and_query = Some(pq);
-            if let Ok(uri) = Uri::from_parts(parts) {
-                *req.uri_mut() = uri;
-            }
-        }
-    }
-    next.run(req).await
+async fn record_call(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    state.calls.record(admin::ADMIN_BASE, req, next).await
 }
 
 /// Around every API handler: injected faults, then the token check.
@@ -176,26 +126,10 @@ async fn api_layer(
     match state.faults.body_fault(endpoint) {
         None => response,
         Some(fault) => {
-            note(Some(match fault {
-                BodyFault::Malformed => "malformed_json",
-                BodyFault::Truncated => "truncated_json",
-            }));
+            note(Some(fault.as_str()));
             spoil(response, fault).await
         }
     }
-}
-
-async fn spoil(response: Response, fault: BodyFault) -> Response {
-    let (mut parts, body) = response.into_parts();
-    let bytes = axum::body::to_bytes(body, MAX_SPOILED_BODY)
-        .await
-        .unwrap_or_default();
-    let spoiled = match fault {
-        BodyFault::Malformed => faults::malform(&bytes),
-        BodyFault::Truncated => faults::truncate(&bytes),
-    };
-    parts.headers.remove(header::CONTENT_LENGTH);
-    Response::from_parts(parts, Body::from(spoiled))
 }
 
 fn unavailable() -> Response {

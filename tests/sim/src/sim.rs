@@ -6,11 +6,10 @@ use crate::model::{CallRecord, Job, JobStatus};
 use crate::server;
 use crate::state::SimState;
 use crate::store::JobError;
+use sim_kit::server::{Backgroundable, ServerHandle};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpListener;
-use tokio::sync::watch;
 
 /// Why a simulator could not start.
 #[derive(Debug, thiserror::Error)]
@@ -139,13 +138,10 @@ impl SimulatorBuilder {
     pub async fn start(self) -> Result<SimHandle, SimError> {
         let config = self.checked()?;
         let addr = config.listen;
-        let listener = TcpListener::bind(addr)
+        let (listener, addr) = sim_kit::server::bind(addr)
             .await
             .map_err(|source| SimError::Bind { addr, source })?;
-        let addr = listener
-            .local_addr()
-            .map_err(|source| SimError::Bind { addr, source })?;
-        let (stop, stopped) = watch::channel(false);
+        let (stop, stopped) = sim_kit::server::stop_switch();
         let state = Arc::new(SimState::new(config, stopped.clone()));
         let served = state.clone();
         tokio::spawn(async move {
@@ -155,9 +151,7 @@ impl SimulatorBuilder {
         });
         Ok(SimHandle {
             state,
-            addr,
-            stop,
-            thread: None,
+            server: ServerHandle::new(addr, stop),
         })
     }
 
@@ -165,39 +159,11 @@ impl SimulatorBuilder {
     /// programs that are not async. Dropping the handle stops it.
     pub fn start_in_background(self) -> Result<SimHandle, SimError> {
         let config = self.checked()?;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("tharstern-sim")
-            .enable_all()
-            .build()
-            .map_err(SimError::Runtime)?;
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-        let thread = std::thread::Builder::new()
-            .name("tharstern-sim".into())
-            .spawn(move || {
-                runtime.block_on(async move {
-                    match SimulatorBuilder::with_config(config).start().await {
-                        Ok(handle) => {
-                            let mut stopped = handle.stop.subscribe();
-                            // The server task lives on this runtime; hand the
-                            // handle over and wait here until told to stop.
-                            let _ = ready_tx.send(Ok(handle.detach()));
-                            let _ = stopped.wait_for(|s| *s).await;
-                            drop(handle);
-                        }
-                        Err(e) => {
-                            let _ = ready_tx.send(Err(e));
-                        }
-                    }
-                });
-                runtime.shutdown_timeout(Duration::from_secs(1));
-            })
-            .map_err(SimError::Runtime)?;
-        let mut handle = ready_rx
-            .recv()
-            .map_err(|_| SimError::Runtime(std::io::Error::other("simulator thread died")))??;
-        handle.thread = Some(thread);
-        Ok(handle)
+        sim_kit::server::start_in_background(
+            "tharstern-sim",
+            move || SimulatorBuilder::with_config(config).start(),
+            SimError::Runtime,
+        )
     }
 }
 
@@ -205,31 +171,35 @@ impl SimulatorBuilder {
 #[derive(Debug)]
 pub struct SimHandle {
     state: Arc<SimState>,
-    addr: SocketAddr,
-    stop: watch::Sender<bool>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    server: ServerHandle,
 }
 
-impl SimHandle {
-    /// A second handle sharing the same stop switch (used to hand a handle
-    /// out of the background thread).
+impl Backgroundable for SimHandle {
+    fn server(&self) -> &ServerHandle {
+        &self.server
+    }
+
+    fn server_mut(&mut self) -> &mut ServerHandle {
+        &mut self.server
+    }
+
     fn detach(&self) -> SimHandle {
         SimHandle {
             state: self.state.clone(),
-            addr: self.addr,
-            stop: self.stop.clone(),
-            thread: None,
+            server: self.server.detach(),
         }
     }
+}
 
+impl SimHandle {
     /// The address listened on (the real port, also when started on 0).
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// `http://127.0.0.1:PORT/TharsternAPI/api/`
     pub fn base_url(&self) -> String {
-        format!("http://{}{}/", self.addr, crate::api::API_BASE)
+        format!("http://{}{}/", self.addr(), crate::api::API_BASE)
     }
 
     /// `base_url()` + `path` (e.g. `url("products?customerCode=WEBSHOP")`).
@@ -239,7 +209,11 @@ impl SimHandle {
 
     /// `http://127.0.0.1:PORT/_sim/` + `path`.
     pub fn admin_url(&self, path: &str) -> String {
-        format!("http://{}/_sim/{}", self.addr, path.trim_start_matches('/'))
+        format!(
+            "http://{}/_sim/{}",
+            self.addr(),
+            path.trim_start_matches('/')
+        )
     }
 
     /// Records, data and controls.
@@ -283,15 +257,7 @@ impl SimHandle {
         self.state.advance_job(job_no, to, tracking_number)
     }
 
-    /// Stops the simulator (as dropping the handle does).
+    /// Stops the simulator (as dropping the handle does; the server
+    /// handle inside stops it and joins its thread).
     pub fn shutdown(self) {}
-}
-
-impl Drop for SimHandle {
-    fn drop(&mut self) {
-        let _ = self.stop.send(true);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
 }

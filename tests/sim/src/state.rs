@@ -202,10 +202,6 @@ impl SimState {
     /// Sleeps, but wakes early when the simulator shuts down. True when the
     /// full time passed.
     pub(crate) async fn sleep(&self, duration: Duration) -> bool {
-        let mut shutdown = self.shutdown.clone();
-        tokio::select! {
-            _ = tokio::time::sleep(duration) => true,
-            _ = shutdown.wait_for(|stop| *stop) => false,
-        }
+        sim_kit::server::sleep_unless_stopped(&self.shutdown, duration).await
     }
 }

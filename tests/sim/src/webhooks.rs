@@ -9,6 +9,7 @@ use crate::model::{Job, JobStatus, Subscription, WebhookDelivery};
 use crate::time::now_rfc3339;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+use sim_kit::webhooks::{Outgoing, RetryPolicy, deliver, run_in_order};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -198,58 +199,38 @@ struct Worker {
 }
 
 impl Worker {
-    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Arc<Event>>) {
-        let mut shutdown = self.shutdown.clone();
-        loop {
-            let event = tokio::select! {
-                e = rx.recv() => match e {
-                    Some(e) => e,
-                    None => return,
-                },
-                _ = shutdown.wait_for(|stop| *stop) => return,
-            };
-            if !self.deliver(&event).await {
-                return;
-            }
-        }
+    async fn run(self, rx: mpsc::UnboundedReceiver<Arc<Event>>) {
+        let worker = &self;
+        run_in_order(rx, self.shutdown.clone(), |event| async move {
+            worker.deliver(&event).await
+        })
+        .await;
     }
 
     /// Delivers one event with retries; false when shutting down.
-    async fn deliver(&mut self, event: &Event) -> bool {
-        let signature = sign(&self.sub.secret, &event.body);
-        for attempt in 1..=MAX_ATTEMPTS {
-            let sent = self
-                .client
-                .post(&self.sub.url)
-                .timeout(self.timeout)
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .header(SIGNATURE_HEADER, &signature)
-                .header(EVENT_HEADER, "JobStatusChanged")
-                .header(DELIVERY_HEADER, event.id.to_string())
-                .body(event.body.clone())
-                .send()
-                .await;
-            let (http_status, error) = match sent {
-                Ok(r) => (Some(r.status().as_u16()), None),
-                Err(e) => (None, Some(e.to_string())),
-            };
-            let success = http_status.is_some_and(|s| (200..300).contains(&s));
-            if !success {
-                tracing::warn!(url = %self.sub.url, attempt, ?http_status, ?error, "webhook delivery failed");
-            }
-            self.record(event, attempt, http_status, error, success);
-            if success {
-                return true;
-            }
-            if attempt < MAX_ATTEMPTS {
-                let wait = self.backoff * 2u32.pow(attempt - 1);
-                tokio::select! {
-                    _ = tokio::time::sleep(wait) => {}
-                    _ = self.shutdown.wait_for(|stop| *stop) => return false,
-                }
-            }
-        }
-        true
+    async fn deliver(&self, event: &Event) -> bool {
+        let out = Outgoing {
+            url: self.sub.url.clone(),
+            headers: vec![
+                (
+                    SIGNATURE_HEADER.to_string(),
+                    sign(&self.sub.secret, &event.body),
+                ),
+                (EVENT_HEADER.to_string(), "JobStatusChanged".to_string()),
+                (DELIVERY_HEADER.to_string(), event.id.to_string()),
+            ],
+            body: event.body.clone(),
+        };
+        let policy = RetryPolicy {
+            max_attempts: MAX_ATTEMPTS,
+            backoff: self.backoff,
+            timeout: self.timeout,
+        };
+        let mut shutdown = self.shutdown.clone();
+        deliver(&self.client, &out, &policy, &mut shutdown, |a| {
+            self.record(event, a.attempt, a.http_status, a.error.clone(), a.success)
+        })
+        .await
     }
 
     fn record(

@@ -17,11 +17,8 @@ use crate::envelope::Problems;
 use crate::state::SimState;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{FromRequestParts, Query};
-use axum::http::request::Parts;
 use axum::routing::{MethodRouter, delete, get, post};
 use serde_json::Value;
-use std::convert::Infallible;
 use std::sync::Arc;
 
 /// The API base path as clients write it.
@@ -68,24 +65,7 @@ pub fn router() -> Router<AppState> {
 
 /// Query parameters, names matched case-insensitively (`customerCode` and
 /// `customercode` are the same), as ASP.NET binds them. Never rejects.
-#[derive(Debug, Default, Clone)]
-pub struct Params(Vec<(String, String)>);
-
-impl<S: Send + Sync> FromRequestParts<S> for Params {
-    type Rejection = Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let pairs = Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
-            .map(|q| q.0)
-            .unwrap_or_default();
-        Ok(Params(
-            pairs
-                .into_iter()
-                .map(|(k, v)| (k.to_ascii_lowercase(), v))
-                .collect(),
-        ))
-    }
-}
+pub use sim_kit::params::Params;
 
 /// One page of a list.
 #[derive(Debug, Clone, Copy)]
@@ -113,34 +93,14 @@ impl Paging {
     }
 }
 
-impl Params {
-    /// The value as sent (last one wins), untrimmed.
-    pub fn raw(&self, name: &str) -> Option<&str> {
-        let name = name.to_ascii_lowercase();
-        self.0
-            .iter()
-            .rev()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.as_str())
-    }
+/// Paging read from query parameters.
+trait ParamsPaging {
+    fn paging(&self) -> Result<Paging, Vec<String>>;
+}
 
-    /// The trimmed value; empty counts as absent.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.raw(name).map(str::trim).filter(|v| !v.is_empty())
-    }
-
-    pub fn int(&self, name: &str) -> Result<Option<i64>, String> {
-        self.get(name)
-            .map(|v| {
-                v.parse().map_err(|_| {
-                    format!("Query parameter '{name}' must be a whole number, not '{v}'.")
-                })
-            })
-            .transpose()
-    }
-
+impl ParamsPaging for Params {
     /// `page` (1-based, default 1) and `pageSize` (default 100, capped at 1000).
-    pub fn paging(&self) -> Result<Paging, Vec<String>> {
+    fn paging(&self) -> Result<Paging, Vec<String>> {
         let mut problems = Vec::new();
         let mut read = |name: &str, default: usize| match self.int(name) {
             Ok(None) => default,
