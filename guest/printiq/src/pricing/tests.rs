@@ -219,9 +219,7 @@ fn concurrent_identical_prices_share_one_quote() {
     let fake = piq();
     with_prices(&fake, "5");
     let c = connector(&fake);
-    for k in [&lease] {
-        assert!(fake.cache_add(&format!("lease:{k}"), b"1", 15));
-    }
+    assert!(fake.cache_add(&format!("lease:{lease}"), b"1", 15));
     assert!(!c.price(&price_request("code:A", 7)).unwrap().cached);
     assert_eq!(fake.count(Method::Post, &qp("GetPrice")), 1);
 }
