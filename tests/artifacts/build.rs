@@ -10,6 +10,7 @@ use std::process::Command;
 /// (package, file stem of its component)
 const PLUGINS: &[(&str, &str)] = &[
     ("tharstern-connector", "tharstern_connector"),
+    ("printiq-connector", "printiq_connector"),
     ("rogue-plugin", "rogue_plugin"),
     ("minimal-connector", "minimal_connector"),
 ];

@@ -43,8 +43,21 @@ pub trait Api {
         let _ = headers;
         Ok(())
     }
-    /// The backend refused the credentials (HTTP 401): forget cached ones and
-    /// get fresh ones. `true` retries the request once with them.
+    /// Add credentials to the query, before each attempt, for a backend that
+    /// takes its token in the URL (printIQ's `?LoginToken=`). The query is
+    /// never logged.
+    fn authorise_query(&self, query: &mut Vec<(String, String)>) -> Result<(), PluginError> {
+        let _ = query;
+        Ok(())
+    }
+    /// Whether `resp` says the credentials were refused, so they are renewed
+    /// once ([`Api::reauthenticate`]): HTTP 401 here; a backend that answers
+    /// an expired token inside an HTTP 200 (printIQ) recognises it itself.
+    fn refused(&self, resp: &HttpResponse) -> bool {
+        resp.status == 401
+    }
+    /// The backend refused the credentials ([`Api::refused`]): forget cached
+    /// ones and get fresh ones. `true` retries the request once with them.
     fn reauthenticate(&self) -> Result<bool, PluginError> {
         Ok(false)
     }
@@ -84,7 +97,8 @@ impl<'a, A: Api> Client<'a, A> {
         url(self.base, path, query)
     }
 
-    /// Send with credentials; on a 401 re-authenticate once and retry once.
+    /// Send with credentials; when they are refused ([`Api::refused`], a 401)
+    /// re-authenticate once and retry once.
     /// A transport failure comes back unmapped so callers can judge it.
     pub fn send(
         &self,
@@ -96,12 +110,19 @@ impl<'a, A: Api> Client<'a, A> {
         for attempt in 0..2 {
             let mut headers = self.api.headers();
             self.api.authorise(&mut headers)?;
+            let mut full: Vec<(String, String)> = query
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            self.api.authorise_query(&mut full)?;
+            let full: Vec<(&str, &str)> =
+                full.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
             if body.is_some() {
                 headers.push(("Content-Type".into(), "application/json".into()));
             }
             let req = HttpRequest {
                 method,
-                url: self.url(path, query),
+                url: self.url(path, &full),
                 headers,
                 body: body.map(<[u8]>::to_vec),
             };
@@ -116,7 +137,7 @@ impl<'a, A: Api> Client<'a, A> {
                 resp.status,
                 resp.body.len()
             ));
-            if resp.status == 401 && attempt == 0 && self.api.reauthenticate()? {
+            if attempt == 0 && self.api.refused(&resp) && self.api.reauthenticate()? {
                 continue;
             }
             return Ok(Ok(resp));
@@ -135,8 +156,21 @@ impl<'a, A: Api> Client<'a, A> {
         query: &[(&str, &str)],
         body: Option<&[u8]>,
     ) -> Result<A::Reply, PluginError> {
+        self.request_as(method.is_idempotent(), method, path, query, body)
+    }
+
+    /// [`Client::request`], saying whether the request is safe to repeat
+    /// (a read sent as a POST is).
+    fn request_as(
+        &self,
+        idempotent: bool,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) -> Result<A::Reply, PluginError> {
         let what = format!("{} {}", method.as_str(), label(path, query));
-        let attempts = if method.is_idempotent() { 2 } else { 1 };
+        let attempts = if idempotent { 2 } else { 1 };
         for attempt in 1..=attempts {
             let last = attempt == attempts;
             match self.send(method, path, query, body)? {
@@ -171,6 +205,13 @@ impl<'a, A: Api> Client<'a, A> {
     /// POST a JSON body; never retried here.
     pub fn post(&self, path: &str, body: &[u8]) -> Result<A::Reply, PluginError> {
         self.request(Method::Post, path, &[], Some(body))
+    }
+
+    /// POST a JSON body that only reads (an API that POSTs its queries, as
+    /// printIQ's QuoteProcess does): retried once on a transient failure,
+    /// like a GET.
+    pub fn post_read(&self, path: &str, body: &[u8]) -> Result<A::Reply, PluginError> {
+        self.request_as(true, Method::Post, path, &[], Some(body))
     }
 }
 

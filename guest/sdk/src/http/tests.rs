@@ -167,6 +167,72 @@ fn a_refused_token_is_renewed_once() {
     assert_eq!(p.count(Method::Get, "never"), 2);
 }
 
+/// An API that takes its token in the query and says "expired" in a 200.
+struct QueryTokens {
+    issued: Cell<u32>,
+}
+
+impl Api for QueryTokens {
+    type Reply = HttpResponse;
+    fn authorise_query(&self, query: &mut Vec<(String, String)>) -> Result<(), PluginError> {
+        query.push(("Token".into(), format!("t {}", self.issued.get())));
+        Ok(())
+    }
+    fn refused(&self, resp: &HttpResponse) -> bool {
+        resp.body.starts_with(b"expired")
+    }
+    fn reauthenticate(&self) -> Result<bool, PluginError> {
+        self.issued.set(self.issued.get() + 1);
+        Ok(true)
+    }
+    fn transport_error(&self, _: &str, e: &HttpError) -> PluginError {
+        PluginError::Unreachable(format!("{e:?}"))
+    }
+    fn interpret(&self, _: &str, resp: HttpResponse) -> Result<HttpResponse, Failure> {
+        match resp.status {
+            500.. => Err(Failure {
+                error: PluginError::Unreachable("5xx".into()),
+                retry: false,
+            }),
+            _ => Ok(resp),
+        }
+    }
+}
+
+#[test]
+fn query_credentials_renewed_on_a_refusal_the_api_recognises() {
+    let p = TestPlatform::new(BASE);
+    p.on(Method::Post, "q", |req| {
+        let fresh = req.url.ends_with("?a=1&Token=t%201");
+        Ok(text_response(
+            200,
+            "text/plain",
+            if fresh { "ok" } else { "expired" },
+        ))
+    });
+    let c = Client::new(
+        &p,
+        BASE,
+        QueryTokens {
+            issued: Cell::new(0),
+        },
+    );
+    let r = c
+        .request(Method::Post, "q", &[("a", "1")], Some(b"{}"))
+        .unwrap();
+    assert_eq!(r.body, b"ok");
+    assert_eq!(p.count(Method::Post, "q"), 2);
+    // The token never reaches the log.
+    assert!(!p.logs_text().contains("Token"), "{}", p.logs_text());
+
+    // A read sent as a POST is retried once on a server error; a POST is not.
+    p.respond(Method::Post, "read", text_response(502, "text/plain", ""));
+    assert!(c.post_read("read", b"{}").is_err());
+    assert_eq!(p.count(Method::Post, "read"), 2);
+    assert!(c.post("read", b"{}").is_err());
+    assert_eq!(p.count(Method::Post, "read"), 3);
+}
+
 #[test]
 fn json_answers_read_as_types() {
     #[derive(serde::Deserialize)]

@@ -1,0 +1,429 @@
+//! The printIQ API as the SDK's HTTP client speaks it: the QuoteProcess
+//! login token (cached in the tenant cache, sent as `?LoginToken=`, renewed
+//! once when printIQ calls it invalid), the webhook-service headers, and
+//! printIQ's answers: HTTP 200 with `IsError`/`ErrorMessage` (and
+//! `IsWarning`/`WarningMessage`, logged) mapped onto typed errors.
+
+use serde_json::Value;
+
+use crate::sdk::cache::digest;
+use crate::sdk::http::{self, Api, Failure, clip};
+use crate::sdk::json::{self, Step};
+use crate::sdk::platform::Log;
+use crate::settings::Settings;
+use crate::{HttpError, HttpRequest, HttpResponse, Method, Platform, PluginError};
+
+pub const QUOTE_PROCESS: &str = "/api/QuoteProcess/";
+pub const WEBHOOK_SERVICE: &str = "/WebService/WebHook.svc/json/";
+const LOGIN: &str = "GetApplicationLogInToken";
+/// printIQ's token lifetime is not published (the simulator: 60 minutes,
+/// sliding); an "invalid token" answer logs in again anyway.
+pub const TOKEN_TTL_SECS: u32 = 50 * 60;
+/// Largest answer read; anything bigger is refused unread.
+pub const MAX_BODY: usize = 8 << 20;
+
+/// Which of printIQ's two APIs a request goes to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    /// `/api/QuoteProcess/...`: `?LoginToken=`, JSON POSTs.
+    QuoteProcess,
+    /// `/WebService/WebHook.svc/json/...`: `PrintIQ-API-Name`/`-Key` headers.
+    WebHook,
+}
+
+/// An answer printIQ gave without error.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// The body text, for exact numbers ([`Reply::raw`]).
+    pub body: String,
+    pub json: Value,
+}
+
+impl Reply {
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        json::get(&self.json, key)
+    }
+
+    /// The exact source text at `steps` (money without floats).
+    pub fn raw(&self, steps: &[Step<'_>]) -> Option<&str> {
+        json::raw_at(&self.body, steps)
+    }
+}
+
+/// Replace every secret (and the cached token) in `text` with `***`.
+pub fn redact(p: &dyn Platform, s: &Settings, text: String) -> String {
+    let mut secrets = s.secrets();
+    if let Some(t) = p
+        .cache_get(&token_key(s))
+        .and_then(|t| String::from_utf8(t).ok())
+        .filter(|t| t.len() >= 6)
+    {
+        secrets.push(http::encode(&t));
+        secrets.push(t);
+    }
+    secrets
+        .iter()
+        .fold(text, |m, s| m.replace(s.as_str(), "***"))
+}
+
+/// Cache key of the login token: a hash of the credentials, so it changes
+/// with them without containing them.
+pub fn token_key(s: &Settings) -> String {
+    format!(
+        "token:{}",
+        digest(&[
+            &s.api_url,
+            &s.user_name,
+            &s.password,
+            &s.application_name,
+            &s.application_key
+        ])
+    )
+}
+
+pub struct PrintIqApi<'a> {
+    p: &'a dyn Platform,
+    s: &'a Settings,
+    service: Service,
+}
+
+impl PrintIqApi<'_> {
+    /// Log in (`GetApplicationLogInToken`) and cache the token. A blank
+    /// token means the credentials were refused; it is never cached.
+    pub fn login(&self) -> Result<String, PluginError> {
+        let s = self.s;
+        let what = format!("POST {LOGIN}");
+        let url = http::url(
+            &s.api_url,
+            &format!("{QUOTE_PROCESS}{LOGIN}"),
+            &[
+                ("UserName", &s.user_name),
+                ("Password", &s.password),
+                ("ApplicationName", &s.application_name),
+                ("ApplicationKey", &s.application_key),
+            ],
+        );
+        let req = HttpRequest {
+            method: Method::Post,
+            url,
+            headers: headers(),
+            body: None,
+        };
+        let resp = self
+            .p
+            .http(req)
+            .map_err(|e| self.transport_error(&what, &e))?;
+        self.p.debug(&format!(
+            "{what} -> HTTP {} ({} bytes)",
+            resp.status,
+            resp.body.len()
+        ));
+        if !(200..300).contains(&resp.status) {
+            return Err(self.status_error(&what, resp.status, &text(&resp)));
+        }
+        let body = text(&resp);
+        let body = body.trim();
+        let token = match serde_json::from_str::<Value>(body) {
+            Ok(Value::String(t)) => t,
+            Ok(v) if json::get(&v, "IsError").and_then(json::boolean) == Some(true) => {
+                return Err(PluginError::Authentication(format!(
+                    "printIQ refused the login: {}; check the user name, password, application name and application key",
+                    clip(
+                        &json::text_field(&v, &["ErrorMessage"]).unwrap_or_default(),
+                        300
+                    )
+                )));
+            }
+            Ok(_) => return Err(not_printiq(s, &what, "an unexpected JSON answer")),
+            Err(_) if body.starts_with('<') => return Err(not_printiq(s, &what, "an HTML page")),
+            Err(_) => body.trim_matches('"').to_string(),
+        };
+        let token = token.trim().to_string();
+        if token.is_empty() {
+            return Err(PluginError::Authentication(
+                "printIQ refused the login (it answered an empty token): the user name, password, \
+                 application name or application key is wrong (printIQ does not say which)"
+                    .into(),
+            ));
+        }
+        self.p
+            .cache_set(&token_key(s), token.as_bytes(), TOKEN_TTL_SECS);
+        self.p.debug("logged in to printIQ");
+        Ok(token)
+    }
+
+    fn token(&self) -> Result<String, PluginError> {
+        match self
+            .p
+            .cache_get(&token_key(self.s))
+            .and_then(|t| String::from_utf8(t).ok())
+        {
+            Some(t) if !t.is_empty() => Ok(t),
+            _ => self.login(),
+        }
+    }
+
+    fn status_error(&self, what: &str, status: u16, body: &str) -> PluginError {
+        let origin = origin(&self.s.api_url);
+        match status {
+            401 | 403 => PluginError::Authentication(match self.service {
+                Service::WebHook => format!(
+                    "printIQ refused the webhook-service API name/key for {what} (HTTP {status}): check the API name and API key settings"
+                ),
+                Service::QuoteProcess => format!(
+                    "printIQ at {origin} refused {what} (HTTP {status}): printIQ may need to allow-list this platform's outgoing IP addresses"
+                ),
+            }),
+            404 => PluginError::Configuration(format!(
+                "{origin} has no printIQ API for {what} (HTTP 404): check the API URL, e.g. https://acme.printiq.com"
+            )),
+            400 => PluginError::Rejected(format!(
+                "printIQ could not read {what} (HTTP 400): {}",
+                clip(body.trim(), 300)
+            )),
+            408 | 429 | 500..=599 => PluginError::Unreachable(format!(
+                "printIQ failed on {what} (HTTP {status}); try again later"
+            )),
+            _ => PluginError::Rejected(format!(
+                "printIQ answered {what} with HTTP {status}: {}",
+                clip(body.trim(), 300)
+            )),
+        }
+    }
+}
+
+impl Api for PrintIqApi<'_> {
+    type Reply = Reply;
+
+    fn headers(&self) -> Vec<(String, String)> {
+        headers()
+    }
+
+    fn authorise(&self, headers: &mut Vec<(String, String)>) -> Result<(), PluginError> {
+        if self.service == Service::WebHook {
+            let (Some(name), Some(key)) = (&self.s.api_name, &self.s.api_key) else {
+                return Err(PluginError::Configuration(
+                    "the webhook-service API name and API key are not set: printIQ's stock and customer look-ups need them".into(),
+                ));
+            };
+            headers.push(("PrintIQ-API-Name".into(), name.clone()));
+            headers.push(("PrintIQ-API-Key".into(), key.clone()));
+        }
+        Ok(())
+    }
+
+    fn authorise_query(&self, query: &mut Vec<(String, String)>) -> Result<(), PluginError> {
+        if self.service == Service::QuoteProcess {
+            query.push(("LoginToken".into(), self.token()?));
+        }
+        Ok(())
+    }
+
+    fn refused(&self, resp: &HttpResponse) -> bool {
+        self.service == Service::QuoteProcess
+            && resp.status == 200
+            && resp.body.len() < 4096
+            && serde_json::from_slice::<Value>(&resp.body)
+                .ok()
+                .and_then(|v| error_message(&v))
+                .is_some_and(|m| is_token_error(&m))
+    }
+
+    fn reauthenticate(&self) -> Result<bool, PluginError> {
+        if self.service == Service::WebHook {
+            return Ok(false);
+        }
+        self.p
+            .info("printIQ called the cached login token invalid; logging in again");
+        self.p.cache_delete(&token_key(self.s));
+        self.login()?;
+        Ok(true)
+    }
+
+    fn transport_error(&self, what: &str, e: &HttpError) -> PluginError {
+        let origin = origin(&self.s.api_url);
+        match e {
+            HttpError::ConnectionRefused => PluginError::Unreachable(format!(
+                "{origin} refused the connection ({what}): check the host and port of the API URL"
+            )),
+            HttpError::Dns(d) => PluginError::Unreachable(format!(
+                "the host of {origin} could not be resolved (DNS: {d}): check the API URL"
+            )),
+            HttpError::Tls(d) => PluginError::Unreachable(format!(
+                "the TLS connection to {origin} failed ({d}): check the scheme and port of the API URL"
+            )),
+            HttpError::ConnectTimeout => PluginError::Unreachable(format!(
+                "no connection to {origin} in time ({what}): the host may be down, or a firewall drops this platform's connections (printIQ may need to allow-list its IP addresses)"
+            )),
+            HttpError::ResponseTimeout => PluginError::Unreachable(format!(
+                "printIQ at {origin} did not answer {what} in time; try again later"
+            )),
+            HttpError::ConnectionClosed => PluginError::Unreachable(format!(
+                "the connection to {origin} broke before printIQ answered {what}; try again"
+            )),
+            HttpError::Denied(d) => PluginError::Configuration(format!(
+                "the platform's egress policy denied {what} to {origin} ({d}): the API URL setting decides which host this plugin may reach"
+            )),
+            HttpError::TooLarge => PluginError::Internal(format!(
+                "printIQ's answer to {what} exceeded the size limit"
+            )),
+            HttpError::Other(d) => {
+                PluginError::Unreachable(format!("{what} to {origin} failed: {}", clip(d, 300)))
+            }
+        }
+    }
+
+    fn interpret(&self, what: &str, resp: HttpResponse) -> Result<Reply, Failure> {
+        if resp.body.len() > MAX_BODY {
+            return Err(PluginError::Internal(format!(
+                "printIQ's answer to {what} is larger than {MAX_BODY} bytes; not read"
+            ))
+            .into());
+        }
+        let status = resp.status;
+        let body = text(&resp);
+        if !(200..300).contains(&status) {
+            return Err(self.status_error(what, status, &body).into());
+        }
+        let Ok(json) = serde_json::from_str::<Value>(&body) else {
+            let t = body.trim_start();
+            return Err(if t.starts_with('{') || t.starts_with('[') {
+                Failure {
+                    error: PluginError::Unreachable(format!(
+                        "printIQ's answer to {what} was incomplete JSON; try again"
+                    )),
+                    retry: true,
+                }
+            } else {
+                not_printiq(self.s, what, "something that is not JSON").into()
+            });
+        };
+        if let Some(m) = error_message(&json) {
+            return Err(classify(what, &m).into());
+        }
+        if json::get(&json, "IsWarning").and_then(json::boolean) == Some(true) {
+            let m = json::text_field(&json, &["WarningMessage"]).unwrap_or_default();
+            self.p.warn(&redact(
+                self.p,
+                self.s,
+                format!("printIQ warned on {what}: {}", clip(&m, 300)),
+            ));
+        }
+        Ok(Reply { body, json })
+    }
+}
+
+/// `ErrorMessage` of an answer whose `IsError` is true.
+pub fn error_message(v: &Value) -> Option<String> {
+    (json::get(v, "IsError").and_then(json::boolean) == Some(true))
+        .then(|| json::text_field(v, &["ErrorMessage"]).unwrap_or_else(|| "no reason given".into()))
+}
+
+fn is_token_error(m: &str) -> bool {
+    let m = m.to_ascii_lowercase();
+    m.contains("token") || m.contains("not logged in") || m.contains("session")
+}
+
+/// An `IsError` answer as a typed error; the message is printIQ's verbatim.
+pub fn classify(what: &str, message: &str) -> PluginError {
+    let m = message.to_ascii_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| m.contains(w));
+    let message = clip(message, 500);
+    if is_token_error(&m) {
+        PluginError::Authentication(format!(
+            "printIQ refused the login token for {what} even after logging in again: {message}"
+        ))
+    } else if has(&[
+        "call for price",
+        "please call",
+        "no price",
+        "cannot be priced",
+        "unable to price",
+    ]) {
+        PluginError::NoPrice(format!("printIQ gives no price: {message}"))
+    } else if has(&[
+        "not found",
+        "invalid product code",
+        "unknown",
+        "does not exist",
+        "no such",
+    ]) {
+        PluginError::NotFound(format!("printIQ: {message} ({what})"))
+    } else {
+        PluginError::Rejected(format!("printIQ rejected {what}: {message}"))
+    }
+}
+
+fn not_printiq(s: &Settings, what: &str, got: &str) -> PluginError {
+    PluginError::Configuration(format!(
+        "{} answered {what} with {got}, not the printIQ API: check the API URL (the printIQ instance, e.g. https://acme.printiq.com)",
+        origin(&s.api_url)
+    ))
+}
+
+fn text(resp: &HttpResponse) -> String {
+    let t = String::from_utf8_lossy(&resp.body);
+    t.strip_prefix('\u{feff}').unwrap_or(&t).to_string()
+}
+
+fn headers() -> Vec<(String, String)> {
+    vec![
+        ("Accept".into(), "application/json".into()),
+        (
+            "User-Agent".into(),
+            concat!("connect-printiq/", env!("CARGO_PKG_VERSION")).into(),
+        ),
+    ]
+}
+
+/// `scheme://host[:port]` of a URL.
+pub fn origin(url: &str) -> &str {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let end = url[start..].find('/').map_or(url.len(), |i| start + i);
+    &url[..end]
+}
+
+/// One storefront's printIQ client.
+pub struct Client<'a> {
+    qp: http::Client<'a, PrintIqApi<'a>>,
+    ws: http::Client<'a, PrintIqApi<'a>>,
+}
+
+impl<'a> Client<'a> {
+    pub fn new(p: &'a dyn Platform, s: &'a Settings) -> Self {
+        let api = |service| PrintIqApi { p, s, service };
+        Client {
+            qp: http::Client::new(p, &s.api_url, api(Service::QuoteProcess)),
+            ws: http::Client::new(p, &s.api_url, api(Service::WebHook)),
+        }
+    }
+
+    /// A fresh login (check-connection).
+    pub fn login(&self) -> Result<String, PluginError> {
+        self.qp.api().login()
+    }
+
+    /// A QuoteProcess call that only reads: retried once on a transient failure.
+    pub fn read(&self, endpoint: &str, body: &Value) -> Result<Reply, PluginError> {
+        self.qp.post_read(
+            &format!("{QUOTE_PROCESS}{endpoint}"),
+            body.to_string().as_bytes(),
+        )
+    }
+
+    /// A QuoteProcess call that creates something: never repeated here.
+    pub fn create(&self, endpoint: &str, body: &Value) -> Result<Reply, PluginError> {
+        self.qp.post(
+            &format!("{QUOTE_PROCESS}{endpoint}"),
+            body.to_string().as_bytes(),
+        )
+    }
+
+    /// GET on the webhook-service API (`path` below `/json/`).
+    pub fn service_get(&self, path: &str) -> Result<Reply, PluginError> {
+        self.ws.get(&format!("{WEBHOOK_SERVICE}{path}"), &[])
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,149 @@
+//! The printIQ connector: a connect plugin linking one storefront to a
+//! printIQ print MIS, written on the connect plugin SDK. See `README.md`.
+
+pub mod catalogue;
+pub mod client;
+pub mod diagnose;
+pub mod orders;
+pub mod pricing;
+pub mod settings;
+pub mod status;
+pub mod stock;
+pub mod webhooks;
+
+#[cfg(test)]
+mod test_support;
+
+pub use connect_plugin_sdk as sdk;
+pub use sdk::*;
+pub use settings::Settings;
+
+pub const PLUGIN_ID: &str = "printiq";
+
+/// The connector bound to one storefront's settings and a platform.
+pub struct PrintIq {
+    pub(crate) p: Host,
+    pub(crate) s: Settings,
+}
+
+sdk::register_connector!(PrintIq);
+
+impl PrintIq {
+    pub fn new(platform: Host, settings: Settings) -> Self {
+        PrintIq {
+            p: platform,
+            s: settings,
+        }
+    }
+
+    pub(crate) fn client(&self) -> client::Client<'_> {
+        client::Client::new(&*self.p, &self.s)
+    }
+
+    pub(crate) fn cache(&self) -> sdk::cache::Cache<'_> {
+        sdk::cache::Cache::new(&*self.p)
+    }
+
+    /// The customer code a request is made under.
+    pub(crate) fn customer_code<'a>(&'a self, c: &'a CustomerContext) -> &'a str {
+        c.department_code
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .unwrap_or(&self.s.customer_code)
+    }
+
+    /// Log a failure and make sure no secret leaves in its message.
+    fn guard<T>(&self, op: &str, r: Result<T, PluginError>) -> Result<T, PluginError> {
+        r.map_err(|e| {
+            let e = e.map_message(|m| client::redact(&*self.p, &self.s, m));
+            let level = match e {
+                PluginError::Internal(_) => LogLevel::Error,
+                PluginError::Unreachable(_)
+                | PluginError::Configuration(_)
+                | PluginError::Authentication(_) => LogLevel::Warn,
+                _ => LogLevel::Info,
+            };
+            self.p.log(level, &format!("{op} failed: {}", e.describe()));
+            e
+        })
+    }
+}
+
+impl Connector for PrintIq {
+    const SETTINGS: &'static [Setting] = settings::SETTINGS;
+
+    fn info() -> PluginInfo {
+        PluginInfo {
+            id: PLUGIN_ID.into(),
+            name: "Connect: printIQ".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            description: "Links the storefront to a printIQ print MIS: live prices from printIQ \
+                          quotes, stock levels, orders as accepted quotes (exactly once), job \
+                          status and tracking back, and the category tree as a catalogue."
+                .into(),
+            capabilities: vec![
+                Capability::Price,
+                Capability::Stock,
+                Capability::Orders,
+                Capability::Catalogue,
+                Capability::Webhooks,
+            ],
+            settings: sdk::settings::specs(settings::SETTINGS),
+            endpoint_setting: Some(settings::API_URL.into()),
+        }
+    }
+
+    fn init(settings: Values, host: Host) -> Result<Self, PluginError> {
+        Ok(PrintIq::new(host, Settings::from_values(&settings)))
+    }
+
+    fn check_connection(&self) -> Result<ConnectionReport, PluginError> {
+        self.guard("check-connection", self.check_connection_impl())
+    }
+
+    fn price(&self, req: &PriceRequest) -> Result<PriceQuote, PluginError> {
+        self.guard("price", self.price_impl(req))
+    }
+
+    fn stock(&self, req: &StockRequest) -> Result<StockLevel, PluginError> {
+        self.guard("stock", self.stock_impl(req))
+    }
+
+    fn submit_order(&self, order: &Order) -> Result<OrderReceipt, PluginError> {
+        self.guard("submit-order", self.submit_order_impl(order))
+    }
+
+    fn order_status(
+        &self,
+        order_id: &str,
+        backend_order_id: Option<&str>,
+    ) -> Result<OrderUpdate, PluginError> {
+        self.guard(
+            "order-status",
+            self.order_status_impl(order_id, backend_order_id),
+        )
+    }
+
+    fn refresh_catalogue(&self) -> Result<CatalogueReport, PluginError> {
+        self.guard("refresh-catalogue", self.refresh_catalogue_impl())
+    }
+
+    fn products(
+        &self,
+        offset: u32,
+        limit: u32,
+        search: Option<&str>,
+    ) -> Result<ProductPage, PluginError> {
+        self.guard("products", self.products_impl(offset, limit, search))
+    }
+
+    fn handle_webhook(&self, req: &WebhookRequest) -> Result<Vec<OrderUpdate>, PluginError> {
+        self.guard("handle-webhook", self.handle_webhook_impl(req))
+    }
+}
+
+/// Settings for `init`: every field problem becomes one configuration error.
+pub fn settings_for_init(input: &[(String, String)]) -> Result<Settings, PluginError> {
+    sdk::init_settings::<PrintIq>(input).map(|v| Settings::from_values(&v))
+}

@@ -1,0 +1,321 @@
+//! Orders, exactly once although `AcceptQuote` makes a new job on every
+//! call. Each order line becomes its own order quote
+//! (`CreateQuoteWithDelivery`, the order id in `CustomerReference` and
+//! `JobTitle`), which is then accepted. Per line the tenant cache holds
+//! the QuoteNo (stored before accepting), a mark set before each
+//! `AcceptQuote`, and the JobNos (stored right after). Whenever the mark is
+//! set (a retry, or an accept whose answer was lost or failed) the quote is
+//! read (`GetQuoteDetails`: `QuoteAccepted`, `JobNos`) before any accept,
+//! and accepted only when printIQ says it is not. When printIQ's answer
+//! cannot tell, nothing is accepted.
+//!
+//! The receipt: `backend-order-id` = the first line's first JobNo,
+//! `backend-order-no` = the first line's QuoteNo.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::pricing::{options, parse_product_ref};
+use crate::sdk::cache::exact_key;
+use crate::sdk::json;
+use crate::{LogLevel, Order, OrderLine, OrderReceipt, PluginError, PrintIq};
+
+/// How long order records are kept (90 days).
+pub const ORDER_TTL_SECS: u32 = 90 * 24 * 3600;
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct LineState {
+    quote_no: Option<String>,
+    /// An `AcceptQuote` may have been sent: look before sending another.
+    accepting: bool,
+    /// Set once the quote is known accepted.
+    jobs: Option<Vec<String>>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Receipt {
+    id: String,
+    no: Option<String>,
+    customer: String,
+}
+
+/// What printIQ says about a quote's acceptance.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Acceptance {
+    Accepted(Vec<String>),
+    NotAccepted,
+    /// The answer shows neither `QuoteAccepted`, `JobNos` nor a status.
+    Unknown,
+}
+
+impl PrintIq {
+    pub(crate) fn order_key(&self, kind: &str, parts: &[&str]) -> String {
+        let mut all = vec![self.s.api_url.as_str()];
+        all.extend_from_slice(parts);
+        exact_key(kind, &all)
+    }
+
+    pub(crate) fn submit_order_impl(&self, order: &Order) -> Result<OrderReceipt, PluginError> {
+        let order_id = order.order_id.trim();
+        validate(order, order_id)?;
+        let receipt_key = self.order_key("order", &[order_id]);
+        if let Some(r) = self.cache().get::<Receipt>(&receipt_key) {
+            self.p.log(
+                LogLevel::Info,
+                &format!(
+                    "order {order_id} was already submitted as printIQ job {}",
+                    r.id
+                ),
+            );
+            return Ok(OrderReceipt {
+                backend_order_id: r.id,
+                backend_order_no: r.no,
+                customer_code: r.customer,
+                customer_link: None,
+            });
+        }
+        let customer = self.customer_code(&order.customer).to_string();
+        let mut first: Option<(String, String)> = None;
+        for (n, line) in order.lines.iter().enumerate() {
+            let (quote_no, jobs) = self.submit_line(order, order_id, n, line, &customer)?;
+            if first.is_none() {
+                let id = jobs.first().cloned().unwrap_or_else(|| quote_no.clone());
+                first = Some((id, quote_no));
+            }
+        }
+        let (id, quote_no) = first.expect("an order has lines");
+        let receipt = Receipt {
+            id,
+            no: Some(quote_no),
+            customer,
+        };
+        self.cache().set(&receipt_key, &receipt, ORDER_TTL_SECS);
+        Ok(OrderReceipt {
+            backend_order_id: receipt.id,
+            backend_order_no: receipt.no,
+            customer_code: receipt.customer,
+            customer_link: None,
+        })
+    }
+
+    /// One line: its order quote, accepted exactly once. Answers (QuoteNo, JobNos).
+    fn submit_line(
+        &self,
+        order: &Order,
+        order_id: &str,
+        n: usize,
+        line: &OrderLine,
+        customer: &str,
+    ) -> Result<(String, Vec<String>), PluginError> {
+        let key = self.order_key("order-line", &[order_id, &n.to_string()]);
+        let save = |st: &LineState| self.cache().set(&key, st, ORDER_TTL_SECS);
+        let mut st: LineState = self.cache().get(&key).unwrap_or_default();
+        let quote_no = match (&st.quote_no, &st.jobs) {
+            (Some(q), Some(jobs)) => return Ok((q.clone(), jobs.clone())),
+            (Some(q), None) => q.clone(),
+            (None, _) => {
+                // A lost answer here leaves at most a stray, unaccepted quote.
+                let body = self.order_quote(order, order_id, n, line, customer)?;
+                let reply = self.client().create("CreateQuoteWithDelivery", &body)?;
+                let q = reply
+                    .get("QuoteDetails")
+                    .and_then(|d| json::text_field(d, &["QuoteNo"]))
+                    .ok_or_else(|| {
+                        PluginError::Internal(format!(
+                            "printIQ created no QuoteNo for order {order_id}"
+                        ))
+                    })?;
+                st.quote_no = Some(q.clone());
+                save(&st);
+                q
+            }
+        };
+        let done = |st: &mut LineState, jobs: Vec<String>| {
+            self.record_jobs(order_id, &jobs);
+            st.jobs = Some(jobs.clone());
+            save(st);
+            Ok((quote_no.clone(), jobs))
+        };
+        if st.accepting {
+            match self.acceptance(&quote_no)? {
+                Acceptance::Accepted(jobs) => {
+                    self.p.log(
+                        LogLevel::Info,
+                        &format!("order {order_id}: quote {quote_no} was already accepted; not accepting again"),
+                    );
+                    return done(&mut st, jobs);
+                }
+                Acceptance::NotAccepted => {}
+                Acceptance::Unknown => return Err(cannot_tell(order_id, &quote_no)),
+            }
+        }
+        for attempt in 0..2 {
+            st.accepting = true;
+            save(&st);
+            let error = match self
+                .client()
+                .create("AcceptQuote", &json!({"QuoteNo": quote_no}))
+            {
+                Ok(reply) => {
+                    let jobs = job_nos(reply.get("AcceptanceDetails"));
+                    if !jobs.is_empty() {
+                        return done(&mut st, jobs);
+                    }
+                    PluginError::Internal(format!(
+                        "printIQ accepted quote {quote_no} without naming the job"
+                    ))
+                }
+                Err(e) => e,
+            };
+            // Whatever happened, look before doing anything else.
+            let looked = self.acceptance(&quote_no);
+            match looked {
+                Ok(Acceptance::Accepted(jobs)) => {
+                    self.p.log(
+                        LogLevel::Warn,
+                        &format!("order {order_id}: AcceptQuote failed ({}) but quote {quote_no} is accepted; using its job", error.message()),
+                    );
+                    return done(&mut st, jobs);
+                }
+                Ok(Acceptance::NotAccepted)
+                    if matches!(error, PluginError::Unreachable(_)) && attempt == 0 =>
+                {
+                    self.p.log(
+                        LogLevel::Warn,
+                        &format!("order {order_id}: AcceptQuote failed ({}) and quote {quote_no} is not accepted; accepting once more", error.message()),
+                    );
+                }
+                Ok(Acceptance::NotAccepted) => {
+                    if !matches!(error, PluginError::Unreachable(_)) {
+                        st.accepting = false;
+                        save(&st);
+                    }
+                    return Err(error);
+                }
+                Ok(Acceptance::Unknown) => return Err(cannot_tell(order_id, &quote_no)),
+                Err(_) => {
+                    return Err(PluginError::Unreachable(format!(
+                        "{}. Order {order_id} (quote {quote_no}) may or may not have been accepted; submitting again is safe: the quote is read before it is ever accepted again",
+                        error.message()
+                    )));
+                }
+            }
+        }
+        Err(PluginError::Unreachable(format!(
+            "printIQ failed to accept quote {quote_no} of order {order_id} twice; try again later"
+        )))
+    }
+
+    fn order_quote(
+        &self,
+        order: &Order,
+        order_id: &str,
+        n: usize,
+        line: &OrderLine,
+        customer: &str,
+    ) -> Result<Value, PluginError> {
+        let product = parse_product_ref(&line.product_ref)?;
+        let opts = options(&[], &line.attributes);
+        let mut body = self.quote_request(&product, &opts, line.quantity, customer)?;
+        let title = if order.lines.len() == 1 {
+            order_id.to_string()
+        } else {
+            format!("{order_id} ({}/{})", n + 1, order.lines.len())
+        };
+        body["CustomerReference"] = json!(order_id);
+        body["JobTitle"] = json!(title);
+        body["Deliveries"] = json!([]);
+        if let Some(d) = line.description.as_deref().filter(|d| !d.trim().is_empty()) {
+            body["JobDescription"] = json!(d.trim());
+        }
+        if let Some(r) = order.reference.as_deref().filter(|r| !r.trim().is_empty()) {
+            body["Notes"] = json!(format!("Reference: {}", r.trim()));
+        }
+        if let Some(d) = order
+            .required_date
+            .as_deref()
+            .filter(|d| d.trim().len() == 10)
+        {
+            body["CustomerExpectedDate"] = json!(format!("{}T00:00:00.000Z", d.trim()));
+        }
+        Ok(body)
+    }
+
+    /// Whether printIQ has accepted `quote_no`, and its jobs.
+    pub(crate) fn acceptance(&self, quote_no: &str) -> Result<Acceptance, PluginError> {
+        let reply = self
+            .client()
+            .read("GetQuoteDetails", &json!({"QuoteNo": quote_no}))?;
+        let Some(d) = reply.get("QuoteDetails") else {
+            return Ok(Acceptance::Unknown);
+        };
+        let jobs = json::get(d, "JobNos")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(json::text).collect::<Vec<_>>());
+        let flag = json::get(d, "QuoteAccepted").and_then(json::boolean);
+        let status = json::text_field(d, &["Status"]).map(|s| s.to_ascii_lowercase());
+        Ok(match (flag, jobs, status) {
+            (_, Some(jobs), _) if !jobs.is_empty() => Acceptance::Accepted(jobs),
+            (Some(true), _, _) => Acceptance::Accepted(vec![]),
+            (Some(false), _, _) => Acceptance::NotAccepted,
+            (None, Some(_), _) => Acceptance::NotAccepted,
+            (None, None, Some(s)) if s.contains("accepted") || s.contains("job") => {
+                Acceptance::Accepted(vec![])
+            }
+            (None, None, Some(_)) => Acceptance::NotAccepted,
+            (None, None, None) => Acceptance::Unknown,
+        })
+    }
+
+    /// JobNo -> order id, for status polls and webhooks.
+    fn record_jobs(&self, order_id: &str, jobs: &[String]) {
+        for j in jobs {
+            self.cache()
+                .set_text(&format!("job:{j}"), order_id, ORDER_TTL_SECS);
+        }
+    }
+}
+
+/// The JobNos of an `AcceptanceDetails` object.
+pub fn job_nos(details: Option<&Value>) -> Vec<String> {
+    details
+        .and_then(|d| json::get(d, "Products"))
+        .and_then(Value::as_array)
+        .map(|ps| {
+            ps.iter()
+                .filter_map(|p| json::text_field(p, &["JobNo"]))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn cannot_tell(order_id: &str, quote_no: &str) -> PluginError {
+    PluginError::Internal(format!(
+        "printIQ's answer does not say whether quote {quote_no} of order {order_id} was accepted, so it is not accepted again: check the quote in printIQ"
+    ))
+}
+
+fn validate(order: &Order, order_id: &str) -> Result<(), PluginError> {
+    let reject = |m: String| Err(PluginError::Rejected(m));
+    if order_id.is_empty() || order_id.len() > 100 {
+        return reject("the order id must have 1 to 100 characters".into());
+    }
+    if order.lines.is_empty() {
+        return reject(format!("order {order_id} has no lines"));
+    }
+    for (n, line) in order.lines.iter().enumerate() {
+        if line.quantity == 0 {
+            return reject(format!(
+                "order {order_id}, line {}: the quantity must be at least 1",
+                n + 1
+            ));
+        }
+        parse_product_ref(&line.product_ref).map_err(|e| {
+            PluginError::Rejected(format!("order {order_id}, line {}: {}", n + 1, e.message()))
+        })?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,268 @@
+//! Prices: `GetPrice` creates a printIQ quote on every call, so each
+//! distinct request is priced once and cached for the refresh interval.
+//!
+//! Product references: `code:<ProductCode>` (a ready-made printIQ product;
+//! a bare reference is a product code too) or `node:<TreeNodeID>` (a
+//! category priced from filter values: the mapping's overrides, then the
+//! buyer's selections, each `name -> value` a `FilterValues` entry; a
+//! selection wins over an override of the same name). An option named
+//! `Kinds` sets `SelectedQuantity.Kinds` instead. The mapping's advanced
+//! JSON is merged over the request (RFC 7386).
+//!
+//! The cache key is the request itself (customer code, product, options,
+//! quantity, price list level): a repeat makes no call. Concurrent
+//! identical requests share one quote: the first takes a lease (the
+//! host's atomic `add`), the others wait for its answer.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use crate::client::Reply;
+use crate::sdk::cache::exact_key;
+use crate::sdk::json::{self, Step};
+use crate::sdk::money;
+use crate::{LogLevel, Money, PluginError, PriceQuote, PriceRequest, PrintIq};
+
+/// How long one call may hold the right to create a given quote.
+const LEASE_SECS: u32 = 15;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProductRef {
+    Code(String),
+    Node(i64),
+}
+
+pub fn parse_product_ref(r: &str) -> Result<ProductRef, PluginError> {
+    let r = r.trim();
+    let bad = || {
+        PluginError::Rejected(format!(
+            "`{r}` is not a printIQ product reference: use code:<ProductCode> or node:<TreeNodeID>; fix the product mapping"
+        ))
+    };
+    if let Some(id) = r.strip_prefix("node:") {
+        return id
+            .trim()
+            .parse()
+            .ok()
+            .filter(|id| *id > 0)
+            .map(ProductRef::Node)
+            .ok_or_else(bad);
+    }
+    let code = r.strip_prefix("code:").unwrap_or(r).trim();
+    if code.is_empty() || code.contains(':') {
+        return Err(bad());
+    }
+    Ok(ProductRef::Code(code.to_string()))
+}
+
+/// The options of a line: `first`, then `then` (a later value of the same
+/// name, compared without case, wins in the earlier place).
+pub fn options(first: &[(String, String)], then: &[(String, String)]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (k, v) in first.iter().chain(then) {
+        let (k, v) = (k.trim(), v.trim());
+        if k.is_empty() {
+            continue;
+        }
+        match out.iter_mut().find(|(kk, _)| kk.eq_ignore_ascii_case(k)) {
+            Some(slot) => slot.1 = v.to_string(),
+            None => out.push((k.to_string(), v.to_string())),
+        }
+    }
+    out
+}
+
+/// RFC 7386 JSON merge patch.
+pub fn merge_patch(target: &mut Value, patch: &Value) {
+    let Value::Object(p) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(Map::new());
+    }
+    let t = target.as_object_mut().expect("an object");
+    for (k, v) in p {
+        if v.is_null() {
+            t.remove(k);
+        } else {
+            merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct CachedQuote {
+    minor: i64,
+    currency: String,
+    quote_no: String,
+}
+
+impl PrintIq {
+    /// A quote request (GetPrice / CreateQuoteWithDelivery) for one product.
+    pub(crate) fn quote_request(
+        &self,
+        product: &ProductRef,
+        opts: &[(String, String)],
+        quantity: u32,
+        customer: &str,
+    ) -> Result<Value, PluginError> {
+        let mut kinds = 1i64;
+        let mut filters = Vec::new();
+        for (k, v) in opts {
+            if k.eq_ignore_ascii_case("Kinds") {
+                kinds = v.parse().ok().filter(|k| *k > 0).ok_or_else(|| {
+                    PluginError::Rejected(format!("Kinds `{v}` is not a whole number above 0"))
+                })?;
+            } else {
+                filters.push(json!({"Name": k, "Value": v}));
+            }
+        }
+        let mut body = json!({
+            "CustomerCode": customer,
+            "SelectedQuantity": {"Quantity": quantity, "Kinds": kinds, "TargetRetailPrice": 0},
+            "AcceptQuote": false,
+        });
+        match product {
+            ProductRef::Code(code) => {
+                if !filters.is_empty() {
+                    self.p.log(
+                        LogLevel::Debug,
+                        &format!("product code {code}: {} option(s) not sent (a product code takes none)", filters.len()),
+                    );
+                }
+                body["ProductCode"] = json!(code);
+            }
+            ProductRef::Node(id) => {
+                let mut input = json!({"TreeNodeID": id, "FilterValues": filters});
+                if let Some(level) = self.s.price_list_level {
+                    input["PriceListLevel"] = json!(level);
+                }
+                body["FilterInput"] = input;
+            }
+        }
+        Ok(body)
+    }
+
+    pub(crate) fn price_impl(&self, req: &PriceRequest) -> Result<PriceQuote, PluginError> {
+        if req.quantity == 0 {
+            return Err(PluginError::Rejected(
+                "the quantity must be at least 1".into(),
+            ));
+        }
+        let product = parse_product_ref(&req.product.product_ref)?;
+        let customer = self.customer_code(&req.customer).to_string();
+        let opts = options(&req.product.overrides, &req.attributes);
+        let mut body = self.quote_request(&product, &opts, req.quantity, &customer)?;
+        if let Some(patch) = req
+            .product
+            .advanced_json
+            .as_deref()
+            .filter(|a| !a.trim().is_empty())
+        {
+            let patch: Value = serde_json::from_str(patch).map_err(|e| {
+                PluginError::Rejected(format!(
+                    "the mapping's advanced JSON is not JSON ({e}); fix the product mapping"
+                ))
+            })?;
+            merge_patch(&mut body, &patch);
+        }
+        let text = body.to_string();
+        let key = exact_key("quote", &[&self.s.api_url, &text]);
+        let answer = |q: CachedQuote, cached| PriceQuote {
+            total: Money {
+                minor_units: q.minor,
+                currency: q.currency,
+            },
+            quote_ref: Some(q.quote_no),
+            customer_code: customer.clone(),
+            customer_link: None,
+            cached,
+        };
+        if let Some(q) = self.cache().get::<CachedQuote>(&key) {
+            return Ok(answer(q, true));
+        }
+        let lease = self.cache().lease(&format!("lease:{key}"), LEASE_SECS);
+        if lease.is_none() {
+            // Another call is creating this very quote: wait for it; if it
+            // fails or is slow, go on (a stray quote is harmless).
+            for _ in 0..(LEASE_SECS * 1000 / 25) {
+                self.p.sleep(std::time::Duration::from_millis(25));
+                if let Some(q) = self.cache().get::<CachedQuote>(&key) {
+                    return Ok(answer(q, true));
+                }
+            }
+        }
+        let reply = self.client().create("GetPrice", &body)?;
+        let q = self.read_price(&reply, req.quantity)?;
+        self.cache().set(&key, &q, self.s.refresh_secs());
+        drop(lease);
+        Ok(answer(q, false))
+    }
+
+    /// The price of `quantity` in a GetPrice answer, exactly.
+    fn read_price(&self, reply: &Reply, quantity: u32) -> Result<CachedQuote, PluginError> {
+        let Some(details) = reply.get("QuoteDetails") else {
+            return Err(PluginError::NoPrice(
+                "printIQ answered no quote for this request (please call for price)".into(),
+            ));
+        };
+        let quote_no = json::text_field(details, &["QuoteNo"])
+            .ok_or_else(|| PluginError::Internal("printIQ's quote has no QuoteNo".into()))?;
+        let products = json::get(details, "Products").and_then(Value::as_array);
+        let found = products
+            .into_iter()
+            .flatten()
+            .enumerate()
+            .find_map(|(i, p)| {
+                let qs = json::get(p, "Quantities").and_then(Value::as_array)?;
+                let j = qs
+                    .iter()
+                    .position(|q| json::int_field(q, &["Quantity"]) == Some(i64::from(quantity)))
+                    .or((qs.len() == 1).then_some(0))?;
+                Some((i, j))
+            });
+        let raw = found.and_then(|(i, j)| {
+            reply.raw(&[
+                Step::Key("QuoteDetails"),
+                Step::Key("Products"),
+                Step::Index(i),
+                Step::Key("Quantities"),
+                Step::Index(j),
+                Step::Key("Price"),
+            ])
+        });
+        let Some(raw) = raw else {
+            return Err(PluginError::NoPrice(format!(
+                "printIQ quote {quote_no} has no price for quantity {quantity} (please call for price)"
+            )));
+        };
+        let currency = json::text_field(details, &["CurCode"])
+            .or_else(|| json::text_field(&reply.json, &["CurCode"]))
+            .map(|c| c.to_ascii_uppercase())
+            .unwrap_or_else(|| self.s.currency.clone());
+        let exponent = money::exponent(&currency);
+        let minor = money::parse_minor(raw, exponent).map_err(|e| {
+            PluginError::Internal(format!("the price of printIQ quote {quote_no}: {e}"))
+        })?;
+        if money::needs_rounding(raw, exponent) {
+            self.p.log(
+                LogLevel::Warn,
+                &format!("quote {quote_no}: price {raw} rounded to {currency}'s minor unit"),
+            );
+        }
+        if minor <= 0 {
+            return Err(PluginError::NoPrice(format!(
+                "printIQ priced quote {quote_no} at {raw}: no usable price (please call for price)"
+            )));
+        }
+        Ok(CachedQuote {
+            minor,
+            currency,
+            quote_no,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

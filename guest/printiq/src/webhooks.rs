@@ -1,0 +1,183 @@
+//! printIQ webhooks. printIQ staff link each event to a URL; configure the
+//! connector's webhook URL plus `?event=<EventName>` for `CreateJob`,
+//! `CompleteJob` and `CreateConsignment` (also understood: `AcceptQuote`,
+//! `AcceptanceCreated`). Bodies are the bare JSON object (also accepted
+//! inside `AcceptanceDetails`); printIQ cannot sign them, the host
+//! authenticates the URL. Other events are answered with no updates.
+//!
+//! printIQ retries and may deliver out of order: an event already seen
+//! (same event, JobNo, and status or ConsignmentNo) yields nothing, and a
+//! job never moves backwards (the last status per job is remembered).
+
+use serde_json::Value;
+
+use crate::orders::ORDER_TTL_SECS;
+use crate::sdk::cache::digest;
+use crate::sdk::json;
+use crate::status::order_status;
+use crate::{LogLevel, OrderUpdate, PluginError, PrintIq, WebhookRequest};
+
+/// Largest webhook body read.
+pub const MAX_BODY: usize = 1 << 20;
+
+/// The `event` parameter of a query string, percent-decoded.
+pub fn event_name(query: Option<&str>) -> Option<String> {
+    let value = query?
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|kv| {
+            kv.split_once('=')
+                .filter(|(k, _)| k.eq_ignore_ascii_case("event"))
+        })?
+        .1;
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                match std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                {
+                    Some(b) => {
+                        out.push(b);
+                        i += 3;
+                        continue;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b'+' => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    let name = String::from_utf8_lossy(&out).trim().to_string();
+    (!name.is_empty()).then_some(name)
+}
+
+impl PrintIq {
+    pub(crate) fn handle_webhook_impl(
+        &self,
+        req: &WebhookRequest,
+    ) -> Result<Vec<OrderUpdate>, PluginError> {
+        let Some(event) = event_name(req.query.as_deref()) else {
+            return Err(PluginError::Rejected(
+                "the webhook URL names no event: printIQ must call it with ?event=<EventName>, one URL per event".into(),
+            ));
+        };
+        if req.body.len() > MAX_BODY {
+            return Err(PluginError::Rejected(format!(
+                "the {event} webhook body exceeds {MAX_BODY} bytes"
+            )));
+        }
+        let squashed: String = event
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_ascii_lowercase();
+        let default = match squashed.as_str() {
+            "createjob" | "acceptquote" | "acceptancecreated" => "Create Job",
+            "completejob" => "Complete",
+            "createconsignment" => "Dispatched",
+            _ => {
+                self.p.log(
+                    LogLevel::Debug,
+                    &format!("printIQ webhook {event}: not an order event; ignored"),
+                );
+                return Ok(vec![]);
+            }
+        };
+        let v: Value = serde_json::from_slice(&req.body).map_err(|e| {
+            PluginError::Rejected(format!("the {event} webhook body is not JSON ({e})"))
+        })?;
+        let body = json::get(&v, "AcceptanceDetails").unwrap_or(&v);
+        let updates = if squashed == "createconsignment" {
+            self.consignment(&event, body, default)
+        } else {
+            self.job_event(&event, body, default)
+        };
+        self.p.log(
+            LogLevel::Debug,
+            &format!(
+                "printIQ webhook {event}: {} new order update(s)",
+                updates.len()
+            ),
+        );
+        Ok(updates)
+    }
+
+    /// True the first time (event, job, detail) is seen.
+    fn first_time(&self, event: &str, job: &str, detail: &str) -> bool {
+        let key = format!(
+            "wh:{}",
+            digest(&[
+                &event.to_ascii_lowercase(),
+                job,
+                &detail.to_ascii_lowercase()
+            ])
+        );
+        self.p.cache_add(&key, b"1", ORDER_TTL_SECS)
+    }
+
+    fn order_of(&self, body: &Value, job: &str) -> Option<String> {
+        json::text_field(body, &["CustomerReference"])
+            .or_else(|| self.cache().get_text(&format!("job:{job}")))
+    }
+
+    fn job_event(&self, event: &str, body: &Value, default: &str) -> Vec<OrderUpdate> {
+        let products = json::get(body, "Products").and_then(Value::as_array);
+        let mut out = Vec::new();
+        for p in products.into_iter().flatten() {
+            let Some(job) = json::text_field(p, &["JobNo"]) else {
+                continue;
+            };
+            let text = json::text_field(p, &["JobStatus"]).unwrap_or_else(|| default.into());
+            if !self.first_time(event, &job, &text) {
+                continue;
+            }
+            let Some(status) = self.advance(&job, order_status(&text)) else {
+                continue;
+            };
+            out.push(OrderUpdate {
+                order_id: self.order_of(body, &job),
+                backend_order_id: Some(job.clone()),
+                job_no: Some(job),
+                status: Some(status),
+                tracking_number: None,
+                at: None,
+            });
+        }
+        out
+    }
+
+    fn consignment(&self, event: &str, body: &Value, default: &str) -> Vec<OrderUpdate> {
+        let no = json::text_field(body, &["ConsignmentNo"]).unwrap_or_default();
+        let deliveries = json::get(body, "Deliveries").and_then(Value::as_array);
+        let mut out = Vec::new();
+        for d in deliveries.into_iter().flatten() {
+            let Some(job) = json::text_field(d, &["JobNo"]) else {
+                continue;
+            };
+            if !self.first_time(event, &job, &no) {
+                continue;
+            }
+            out.push(OrderUpdate {
+                order_id: self.order_of(d, &job).or_else(|| self.order_of(body, &job)),
+                backend_order_id: Some(job.clone()),
+                // A consignment of a job already complete still brings its tracking.
+                status: self.advance(&job, order_status(default)),
+                job_no: Some(job),
+                tracking_number: json::text_field(d, &["DeliveryTrackingCode"])
+                    .or_else(|| json::text_field(body, &["ConsignmentTrackingCode"]))
+                    .or_else(|| (!no.is_empty()).then(|| no.clone())),
+                at: json::text_field(body, &["DispatchDate"]),
+            });
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests;
