@@ -6,6 +6,9 @@
 //! IP literal, a decimal IP or another spelling of an allowed host is a
 //! different host). `wasi:http` never follows redirects by itself, so a
 //! redirect to another host is a new request that meets the same check.
+//! Then `net` resolves the name and refuses loopback, link-local, private
+//! and other special-purpose addresses (unless the tenant may reach private
+//! networks), connecting only to the address it checked.
 
 use std::fmt;
 use std::pin::Pin;
@@ -20,6 +23,7 @@ use wasmtime_wasi_http::p2::bindings::http::types::{DnsErrorPayload, ErrorCode};
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
 
 use super::log::LogContext;
+use super::net::{self, ConnectFailure, NetPolicy};
 
 /// `scheme://host:port`: the unit of egress permission.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
@@ -67,6 +71,9 @@ impl fmt::Display for Origin {
 #[derive(Clone, Debug, Default)]
 pub struct EgressPolicy {
     pub allowed: Vec<Origin>,
+    /// Whether loopback and private-network addresses may be reached (an
+    /// on-premises back office). Link-local and reserved ones never may.
+    pub allow_private_networks: bool,
 }
 
 impl EgressPolicy {
@@ -85,6 +92,8 @@ pub struct HttpLimits {
     /// From sending the request to the last byte of the response body.
     pub total_timeout: Duration,
     pub max_response_bytes: u64,
+    /// Largest response head (status line and headers) read, in bytes.
+    pub max_response_header_bytes: usize,
 }
 
 impl Default for HttpLimits {
@@ -95,6 +104,7 @@ impl Default for HttpLimits {
             between_bytes_timeout: Duration::from_secs(30),
             total_timeout: Duration::from_secs(60),
             max_response_bytes: 32 << 20,
+            max_response_header_bytes: 64 << 10,
         }
     }
 }
@@ -142,17 +152,27 @@ impl WasiHttpHooks for EgressHooks {
 
         let limits = self.limits;
         let options = clamp(options, &limits);
+        let policy = NetPolicy {
+            allow_private_networks: self.policy.allow_private_networks,
+            max_response_header_bytes: limits.max_response_header_bytes,
+        };
         Box::new(async move {
             let started = Instant::now();
             let deadline = tokio::time::Instant::now() + limits.total_timeout;
-            let sent = tokio::time::timeout_at(
-                deadline,
-                wasmtime_wasi_http::default_send_request(request, Some(options)),
-            )
-            .await;
+            let sent = tokio::time::timeout_at(deadline, net::send(request, options, policy)).await;
             let (response, io) = match sent {
                 Ok(Ok(sent)) => sent,
-                Ok(Err(err)) => {
+                Ok(Err(ConnectFailure::Prohibited { addr, class })) => {
+                    tracing::warn!(
+                        target: "egress", tenant = &*tenant, plugin = &*plugin, %method, origin, path, %addr,
+                        "outgoing request denied: the endpoint resolves to {}; if this storefront's \
+                         back office really is on the operator's own network, allow private networks \
+                         in its Connect settings (`allow_private_networks`)",
+                        class.describe()
+                    );
+                    return Err(HttpError::DestinationIpProhibited);
+                }
+                Ok(Err(ConnectFailure::Http(err))) => {
                     tracing::info!(target: "egress", tenant = &*tenant, plugin = &*plugin, %method, origin, path, error = ?err, "outgoing request failed");
                     return Err(err);
                 }
@@ -280,6 +300,7 @@ mod tests {
     fn policy(urls: &[&str]) -> EgressPolicy {
         EgressPolicy {
             allowed: urls.iter().map(|u| Origin::parse(u).unwrap()).collect(),
+            allow_private_networks: false,
         }
     }
 

@@ -5,4 +5,5 @@
 pub mod cache;
 pub mod http;
 pub mod log;
+pub mod net;
 pub mod output;

@@ -123,6 +123,8 @@ async fn configure(svc: &Service, api_url: &str) -> anyhow::Result<()> {
             stock_plugin: Some(PLUGIN.into()),
             order_plugin: Some(PLUGIN.into()),
             refresh_minutes: 1440,
+            // The demo's simulator listens on 127.0.0.1.
+            allow_private_networks: true,
         },
     )?;
     let settings = [

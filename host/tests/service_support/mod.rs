@@ -188,6 +188,8 @@ pub async fn create_storefront(api: &Api, sf: &str) {
         Some(json!({
             "enabled_plugins": [PLUGIN],
             "price_plugin": PLUGIN, "stock_plugin": PLUGIN, "order_plugin": PLUGIN,
+            // The simulator listens on 127.0.0.1.
+            "allow_private_networks": true,
         })),
         200,
     )
