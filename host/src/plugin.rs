@@ -157,6 +157,7 @@ async fn read_info(pre: &PluginPre) -> anyhow::Result<PluginInfo> {
             ns: Namespace::new("(host)", "(loading)"),
         },
         limits: Limits::default(),
+        bounds: crate::capabilities::bounds::BoundsRegistry::new(1, 100).tenant(&"(host)".into()),
         slow_lane: Arc::new(tokio::sync::Semaphore::new(1)),
     };
     let mut sandbox = Sandbox::new(pre, grant, None, 0).await?;

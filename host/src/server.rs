@@ -52,7 +52,7 @@ async fn metrics(State(svc): State<Arc<Service>>) -> Response {
     let depth = svc.outbox_depth().unwrap_or_default();
     (
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        svc.metrics.render(&depth),
+        svc.metrics.render(&depth) + &svc.metrics.render_bounds(&svc.runtime.bounds_stats()),
     )
         .into_response()
 }

@@ -99,6 +99,15 @@ pub struct RuntimeLimits {
     pub batch_timeout_secs: u64,
     /// Memory cap of each plugin instance, in MiB.
     pub memory_mib: u64,
+    /// Outgoing requests in flight per plugin instance; more are refused.
+    pub max_requests_per_instance: usize,
+    /// Outgoing requests in flight per storefront (all its instances).
+    pub max_requests_per_tenant: usize,
+    /// Largest response head (status line and headers) read, in KiB.
+    pub max_response_header_kib: usize,
+    /// Plugin log lines per storefront per second; the rest are dropped and
+    /// counted (`connect_plugin_log_lines_dropped_total`).
+    pub log_lines_per_sec: u32,
 }
 
 impl Default for RuntimeLimits {
@@ -108,6 +117,10 @@ impl Default for RuntimeLimits {
             timeout_ms: 30_000,
             batch_timeout_secs: 600,
             memory_mib: 64,
+            max_requests_per_instance: 16,
+            max_requests_per_tenant: 64,
+            max_response_header_kib: 64,
+            log_lines_per_sec: 100,
         }
     }
 }
@@ -249,6 +262,15 @@ impl Config {
         }
         if self.runtime.deadline_ms == 0 || self.runtime.timeout_ms == 0 {
             bail!("runtime.deadline_ms and runtime.timeout_ms must be at least 1");
+        }
+        let r = &self.runtime;
+        if r.max_requests_per_instance == 0 || r.max_requests_per_tenant == 0 {
+            bail!(
+                "runtime.max_requests_per_instance and max_requests_per_tenant must be at least 1"
+            );
+        }
+        if r.max_response_header_kib == 0 || r.log_lines_per_sec == 0 {
+            bail!("runtime.max_response_header_kib and log_lines_per_sec must be at least 1");
         }
         if !(1..=4096).contains(&self.runtime.memory_mib) {
             bail!("runtime.memory_mib must be between 1 and 4096");
