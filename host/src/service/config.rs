@@ -134,10 +134,16 @@ pub struct AuthConfig {
     pub token: String,
     /// Optional user name for the admin login (with `password`).
     pub username: String,
-    /// Password of `username`.
+    /// Password of `username` (hashed at start-up, kept only hashed).
     pub password: String,
+    /// Or the password's Argon2id hash (PHC string, `connect-host
+    /// hash-password`), so the configuration holds no password.
+    pub password_hash: String,
     /// How long an admin login lasts, in hours.
     pub session_hours: u64,
+    /// Login attempts per client address per minute (a burst of as many,
+    /// then one every 60/n seconds).
+    pub login_attempts_per_minute: u32,
 }
 
 impl Default for AuthConfig {
@@ -146,7 +152,9 @@ impl Default for AuthConfig {
             token: String::new(),
             username: String::new(),
             password: String::new(),
+            password_hash: String::new(),
             session_hours: 12,
+            login_attempts_per_minute: 10,
         }
     }
 }
@@ -275,8 +283,12 @@ impl Config {
         if !(1..=4096).contains(&self.runtime.memory_mib) {
             bail!("runtime.memory_mib must be between 1 and 4096");
         }
-        if self.auth.username.is_empty() != self.auth.password.is_empty() {
-            bail!("auth.username and auth.password must be set together");
+        let has_password = !self.auth.password.is_empty() || !self.auth.password_hash.is_empty();
+        if self.auth.username.is_empty() == has_password {
+            bail!("auth.username and auth.password (or auth.password_hash) must be set together");
+        }
+        if !self.auth.password.is_empty() && !self.auth.password_hash.is_empty() {
+            bail!("set auth.password or auth.password_hash, not both");
         }
         Ok(())
     }
@@ -328,7 +340,11 @@ impl Config {
     /// The configuration as TOML, with secrets replaced.
     pub fn redacted_toml(&self) -> String {
         let mut shown = self.clone();
-        for secret in [&mut shown.auth.token, &mut shown.auth.password] {
+        for secret in [
+            &mut shown.auth.token,
+            &mut shown.auth.password,
+            &mut shown.auth.password_hash,
+        ] {
             if !secret.is_empty() {
                 *secret = "(set)".into();
             }

@@ -24,6 +24,11 @@ pub struct TestService {
 }
 
 impl TestService {
+    /// The listening address's URL, whatever `server.public_url` says.
+    pub fn url_direct(&self) -> String {
+        format!("http://{}", self.svc.config.server.listen)
+    }
+
     /// Stops gracefully and waits for the drain.
     pub async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {
