@@ -1,3 +1,4 @@
+pub mod artifact_key;
 pub mod bindings;
 pub mod call;
 pub mod capabilities;

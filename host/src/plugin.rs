@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use wasmtime::Engine;
 use wasmtime::component::{Component, Linker};
 
+use crate::artifact_key::{ArtifactKey, tag_path};
 use crate::bindings::{ContractVersion, PluginPre};
 use crate::capabilities::cache::{MemoryCache, Namespace, TenantCache};
 use crate::capabilities::http::EgressPolicy;
@@ -52,16 +53,24 @@ pub enum CompileSource {
 
 /// Compiles plugins, keeping precompiled artifacts in a directory keyed by
 /// the hash of the `.wasm` and of the engine configuration, so each plugin is
-/// compiled once per engine configuration, not once per process.
+/// compiled once per engine configuration, not once per process. An
+/// artifact is loaded only when its keyed hash verifies (`artifact_key`).
 pub struct PluginLoader {
     engine: Engine,
     linker: Linker<HostState>,
-    artifacts: Option<PathBuf>,
+    artifacts: Option<(PathBuf, ArtifactKey)>,
 }
 
 impl PluginLoader {
     pub fn new(engine: &Engine, artifacts: Option<PathBuf>) -> anyhow::Result<Self> {
         let linker = crate::sandbox::linker(engine).map_err(anyhow::Error::from)?;
+        let artifacts = match artifacts {
+            Some(dir) => {
+                let key = ArtifactKey::open(&dir)?;
+                Some((dir, key))
+            }
+            None => None,
+        };
         Ok(Self {
             engine: engine.clone(),
             linker,
@@ -99,19 +108,30 @@ impl PluginLoader {
         wasm: &[u8],
         digest: &str,
     ) -> anyhow::Result<(Component, CompileSource)> {
-        let Some(dir) = &self.artifacts else {
+        let Some((dir, key)) = &self.artifacts else {
             return Ok((self.compile(wasm)?, CompileSource::Compiled));
         };
-        let artifact = dir.join(format!("{digest}-{:016x}.cwasm", self.engine_hash()));
-        if artifact.exists() {
-            // SAFETY: the artifact directory belongs to this host, which wrote
-            // the file with `precompile_component` of an engine with the same
-            // configuration (its hash is in the name); wasmtime also checks
-            // the header and refuses an incompatible artifact.
-            match unsafe { Component::deserialize_file(&self.engine, &artifact) } {
-                Ok(component) => return Ok((component, CompileSource::Precompiled)),
-                Err(err) => {
-                    tracing::warn!(artifact = %artifact.display(), error = %err, "precompiled plugin unusable; recompiling")
+        let engine_hash = self.engine_hash();
+        let artifact = dir.join(format!("{digest}-{engine_hash:016x}.cwasm"));
+        let tag = tag_path(&artifact);
+        if let Ok(bytes) = std::fs::read(&artifact) {
+            let tag = std::fs::read(&tag).unwrap_or_default();
+            if !key.verify(digest, engine_hash, &bytes, &tag) {
+                tracing::warn!(
+                    artifact = %artifact.display(),
+                    "precompiled plugin failed its authentication (keyed hash missing or wrong: \
+                     tampered with, or not written by this installation); not loading it, recompiling"
+                );
+            } else {
+                // SAFETY: these very bytes carry this installation's keyed
+                // hash, so this host wrote them with `precompile_component`
+                // of an engine with the same configuration; wasmtime also
+                // checks the header and refuses an incompatible artifact.
+                match unsafe { Component::deserialize(&self.engine, &bytes) } {
+                    Ok(component) => return Ok((component, CompileSource::Precompiled)),
+                    Err(err) => {
+                        tracing::warn!(artifact = %artifact.display(), error = %err, "precompiled plugin unusable; recompiling")
+                    }
                 }
             }
         }
@@ -121,12 +141,14 @@ impl PluginLoader {
             .precompile_component(wasm)
             .map_err(anyhow::Error::from)?;
         tracing::info!(ms = started.elapsed().as_millis() as u64, "compiled plugin");
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        // Write then rename: concurrent loaders never see half a file.
-        let tmp = artifact.with_extension(format!("tmp{}", std::process::id()));
-        std::fs::write(&tmp, &compiled).with_context(|| format!("writing {}", tmp.display()))?;
-        std::fs::rename(&tmp, &artifact)
-            .with_context(|| format!("writing {}", artifact.display()))?;
+        // Write then rename: concurrent loaders never see half a file. The
+        // tag goes first: an artifact without its tag is never loaded.
+        let signature = key.sign(digest, engine_hash, &compiled);
+        for (path, bytes) in [(&tag, &signature[..]), (&artifact, &compiled[..])] {
+            let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+            std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+            std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+        }
         // SAFETY: produced just above by this engine.
         let component = unsafe { Component::deserialize(&self.engine, &compiled) }
             .map_err(anyhow::Error::from)?;
@@ -157,6 +179,7 @@ async fn read_info(pre: &PluginPre) -> anyhow::Result<PluginInfo> {
             ns: Namespace::new("(host)", "(loading)"),
         },
         limits: Limits::default(),
+        bounds: crate::capabilities::bounds::BoundsRegistry::new(1, 100).tenant(&"(host)".into()),
         slow_lane: Arc::new(tokio::sync::Semaphore::new(1)),
     };
     let mut sandbox = Sandbox::new(pre, grant, None, 0).await?;

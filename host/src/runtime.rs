@@ -12,6 +12,7 @@ use tokio::sync::Semaphore;
 use wasmtime::{Engine, Store};
 
 use crate::bindings::PluginInstance;
+use crate::capabilities::bounds::{BoundsRegistry, BoundsStats};
 use crate::capabilities::cache::{CacheBackend, MemoryCache, Namespace, TenantCache};
 use crate::capabilities::http::EgressPolicy;
 use crate::contract::*;
@@ -59,6 +60,8 @@ pub struct Runtime {
     limits: Limits,
     /// See `sandbox`: long-running calls share fewer threads than there are.
     slow_lane: Arc<Semaphore>,
+    /// Per-tenant requests in flight and log lines per second.
+    bounds: BoundsRegistry,
     _ticker: EpochTicker,
 }
 
@@ -89,6 +92,10 @@ impl Runtime {
             pool: InstancePool::new(config.pool_capacity),
             in_flight: Semaphore::new(max - config.pool_capacity),
             cache: config.cache,
+            bounds: BoundsRegistry::new(
+                config.limits.http.max_requests_per_tenant,
+                config.limits.log_lines_per_sec,
+            ),
             limits: config.limits,
             slow_lane: Arc::new(Semaphore::new(slow_lane_permits())),
         })
@@ -112,6 +119,11 @@ impl Runtime {
 
     pub fn pool_stats(&self) -> PoolStats {
         self.pool.stats()
+    }
+
+    /// Per tenant: log lines dropped and outgoing requests refused so far.
+    pub fn bounds_stats(&self) -> Vec<BoundsStats> {
+        self.bounds.stats()
     }
 
     /// Loads a plugin from a `.wasm` file. A plugin whose id is already
@@ -198,6 +210,7 @@ impl Runtime {
                 ns: Namespace::new("(configure)", &plugin.info.id),
             },
             limits: self.limits.clone(),
+            bounds: self.bounds.tenant(&Arc::from("(configure)")),
             slow_lane: self.slow_lane.clone(),
         };
         let mut sandbox = Sandbox::new(&plugin.pre, grant, None, 0).await?;
@@ -371,6 +384,7 @@ impl Runtime {
                 ns: Namespace::new(tenant.id(), &plugin.info.id),
             },
             limits: self.limits.clone(),
+            bounds: self.bounds.tenant(tenant.id()),
             slow_lane: self.slow_lane.clone(),
         };
         Sandbox::new(

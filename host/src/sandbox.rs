@@ -7,7 +7,9 @@
 //! - an execution deadline: guest time, measured with epoch interruption,
 //!   excluding time spent waiting in host calls (so slow backends do not
 //!   count against it); a running guest yields to the executor every tick;
-//! - a wall-clock timeout around the whole call, host I/O included.
+//! - a wall-clock timeout around the whole call, host I/O included;
+//! - outgoing requests in flight (per instance and per tenant), response
+//!   size and head size, log lines per tenant per second (`capabilities`).
 //!
 //! A trap, a deadline or a timeout poisons the instance: the caller drops it
 //! and the tenant's next call starts from a fresh one.
@@ -30,6 +32,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::bindings::{PluginInstance, PluginPre};
+use crate::capabilities::bounds::TenantBounds;
 use crate::capabilities::cache::TenantCache;
 use crate::capabilities::http::{EgressHooks, EgressPolicy, HttpLimits};
 use crate::capabilities::log::LogContext;
@@ -51,6 +54,8 @@ pub struct Limits {
     /// Wall-clock timeout of batch calls.
     pub batch_timeout: Duration,
     pub http: HttpLimits,
+    /// Log lines per second per tenant; the rest are dropped and counted.
+    pub log_lines_per_sec: u32,
 }
 
 impl Default for Limits {
@@ -62,6 +67,7 @@ impl Default for Limits {
             batch_deadline: Duration::from_secs(60),
             batch_timeout: Duration::from_secs(600),
             http: HttpLimits::default(),
+            log_lines_per_sec: 100,
         }
     }
 }
@@ -73,6 +79,8 @@ pub struct Grant {
     pub egress: Arc<EgressPolicy>,
     pub cache: TenantCache,
     pub limits: Limits,
+    /// Shared by the tenant's sandboxes: requests in flight, log lines.
+    pub bounds: TenantBounds,
     /// Shared by every sandbox of the runtime; see the module docs.
     pub slow_lane: Arc<Semaphore>,
 }
@@ -257,6 +265,7 @@ impl Sandbox {
         let log = LogContext {
             tenant: grant.tenant.clone(),
             plugin: grant.plugin.clone(),
+            budget: grant.bounds.log.clone(),
         };
         let state = HostState {
             wasi,
@@ -266,6 +275,9 @@ impl Sandbox {
                 policy: grant.egress,
                 limits: grant.limits.http,
                 log: log.clone(),
+                in_flight: Arc::new(Semaphore::new(grant.limits.http.max_requests_per_instance)),
+                tenant: grant.bounds,
+                refusal_logged: None,
             },
             cache: grant.cache,
             log,

@@ -52,7 +52,7 @@ async fn metrics(State(svc): State<Arc<Service>>) -> Response {
     let depth = svc.outbox_depth().unwrap_or_default();
     (
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        svc.metrics.render(&depth),
+        svc.metrics.render(&depth) + &svc.metrics.render_bounds(&svc.runtime.bounds_stats()),
     )
         .into_response()
 }
@@ -75,7 +75,9 @@ pub async fn serve(
     let background = svc.start_background();
     let grace = Duration::from_secs(svc.config.server.shutdown_grace_secs);
     let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, router(svc.clone())).with_graceful_shutdown(async move {
+    // The client's address: admin logins are throttled per address.
+    let app = router(svc.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         stop.await;
         tracing::info!("shutting down: finishing in-flight requests");
         let _ = stopped_tx.send(());

@@ -16,6 +16,9 @@ pub struct TenantSpec {
     /// Origins the plugin may reach. `None`: only the origin of the setting
     /// the plugin names as its endpoint.
     allowed: Option<Vec<Origin>>,
+    /// Whether the plugin may reach loopback and private-network addresses
+    /// (an on-premises back office); off by default.
+    allow_private_networks: bool,
     fingerprint: u64,
 }
 
@@ -25,6 +28,7 @@ impl TenantSpec {
             id: id.into(),
             settings,
             allowed: None,
+            allow_private_networks: false,
             fingerprint: 0,
         };
         spec.fingerprint = spec.compute_fingerprint();
@@ -36,6 +40,18 @@ impl TenantSpec {
         self.allowed = Some(allowed);
         self.fingerprint = self.compute_fingerprint();
         self
+    }
+
+    /// Lets the plugin reach loopback and private-network addresses (for a
+    /// back office on the operator's own network).
+    pub fn with_private_networks(mut self, allow: bool) -> Self {
+        self.allow_private_networks = allow;
+        self.fingerprint = self.compute_fingerprint();
+        self
+    }
+
+    pub fn allows_private_networks(&self) -> bool {
+        self.allow_private_networks
     }
 
     pub fn id(&self) -> &Arc<str> {
@@ -71,7 +87,10 @@ impl TenantSpec {
                 .into_iter()
                 .collect(),
         };
-        EgressPolicy { allowed }
+        EgressPolicy {
+            allowed,
+            allow_private_networks: self.allow_private_networks,
+        }
     }
 
     fn compute_fingerprint(&self) -> u64 {
@@ -81,6 +100,7 @@ impl TenantSpec {
             .as_ref()
             .map(|a| a.iter().map(|o| o.to_string()).collect::<Vec<_>>())
             .hash(&mut h);
+        self.allow_private_networks.hash(&mut h);
         h.finish()
     }
 }

@@ -239,6 +239,8 @@ fn check_connection_from_the_cli_reports_success_and_precise_failures() {
             args.extend(["-s".into(), chosen.into()]);
         }
         args.extend(extra.iter().map(|s| s.to_string()));
+        // The simulator listens on 127.0.0.1.
+        args.push("--allow-private-networks".into());
         args.push("check-connection".into());
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         connect_host(&args)

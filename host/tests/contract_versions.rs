@@ -80,7 +80,7 @@ async fn plugins_of_both_versions_load_and_answer_side_by_side() {
         .configure("minimal", settings)
         .await
         .expect("valid settings");
-    let small = TenantSpec::new("small", settings);
+    let small = TenantSpec::new("small", settings).with_private_networks(true);
 
     // Interleaved, so both kinds of instance are live in the pool at once.
     let old = TenantSpec::new("old", vec![]);

@@ -1,6 +1,8 @@
 //! Outgoing HTTP stays within the tenant's origin and within bounds: a
 //! redirect to another host is a new request that is denied; a huge answer
-//! stops at the size cap; an endless one at the total timeout.
+//! stops at the size cap; an endless one at the total timeout; a name that
+//! resolves to loopback is refused unless the tenant may reach private
+//! networks.
 
 mod common;
 
@@ -53,13 +55,13 @@ async fn runtime(config: RuntimeConfig) -> Runtime {
 }
 
 async fn fetch(rt: &Runtime, endpoint_port: u16, behaviour: &str) -> String {
-    let tenant = TenantSpec::new(
-        "egress",
-        vec![(
-            "endpoint".into(),
-            format!("http://127.0.0.1:{endpoint_port}"),
-        )],
-    );
+    let endpoint = format!("http://127.0.0.1:{endpoint_port}");
+    fetch_as(rt, &endpoint, true, behaviour).await
+}
+
+async fn fetch_as(rt: &Runtime, endpoint: &str, private: bool, behaviour: &str) -> String {
+    let tenant = TenantSpec::new("egress", vec![("endpoint".into(), endpoint.into())])
+        .with_private_networks(private);
     let req = common::price_request(behaviour, 1, common::no_customer());
     rt.price(&tenant, "rogue", &req)
         .await
@@ -152,4 +154,36 @@ async fn an_endless_answer_stops_at_the_total_timeout() {
         "{:?}",
         started.elapsed()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_name_resolving_to_loopback_is_refused_without_private_networks() {
+    let (port, hits) = serve(|s| {
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok");
+    });
+    let rt = runtime(RuntimeConfig::default()).await;
+    // `localhost` is an allowed origin (the tenant's endpoint) whose name
+    // resolves to 127.0.0.1 (or ::1): refused on the resolved address.
+    let endpoint = format!("http://localhost:{port}");
+    let url = format!("fetch:{endpoint}/secret");
+    let denied = fetch_as(&rt, &endpoint, false, &url).await;
+    assert_eq!(denied, "error:ErrorCode::DestinationIpProhibited");
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        0,
+        "the loopback listener was reached"
+    );
+    // The IP literal is checked the same way.
+    let literal = format!("http://127.0.0.1:{port}");
+    let denied = fetch_as(&rt, &literal, false, &format!("fetch:{literal}/")).await;
+    assert_eq!(denied, "error:ErrorCode::DestinationIpProhibited");
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        0,
+        "the loopback listener was reached"
+    );
+    // The operator allows private networks for this storefront: it works.
+    let allowed = fetch_as(&rt, &literal, true, &format!("fetch:{literal}/")).await;
+    assert_eq!(allowed, "status:200 bytes:2");
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
 }

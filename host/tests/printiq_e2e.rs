@@ -74,7 +74,8 @@ async fn tenant(rt: &Runtime, id: &str, settings: Settings) -> TenantSpec {
         .configure(PLUGIN, settings)
         .await
         .expect("valid settings");
-    TenantSpec::new(id, normalised)
+    // The simulator listens on 127.0.0.1.
+    TenantSpec::new(id, normalised).with_private_networks(true)
 }
 
 fn price_request(product_ref: &str, quantity: u32, attributes: &[(&str, &str)]) -> PriceRequest {

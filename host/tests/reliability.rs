@@ -2,8 +2,11 @@
 //! hurt another's calls, and under a faulty Tharstern every answer is right
 //! or a typed error, with no duplicate estimate or order.
 //!
-//! Figures (latencies, success rates, error kinds) are printed, not asserted
-//! as timings: `cargo test --release -p connect-host --test reliability -- --nocapture`.
+//! Figures are printed (`cargo test --release -p connect-host --test
+//! reliability -- --nocapture`); isolation's p99 is also asserted: the
+//! median over 3 rounds within 2x of the undisturbed one, or under a 100 ms
+//! floor, so a loaded shared machine does not fail it while a blocked
+//! executor (hundreds of ms) does.
 
 mod common;
 
@@ -29,16 +32,20 @@ fn percentile(samples: &mut [Duration], p: f64) -> Duration {
     samples[((samples.len() as f64 - 1.0) * p).round() as usize]
 }
 
-/// Steady calls for `how_long`; every one must succeed. Returns latencies.
+/// Steady calls, one due every 3 ms for `how_long`; every one must
+/// succeed. Returns latencies measured from when each call was due, so a
+/// stalled executor counts against every call it delayed (no coordinated
+/// omission).
 async fn steady(rt: &Runtime, tenant: &TenantSpec, how_long: Duration) -> Vec<Duration> {
     let mut samples = Vec::new();
-    let end = Instant::now() + how_long;
-    while Instant::now() < end {
-        let started = Instant::now();
+    let mut due = Instant::now();
+    let end = due + how_long;
+    while due < end {
+        tokio::time::sleep_until(due.into()).await;
         let reply = rt.price(tenant, "rogue", &rogue_price("echo")).await;
-        samples.push(started.elapsed());
+        samples.push(due.elapsed());
         assert!(reply.is_ok(), "the steady tenant's call failed: {reply:?}");
-        tokio::time::sleep(Duration::from_millis(2)).await;
+        due += Duration::from_millis(3);
     }
     samples
 }
@@ -57,8 +64,66 @@ async fn a_steady_tenant_keeps_working_while_others_loop_and_exhaust_memory() {
         .unwrap();
     let steady_tenant = TenantSpec::new("steady", vec![]);
 
-    let mut baseline = steady(&rt, &steady_tenant, Duration::from_secs(1)).await;
+    // Rounds of an undisturbed baseline, then the same calls while one
+    // tenant loops and one exhausts its memory. The medians of the rounds'
+    // p99s are compared, so one hiccup of a shared machine does not decide.
+    let mut rounds = Vec::new();
+    let mut stopped = [0usize; 2];
+    for _ in 0..ROUNDS {
+        let mut baseline = steady(&rt, &steady_tenant, Duration::from_millis(1000)).await;
+        let (mut loaded, runaway) = under_load(&rt, &steady_tenant).await;
+        stopped = [stopped[0] + runaway[0], stopped[1] + runaway[1]];
+        let (b99, l99) = (
+            percentile(&mut baseline, 0.99),
+            percentile(&mut loaded, 0.99),
+        );
+        eprintln!(
+            "isolation round: baseline {} calls p50 {:?} p99 {b99:?}; under load {} calls p50 {:?} p99 {l99:?} (ratio {:.2})",
+            baseline.len(),
+            percentile(&mut baseline, 0.5),
+            loaded.len(),
+            percentile(&mut loaded, 0.5),
+            l99.as_secs_f64() / b99.as_secs_f64()
+        );
+        rounds.push((b99, l99));
+    }
+    assert!(
+        stopped.iter().all(|&n| n > 0),
+        "the misbehaving tenants did not run: {stopped:?}"
+    );
+    let median = |mut v: Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    let b99 = median(rounds.iter().map(|r| r.0).collect());
+    let l99 = median(rounds.iter().map(|r| r.1).collect());
+    // Within 2x of the undisturbed p99, or under a floor far below what a
+    // blocked executor costs (see `P99_FLOOR`).
+    let bound = (b99 * 2).max(P99_FLOOR);
+    eprintln!(
+        "isolation: median p99 {l99:?} under load vs {b99:?} undisturbed (ratio {:.2}, bound {bound:?}); runaway calls stopped: loop {}, memory {}",
+        l99.as_secs_f64() / b99.as_secs_f64(),
+        stopped[0],
+        stopped[1]
+    );
+    assert!(
+        l99 <= bound,
+        "the steady tenant's p99 under load ({l99:?}) exceeds 2x its undisturbed p99 ({b99:?}) and the {P99_FLOOR:?} floor"
+    );
+}
 
+/// Measurement rounds of the isolation test.
+const ROUNDS: usize = 3;
+/// The p99 always accepted under load: 10 epoch ticks. A guest runs a tick
+/// at a time, so on 2 cores a steady call may queue a tick or two behind
+/// the runaways (15-40 ms measured on a loaded 2-core machine, debug
+/// build); a guest that does not yield holds a thread for its whole 500 ms
+/// deadline (p99 1.4 s when that was broken on purpose).
+const P99_FLOOR: Duration = Duration::from_millis(100);
+
+/// Steady calls for 2 s while a looping and a memory-hoarding tenant run;
+/// answers the latencies and how many runaway calls were stopped.
+async fn under_load(rt: &Arc<Runtime>, steady_tenant: &TenantSpec) -> (Vec<Duration>, [usize; 2]) {
     let stop = Arc::new(AtomicBool::new(false));
     let mut misbehaving = Vec::new();
     for (tenant, behaviour, expect) in [
@@ -80,29 +145,15 @@ async fn a_steady_tenant_keeps_working_while_others_loop_and_exhaust_memory() {
             stopped
         }));
     }
-    let mut loaded = steady(&rt, &steady_tenant, Duration::from_secs(3)).await;
+    // Let both start misbehaving before measuring.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let loaded = steady(rt, steady_tenant, Duration::from_secs(2)).await;
     stop.store(true, Ordering::Relaxed);
-    let mut stopped = Vec::new();
-    for m in misbehaving {
-        stopped.push(m.await.unwrap());
+    let mut stopped = [0; 2];
+    for (i, m) in misbehaving.into_iter().enumerate() {
+        stopped[i] = m.await.unwrap();
     }
-    assert!(
-        stopped.iter().all(|&n| n > 0),
-        "the misbehaving tenants did not run: {stopped:?}"
-    );
-    let (b50, b99) = (
-        percentile(&mut baseline, 0.5),
-        percentile(&mut baseline, 0.99),
-    );
-    let (l50, l99) = (percentile(&mut loaded, 0.5), percentile(&mut loaded, 0.99));
-    eprintln!(
-        "isolation: steady tenant {} calls baseline p50 {b50:?} p99 {b99:?}; {} calls under load p50 {l50:?} p99 {l99:?} (p99 ratio {:.2}); runaway calls stopped: loop {}, memory {}",
-        baseline.len(),
-        loaded.len(),
-        l99.as_secs_f64() / b99.as_secs_f64(),
-        stopped[0],
-        stopped[1]
-    );
+    (loaded, stopped)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -37,7 +37,7 @@ fn tenant(id: &str, endpoint: Option<&str>) -> TenantSpec {
     let settings = endpoint
         .map(|e| vec![("endpoint".to_string(), e.to_string())])
         .unwrap_or_default();
-    TenantSpec::new(id, settings)
+    TenantSpec::new(id, settings).with_private_networks(true)
 }
 
 async fn quote(rt: &Runtime, t: &TenantSpec, product_ref: &str) -> Result<PriceQuote, CallError> {

@@ -91,7 +91,7 @@ async fn storefront_flow_against_the_simulator() {
     api.ok(
         "PUT",
         &format!("/api/v1/storefronts/{SF}/connect"),
-        Some(json!({"enabled_plugins": [PLUGIN], "price_plugin": PLUGIN, "stock_plugin": PLUGIN, "order_plugin": PLUGIN})),
+        Some(json!({"enabled_plugins": [PLUGIN], "price_plugin": PLUGIN, "stock_plugin": PLUGIN, "order_plugin": PLUGIN, "allow_private_networks": true})),
         200,
     )
     .await;
@@ -553,7 +553,7 @@ async fn settings_changes_reach_the_next_request() {
     api.ok(
         "PUT",
         &format!("/api/v1/storefronts/{SF}/connect"),
-        Some(json!({"enabled_plugins": [PLUGIN], "stock_plugin": PLUGIN, "order_plugin": PLUGIN})),
+        Some(json!({"enabled_plugins": [PLUGIN], "stock_plugin": PLUGIN, "order_plugin": PLUGIN, "allow_private_networks": true})),
         200,
     )
     .await;

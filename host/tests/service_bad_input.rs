@@ -39,7 +39,7 @@ fn routes(sim: &tharstern_sim::SimHandle) -> Vec<(&'static str, String, Value)> 
         (
             "PUT",
             s("/connect"),
-            json!({"enabled_plugins": [PLUGIN], "price_plugin": PLUGIN, "stock_plugin": PLUGIN,
+            json!({"enabled_plugins": [PLUGIN], "price_plugin": PLUGIN, "stock_plugin": PLUGIN, "allow_private_networks": true,
                    "order_plugin": PLUGIN, "refresh_minutes": 60}),
         ),
         (

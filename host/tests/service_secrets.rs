@@ -3,7 +3,9 @@
 //! secret and storefront API key, the simulator handing out short-lived
 //! tokens; then every log line (at `debug`), every API answer (including
 //! errors), `/metrics`, every admin page and the files of the data
-//! directory are scanned for them. The goal is zero hits.
+//! directory are scanned for them, raw, URL-encoded and in base64 (at any
+//! alignment, so inside a longer base64 value such as a Basic credential
+//! too). The goal is zero hits.
 
 mod service_support;
 
@@ -289,13 +291,15 @@ async fn no_secret_reaches_a_log_an_answer_a_page_or_the_files() {
         "the debug log is missing or thin ({log_lines} lines)"
     );
     let mut hits = Vec::new();
-    let mut scan = |surface: &str, text: &str| {
-        for (what, secret) in &secrets {
-            if text.contains(secret.as_str()) {
-                hits.push(format!("{what} in {surface}"));
-            }
-        }
-    };
+    let encoded: Vec<(String, String)> = secrets
+        .iter()
+        .flat_map(|(what, secret)| {
+            forms(secret)
+                .into_iter()
+                .map(move |(how, f)| (format!("{what} ({how})"), f))
+        })
+        .collect();
+    let mut scan = |surface: &str, text: &str| hits.extend(find(&encoded, surface, text));
     for (n, line) in log.lines().enumerate() {
         scan(&format!("log line {}", n + 1), line);
     }
@@ -312,21 +316,134 @@ async fn no_secret_reaches_a_log_an_answer_a_page_or_the_files() {
         let text = String::from_utf8_lossy(&bytes);
         let name = entry.file_name().unwrap().to_string_lossy().into_owned();
         files += 1;
-        for (what, secret) in secrets.iter().take(4) {
-            if text.contains(secret.as_str()) {
-                hits.push(format!("{what} in the file {name}"));
-            }
-        }
+        let file_secrets: Vec<(String, String)> = secrets
+            .iter()
+            .take(4)
+            .flat_map(|(what, secret)| {
+                forms(secret)
+                    .into_iter()
+                    .map(move |(how, f)| (format!("{what} ({how})"), f))
+            })
+            .collect();
+        hits.extend(find(&file_secrets, &format!("the file {name}"), &text));
     }
     println!(
-        "secrets sweep: {} secrets ({} Tharstern tokens) over {log_lines} log lines, \
-         {} answers and pages, {files} files: {} hits",
+        "secrets sweep: {} secrets ({} Tharstern tokens; {} raw, URL-encoded and base64 forms) \
+         over {log_lines} log lines, {} answers and pages, {files} files: {} hits",
         secrets.len(),
+        encoded.len(),
         tokens.len(),
         r.seen.len(),
         hits.len()
     );
     assert!(hits.is_empty(), "secrets found: {hits:#?}");
+}
+
+/// The forms a secret may leak in: raw, URL-encoded (upper- and lowercase
+/// hex) and base64 (standard and URL-safe) at each of the 3 alignments, so
+/// that it is found inside a longer base64 value too.
+fn forms(secret: &str) -> Vec<(&'static str, String)> {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE};
+    let mut out = vec![("raw", secret.to_owned())];
+    let url: String = secret
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    out.push(("URL-encoded", url.clone()));
+    out.push(("URL-encoded", url.to_lowercase_hex()));
+    for (name, engine) in [("base64", &STANDARD), ("base64url", &URL_SAFE)] {
+        for offset in 0..3usize {
+            let mut bytes = vec![0u8; offset];
+            bytes.extend_from_slice(secret.as_bytes());
+            let text = engine.encode(&bytes);
+            // Characters that depend on the secret's bytes alone: skip those
+            // mixed with the offset's bytes and the last (partial) group.
+            let skip = [0, 2, 3][offset];
+            let keep = (bytes.len() / 3) * 4;
+            if keep > skip + 8 {
+                out.push((name, text[skip..keep].to_owned()));
+            }
+        }
+    }
+    out.sort_by(|a, b| a.1.cmp(&b.1));
+    out.dedup_by(|a, b| a.1 == b.1);
+    out
+}
+
+trait LowerHex {
+    fn to_lowercase_hex(&self) -> String;
+}
+
+impl LowerHex for String {
+    /// `%2F` -> `%2f`, leaving the rest alone.
+    fn to_lowercase_hex(&self) -> String {
+        let mut out = String::with_capacity(self.len());
+        let mut chars = self.chars();
+        while let Some(c) = chars.next() {
+            out.push(c);
+            if c == '%' {
+                out.extend(chars.by_ref().take(2).map(|h| h.to_ascii_lowercase()));
+            }
+        }
+        out
+    }
+}
+
+/// `surface` for each form of a secret found in `text`.
+fn find(forms: &[(String, String)], surface: &str, text: &str) -> Vec<String> {
+    forms
+        .iter()
+        .filter(|(_, form)| text.contains(form.as_str()))
+        .map(|(what, _)| format!("{what} in {surface}"))
+        .collect()
+}
+
+/// The scanner finds planted encoded values: a URL-encoded password in a
+/// query string, a password inside a Basic credential, a base64url token.
+#[test]
+fn the_scanner_finds_planted_encoded_values() {
+    use base64::Engine as _;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let all = |secret: &str| -> Vec<(String, String)> {
+        forms(secret)
+            .into_iter()
+            .map(|(how, f)| (how.to_owned(), f))
+            .collect()
+    };
+    let planted = "GET /login?password=Pw-7f3c2a9e-Sweep%21 HTTP/1.1";
+    assert_eq!(find(&all(PASSWORD), "q", planted), ["URL-encoded in q"]);
+    assert_eq!(
+        find(&all(PASSWORD), "q", &planted.to_lowercase()).len(),
+        0,
+        "other text"
+    );
+    assert_eq!(
+        find(&all(PASSWORD), "q", "password=pw-7f3c2a9e-sweep%21").len(),
+        0
+    );
+    assert_eq!(find(&all(PASSWORD), "q", "x=Pw-7f3c2a9e-Sweep%21").len(), 1);
+    assert_eq!(find(&all(PASSWORD), "q", "x=Pw-7f3c2a9e-Sweep%2a").len(), 0);
+    for user in ["a", "ab", "abc"] {
+        let basic = format!(
+            "Authorization: Basic {}",
+            b64(&format!("{user}:{PASSWORD}"))
+        );
+        assert_eq!(
+            find(&all(PASSWORD), "h", &basic),
+            ["base64 in h"],
+            "{basic}"
+        );
+    }
+    let token = "3f6c1d8e-5b2a-4c9d-8e7f-a1b2c3d4e5f6";
+    let url_safe = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("t={token}"));
+    assert_eq!(find(&all(token), "u", &url_safe).len(), 1, "{url_safe}");
+    assert!(find(&all(PASSWORD), "clean", "nothing here").is_empty());
 }
 
 /// Every file under `dir`.

@@ -356,6 +356,7 @@ async fn soak(
     every: u64,
     warm_up: u64,
     max_growth_mib: u64,
+    max_error_rate: f64,
     unique_estimates: bool,
 ) {
     let sim = tharstern_sim::Simulator::builder()
@@ -477,6 +478,20 @@ async fn soak(
         memory.slope(warm_up as f64),
     );
 
+    // The bounds first: a leak or an error flood is the headline.
+    assert!(
+        peak <= base + max_growth_mib * 1024,
+        "the service's memory grew from {} to {} KiB after warm-up",
+        base,
+        peak
+    );
+    let error_rate = errors as f64 / requests.max(1) as f64;
+    assert!(
+        error_rate <= max_error_rate,
+        "{errors} of {requests} requests failed ({:.2} %, bound {:.2} %): {kinds:?}",
+        error_rate * 100.0,
+        max_error_rate * 100.0
+    );
     tally.assert_exactly_once(n);
     assert!(n > 0, "no order was placed");
     if unique_estimates {
@@ -491,28 +506,26 @@ async fn soak(
     }
     assert!(webhook_ok > 0, "no webhook reached the service");
     assert!(sim_faulted > 0, "no fault was injected");
-    assert!(
-        peak <= base + max_growth_mib * 1024,
-        "the service's memory grew from {} to {} KiB after warm-up",
-        base,
-        peak
-    );
     let exit = service.terminate().await;
     assert!(exit.success(), "{exit:?}");
 }
 
 /// Point 2's "memory stays flat", in `cargo test`: 15 s of mixed traffic
-/// under faults.
+/// under faults. Bounds: +16 MiB after warm-up (measured +1.7 MiB over
+/// ~3,000 requests; a leak of 32 KiB a plugin call fails it), 2 % errors
+/// (measured 0 and 0.29 %: the connector retries what the faults break).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn short_soak_answers_everything_and_keeps_memory_bounded() {
-    soak(faults(), 15, 5, 5, 64, true).await;
+    soak(faults(), 15, 5, 5, 16, 0.02, true).await;
 }
 
 /// Point 2 at the fault rates, through the service: every answer
 /// right or a typed error, every order in Tharstern once, memory bounded.
+/// Bounds: +16 MiB, 25 % errors (measured 2.4 % and 10 %, all typed, on a
+/// shared 2-core machine; 20 % of Tharstern calls fail, 10 % hang).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chaos_through_the_service_answers_everything_and_places_each_order_once() {
-    soak(chaos_faults(), 15, 5, 5, 64, true).await;
+    soak(chaos_faults(), 15, 5, 5, 16, 0.25, true).await;
 }
 
 /// Point 8, not in CI: `SOAK_SECS` (default 600) of the same.
@@ -523,5 +536,15 @@ async fn soak_run() {
         .ok()
         .map(|v| v.parse().expect("SOAK_SECS: seconds"))
         .unwrap_or(600);
-    soak(faults(), secs, 10, (secs / 5).clamp(10, 60), 64, false).await;
+    // Measured: 0.02 % errors, +4.7 MiB in 10 minutes after warm-up.
+    soak(
+        faults(),
+        secs,
+        10,
+        (secs / 5).clamp(10, 60),
+        32,
+        0.01,
+        false,
+    )
+    .await;
 }

@@ -131,6 +131,7 @@ async fn configure(api: &Api, sim_url: &str) -> anyhow::Result<(Api, Value)> {
         Some(json!({
             "enabled_plugins": [PLUGIN],
             "price_plugin": PLUGIN, "stock_plugin": PLUGIN, "order_plugin": PLUGIN,
+            "allow_private_networks": true,
         })),
     )
     .await?;

@@ -89,7 +89,7 @@ pub async fn tenants(rt: &Runtime, sim_url: &str, n: usize) -> anyhow::Result<Ve
                     *v = format!("BENCH-{i:05}");
                 }
             }
-            TenantSpec::new(tenant_id(i), s)
+            TenantSpec::new(tenant_id(i), s).with_private_networks(true)
         })
         .collect())
 }

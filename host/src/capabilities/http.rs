@@ -6,10 +6,19 @@
 //! IP literal, a decimal IP or another spelling of an allowed host is a
 //! different host). `wasi:http` never follows redirects by itself, so a
 //! redirect to another host is a new request that meets the same check.
+//! Then `net` resolves the name and refuses loopback, link-local, private
+//! and other special-purpose addresses (unless the tenant may reach private
+//! networks), connecting only to the address it checked.
+//!
+//! Requests in flight are bounded per instance and per tenant (all of its
+//! instances together): one beyond either is refused at once with
+//! `connection-limit-reached`, so one call cannot open thousands of
+//! connections. A request holds its place until its answer is read.
 
 use std::fmt;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -19,7 +28,11 @@ use http_body_util::BodyExt as _;
 use wasmtime_wasi_http::p2::bindings::http::types::{DnsErrorPayload, ErrorCode};
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
 
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use super::bounds::TenantBounds;
 use super::log::LogContext;
+use super::net::{self, ConnectFailure, NetPolicy};
 
 /// `scheme://host:port`: the unit of egress permission.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
@@ -67,6 +80,9 @@ impl fmt::Display for Origin {
 #[derive(Clone, Debug, Default)]
 pub struct EgressPolicy {
     pub allowed: Vec<Origin>,
+    /// Whether loopback and private-network addresses may be reached (an
+    /// on-premises back office). Link-local and reserved ones never may.
+    pub allow_private_networks: bool,
 }
 
 impl EgressPolicy {
@@ -85,6 +101,12 @@ pub struct HttpLimits {
     /// From sending the request to the last byte of the response body.
     pub total_timeout: Duration,
     pub max_response_bytes: u64,
+    /// Largest response head (status line and headers) read, in bytes.
+    pub max_response_header_bytes: usize,
+    /// Outgoing requests in flight per instance (one plugin call).
+    pub max_requests_per_instance: usize,
+    /// Outgoing requests in flight per tenant, all its instances together.
+    pub max_requests_per_tenant: usize,
 }
 
 impl Default for HttpLimits {
@@ -95,6 +117,9 @@ impl Default for HttpLimits {
             between_bytes_timeout: Duration::from_secs(30),
             total_timeout: Duration::from_secs(60),
             max_response_bytes: 32 << 20,
+            max_response_header_bytes: 64 << 10,
+            max_requests_per_instance: 16,
+            max_requests_per_tenant: 64,
         }
     }
 }
@@ -104,7 +129,19 @@ pub struct EgressHooks {
     pub policy: Arc<EgressPolicy>,
     pub limits: HttpLimits,
     pub log: LogContext,
+    /// This instance's requests in flight.
+    pub in_flight: Arc<Semaphore>,
+    pub tenant: TenantBounds,
+    /// When a refusal was last logged (at most one line a second).
+    pub refusal_logged: Option<Instant>,
 }
+
+/// A request's places in the instance's and the tenant's bounds, released
+/// when both its answer's body and its connection are done.
+struct Places(
+    #[allow(dead_code)] OwnedSemaphorePermit,
+    #[allow(dead_code)] OwnedSemaphorePermit,
+);
 
 type ResponseFuture = Box<
     dyn Future<
@@ -140,19 +177,49 @@ impl WasiHttpHooks for EgressHooks {
             return Box::new(async { Err(HttpError::HttpRequestDenied) });
         }
 
+        let places = match self.take_places() {
+            Ok(places) => Arc::new(places),
+            Err((whose, limit)) => {
+                self.tenant.requests_refused.fetch_add(1, Ordering::Relaxed);
+                if self
+                    .refusal_logged
+                    .is_none_or(|t| t.elapsed() >= Duration::from_secs(1))
+                {
+                    self.refusal_logged = Some(Instant::now());
+                    tracing::warn!(
+                        target: "egress", tenant = &*tenant, plugin = &*plugin, %method,
+                        origin = origin.as_deref().unwrap_or("(none)"), path, limit,
+                        "outgoing request refused: {whose} already has {limit} requests in flight \
+                         (runtime.{}); the plugin sees connection-limit-reached",
+                        if whose == "this instance" { "max_requests_per_instance" } else { "max_requests_per_tenant" }
+                    );
+                }
+                return Box::new(async { Err(HttpError::ConnectionLimitReached) });
+            }
+        };
         let limits = self.limits;
         let options = clamp(options, &limits);
+        let policy = NetPolicy {
+            allow_private_networks: self.policy.allow_private_networks,
+            max_response_header_bytes: limits.max_response_header_bytes,
+        };
         Box::new(async move {
             let started = Instant::now();
             let deadline = tokio::time::Instant::now() + limits.total_timeout;
-            let sent = tokio::time::timeout_at(
-                deadline,
-                wasmtime_wasi_http::default_send_request(request, Some(options)),
-            )
-            .await;
+            let sent = tokio::time::timeout_at(deadline, net::send(request, options, policy)).await;
             let (response, io) = match sent {
                 Ok(Ok(sent)) => sent,
-                Ok(Err(err)) => {
+                Ok(Err(ConnectFailure::Prohibited { addr, class })) => {
+                    tracing::warn!(
+                        target: "egress", tenant = &*tenant, plugin = &*plugin, %method, origin, path, %addr,
+                        "outgoing request denied: the endpoint resolves to {}; if this storefront's \
+                         back office really is on the operator's own network, allow private networks \
+                         in its Connect settings (`allow_private_networks`)",
+                        class.describe()
+                    );
+                    return Err(HttpError::DestinationIpProhibited);
+                }
+                Ok(Err(ConnectFailure::Http(err))) => {
                     tracing::info!(target: "egress", tenant = &*tenant, plugin = &*plugin, %method, origin, path, error = ?err, "outgoing request failed");
                     return Err(err);
                 }
@@ -163,15 +230,22 @@ impl WasiHttpHooks for EgressHooks {
                 status = response.status().as_u16(), ms = started.elapsed().as_millis() as u64,
                 "outgoing request"
             );
+            let held = places.clone();
             let response = response.map(|body| {
                 BoundedBody {
                     inner: body,
                     deadline: Box::pin(tokio::time::sleep_until(deadline)),
                     remaining: limits.max_response_bytes,
                     limit: limits.max_response_bytes,
+                    _places: held,
                 }
                 .boxed_unsync()
             });
+            let io = async move {
+                let done = io.await;
+                drop(places);
+                done
+            };
             Ok((response, Box::new(io) as Box<dyn Future<Output = _> + Send>))
         })
     }
@@ -195,6 +269,22 @@ impl WasiHttpHooks for EgressHooks {
 }
 
 impl EgressHooks {
+    /// A place for one more request, or who is full and at what limit.
+    fn take_places(&self) -> Result<Places, (&'static str, usize)> {
+        let instance = self
+            .in_flight
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| ("this instance", self.limits.max_requests_per_instance))?;
+        let tenant = self
+            .tenant
+            .requests
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| ("this tenant", self.limits.max_requests_per_tenant))?;
+        Ok(Places(instance, tenant))
+    }
+
     fn quiet(&self, what: &str, err: &dyn std::fmt::Debug) {
         tracing::debug!(target: "egress", tenant = &*self.log.tenant, plugin = &*self.log.plugin, error = ?err, "{what}");
     }
@@ -237,6 +327,7 @@ struct BoundedBody<B> {
     deadline: Pin<Box<tokio::time::Sleep>>,
     remaining: u64,
     limit: u64,
+    _places: Arc<Places>,
 }
 
 impl<B> Body for BoundedBody<B>
@@ -280,6 +371,7 @@ mod tests {
     fn policy(urls: &[&str]) -> EgressPolicy {
         EgressPolicy {
             allowed: urls.iter().map(|u| Origin::parse(u).unwrap()).collect(),
+            allow_private_networks: false,
         }
     }
 

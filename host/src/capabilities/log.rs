@@ -1,7 +1,10 @@
 //! The `log` import: guest messages go to `tracing`, tagged with tenant and
-//! plugin, truncated to a bound.
+//! plugin, truncated to a bound, at most `LogBudget`'s lines per second per
+//! tenant (the rest dropped, counted, and summed up once a second).
 
 use std::sync::Arc;
+
+use super::bounds::LogBudget;
 
 /// A guest message's level, whichever contract version sent it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,10 +24,23 @@ pub const MAX_MESSAGE_BYTES: usize = 2048;
 pub struct LogContext {
     pub tenant: Arc<str>,
     pub plugin: Arc<str>,
+    /// Shared by the tenant's instances.
+    pub budget: Arc<LogBudget>,
 }
 
 impl LogContext {
     pub fn log(&self, level: Level, message: &str) {
+        let admitted = self.budget.admit(|dropped, rate| {
+            tracing::warn!(
+                target: "plugin", tenant = &*self.tenant, plugin = &*self.plugin, dropped,
+                "plugin log flood: dropped {dropped} lines beyond this tenant's {rate} lines/s \
+                 (runtime.log_lines_per_sec); all drops are counted in \
+                 connect_plugin_log_lines_dropped_total"
+            )
+        });
+        if !admitted {
+            return;
+        }
         let message = truncate(message, MAX_MESSAGE_BYTES);
         let (tenant, plugin) = (&*self.tenant, &*self.plugin);
         match level {

@@ -53,6 +53,10 @@ pub struct CallArgs {
     /// instead of the origin of the plugin's endpoint setting. Repeatable.
     #[arg(long = "allow", value_name = "ORIGIN")]
     pub allow: Vec<String>,
+    /// Let the plugin reach loopback and private-network addresses (a back
+    /// office on this network); refused by default.
+    #[arg(long)]
+    pub allow_private_networks: bool,
     #[command(flatten)]
     pub runtime: RuntimeArgs,
 }
@@ -104,7 +108,8 @@ pub async fn run(args: CallArgs) -> anyhow::Result<ExitCode> {
     }
 
     let call = PluginCall::from_json(&args.function, call_args).map_err(anyhow::Error::msg)?;
-    let mut tenant = TenantSpec::new(args.tenant.as_str(), settings);
+    let mut tenant = TenantSpec::new(args.tenant.as_str(), settings)
+        .with_private_networks(args.allow_private_networks);
     if !args.allow.is_empty() {
         let origins = args
             .allow

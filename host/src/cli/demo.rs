@@ -73,7 +73,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
 
     let public = svc.config.public_url();
     subscribe_webhooks(&sim, &format!("{public}/webhooks/{STOREFRONT}/{PLUGIN}")).await?;
-    let token = svc.auth.token().to_string();
+    let token = match &svc.config.auth.token {
+        t if t.is_empty() => std::fs::read_to_string(svc.config.admin_token_path())?
+            .trim()
+            .to_string(),
+        t => t.clone(),
+    };
     println!(
         "\nconnect demo is running (Ctrl-C to stop).\n\n\
          Admin pages:  {public}/admin\n\
@@ -123,6 +128,8 @@ async fn configure(svc: &Service, api_url: &str) -> anyhow::Result<()> {
             stock_plugin: Some(PLUGIN.into()),
             order_plugin: Some(PLUGIN.into()),
             refresh_minutes: 1440,
+            // The demo's simulator listens on 127.0.0.1.
+            allow_private_networks: true,
         },
     )?;
     let settings = [

@@ -40,6 +40,9 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Refresh storefront catalogues now, through a running service.
     Refresh(refresh::RefreshArgs),
+    /// Read a password from standard input and print its Argon2id hash, for
+    /// `auth.password_hash` (the password then never sits in the config).
+    HashPassword,
     /// Run the Tharstern simulator and the service with a demo storefront.
     #[cfg(feature = "demo")]
     Demo(demo::DemoArgs),
@@ -120,6 +123,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Call(args) => call::run(args).await,
         Command::Serve(args) => serve::run(args).await,
         Command::Refresh(args) => refresh::run(args).await,
+        Command::HashPassword => {
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            anyhow::ensure!(!password.is_empty(), "type the password on standard input");
+            println!("{}", connect_host::service::auth::hash_secret(password)?);
+            Ok(ExitCode::SUCCESS)
+        }
         #[cfg(feature = "demo")]
         Command::Demo(args) => demo::run(args).await,
     }

@@ -1,30 +1,79 @@
 //! Who may use the API and the admin pages: the admin token (as a bearer
 //! token on `/api/v1`, or typed into the admin login), or a user name and
 //! password from the configuration. (Storefront API keys, limited to one
-//! storefront's price, stock and orders, are in [`super::keys`].) An admin login is a signed, expiring
-//! cookie (HMAC-SHA256 keyed by the credentials, so changing them logs
-//! everyone out); nothing is kept server-side.
+//! storefront's price, stock and orders, are in [`super::keys`].)
+//!
+//! - Credentials are kept hashed: the login compares against Argon2id
+//!   hashes (`auth.password_hash` keeps the password hashed in the
+//!   configuration too). API bearer checks compare the SHA-256 of the token
+//!   in constant time (`subtle`): the token is 256-bit random, so a slow
+//!   hash would only slow every request, as for storefront keys.
+//! - Logins are throttled per client address (`governor`).
+//! - A session is a random 256-bit id kept server-side (only its SHA-256),
+//!   expiring, revoked by logging out; "log out everywhere" revokes all.
+//!   Sessions live in memory: a restart logs everyone out.
+//! - The cookie is `Secure` when `server.public_url` is `https://` (TLS in
+//!   front of the service).
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::Mutex;
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use base64::Engine as _;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
 use super::config::Config;
 use super::db::now;
-use super::secrets::{constant_time_eq, load_or_create_token};
+use super::secrets::{load_or_create_token, random};
 
 pub const COOKIE: &str = "connect_admin";
 
+/// Sessions kept at most; the soonest to expire go first.
+const MAX_SESSIONS: usize = 10_000;
+
 pub struct Auth {
-    token: String,
+    token_digest: [u8; 32],
+    token_hash: String,
+    /// User name and Argon2id hash of the password.
     user: Option<(String, String)>,
-    key: Vec<u8>,
+    /// SHA-256 of a session id -> expiry (Unix seconds).
+    sessions: Mutex<HashMap<[u8; 32], i64>>,
     session_secs: i64,
+    secure_cookie: bool,
+    logins: DefaultKeyedRateLimiter<IpAddr>,
 }
 
 impl std::fmt::Debug for Auth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Auth { .. }")
     }
+}
+
+/// The Argon2id hash (PHC string) of `secret`, with a random salt.
+pub fn hash_secret(secret: &str) -> anyhow::Result<String> {
+    let salt =
+        SaltString::encode_b64(&random::<16>()?).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
+    Argon2::default()
+        .hash_password(secret.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("hashing: {e}"))
+}
+
+fn verify(secret: &str, phc: &str) -> bool {
+    PasswordHash::new(phc).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(secret.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+fn digest(s: &str) -> [u8; 32] {
+    Sha256::digest(s.as_bytes()).into()
 }
 
 impl Auth {
@@ -37,25 +86,37 @@ impl Auth {
         if token.len() < 16 {
             anyhow::bail!("auth.token must be at least 16 characters");
         }
-        let user = (!config.auth.username.is_empty())
-            .then(|| (config.auth.username.clone(), config.auth.password.clone()));
-        let mut mac = <Hmac<Sha256>>::new_from_slice(b"connect-admin-session").expect("any key");
-        mac.update(token.as_bytes());
-        if let Some((u, p)) = &user {
-            mac.update(u.as_bytes());
-            mac.update(p.as_bytes());
-        }
+        let a = &config.auth;
+        let user = match (
+            a.username.is_empty(),
+            a.password.is_empty(),
+            a.password_hash.is_empty(),
+        ) {
+            (true, ..) => None,
+            (false, false, _) => Some((a.username.clone(), hash_secret(&a.password)?)),
+            (false, true, false) => {
+                PasswordHash::new(&a.password_hash).map_err(|e| {
+                    anyhow::anyhow!(
+                        "auth.password_hash is not an Argon2 PHC string ({e}); make one with \
+                         `connect-host hash-password`"
+                    )
+                })?;
+                Some((a.username.clone(), a.password_hash.clone()))
+            }
+            (false, true, true) => {
+                anyhow::bail!("auth.username needs auth.password or auth.password_hash")
+            }
+        };
+        let per_minute = NonZeroU32::new(a.login_attempts_per_minute.max(1)).expect("at least 1");
         Ok(Self {
-            token,
+            token_digest: digest(&token),
+            token_hash: hash_secret(&token)?,
             user,
-            key: mac.finalize().into_bytes().to_vec(),
-            session_secs: (config.auth.session_hours.max(1) * 3600) as i64,
+            sessions: Mutex::default(),
+            session_secs: (a.session_hours.max(1) * 3600) as i64,
+            secure_cookie: config.public_url().starts_with("https://"),
+            logins: RateLimiter::keyed(Quota::per_minute(per_minute)),
         })
-    }
-
-    /// The admin token (for the demo's printout; never logged).
-    pub fn token(&self) -> &str {
-        &self.token
     }
 
     pub fn has_user(&self) -> bool {
@@ -68,46 +129,71 @@ impl Auth {
     }
 
     pub fn is_admin_token(&self, token: &str) -> bool {
-        constant_time_eq(token.as_bytes(), self.token.as_bytes())
+        digest(token).ct_eq(&self.token_digest).into()
+    }
+
+    /// Whether `client` may try a login now (counts the attempt).
+    pub fn login_allowed(&self, client: IpAddr) -> bool {
+        if self.logins.len() > MAX_SESSIONS {
+            self.logins.retain_recent();
+        }
+        self.logins.check_key(&client).is_ok()
     }
 
     /// Checks a login: the token alone, or user name and password.
     pub fn login_ok(&self, username: &str, secret: &str) -> bool {
-        let token_ok = constant_time_eq(secret.as_bytes(), self.token.as_bytes());
         match (&self.user, username.is_empty()) {
-            (_, true) => token_ok,
-            (Some((u, p)), false) => {
-                constant_time_eq(username.as_bytes(), u.as_bytes())
-                    & constant_time_eq(secret.as_bytes(), p.as_bytes())
+            (_, true) => verify(secret, &self.token_hash),
+            (Some((u, phc)), false) => {
+                let name_ok: bool = username.as_bytes().ct_eq(u.as_bytes()).into();
+                verify(secret, phc) & name_ok
             }
             (None, false) => false,
         }
     }
 
-    /// A new session cookie value.
-    pub fn session(&self) -> String {
-        let expires = now() + self.session_secs;
-        format!("{expires}.{}", self.sign(expires))
+    /// Opens a session; answers its id (the cookie value).
+    pub fn session(&self) -> anyhow::Result<String> {
+        let id = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random::<32>()?);
+        let now = now();
+        let mut sessions = self.lock();
+        sessions.retain(|_, expires| *expires > now);
+        while sessions.len() >= MAX_SESSIONS {
+            let soonest = sessions.iter().min_by_key(|(_, e)| **e).map(|(k, _)| *k);
+            soonest.map(|k| sessions.remove(&k));
+        }
+        sessions.insert(digest(&id), now + self.session_secs);
+        Ok(id)
     }
 
-    pub fn session_ok(&self, value: &str) -> bool {
-        let Some((expires, sig)) = value.split_once('.') else {
-            return false;
-        };
-        let Ok(expires) = expires.parse::<i64>() else {
-            return false;
-        };
-        expires > now() && constant_time_eq(sig.as_bytes(), self.sign(expires).as_bytes())
+    pub fn session_ok(&self, id: &str) -> bool {
+        self.lock()
+            .get(&digest(id))
+            .is_some_and(|expires| *expires > now())
     }
 
-    fn sign(&self, expires: i64) -> String {
-        let mut mac = <Hmac<Sha256>>::new_from_slice(&self.key).expect("any key");
-        mac.update(expires.to_string().as_bytes());
-        format!("{:x}", mac.finalize().into_bytes())
+    /// Logs one session out.
+    pub fn revoke(&self, id: &str) {
+        self.lock().remove(&digest(id));
     }
 
-    pub fn session_secs(&self) -> i64 {
-        self.session_secs
+    /// Logs every session out; answers how many there were.
+    pub fn revoke_all(&self) -> usize {
+        let mut sessions = self.lock();
+        let n = sessions.len();
+        sessions.clear();
+        n
+    }
+
+    /// The `Set-Cookie` value for session `id` (empty: clear the cookie).
+    pub fn cookie(&self, id: &str) -> String {
+        let max_age = if id.is_empty() { 0 } else { self.session_secs };
+        let secure = if self.secure_cookie { "; Secure" } else { "" };
+        format!("{COOKIE}={id}; Path=/admin; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}")
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], i64>> {
+        self.sessions.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -134,29 +220,76 @@ mod tests {
     }
 
     #[test]
-    fn sessions_are_signed_and_bound_to_the_credentials() {
+    fn sessions_are_random_server_side_and_revocable() {
         let a = auth(false);
-        let s = a.session();
-        assert!(a.session_ok(&s));
-        let (exp, sig) = s.split_once('.').unwrap();
-        let later = format!("{}.{sig}", exp.parse::<i64>().unwrap() + 1000);
+        let (s, t) = (a.session().unwrap(), a.session().unwrap());
+        assert_ne!(s, t);
+        assert!(a.session_ok(&s) && a.session_ok(&t));
         assert!(
-            !a.session_ok(&later),
-            "a changed expiry breaks the signature"
+            !auth(false).session_ok(&s),
+            "another service never issued it"
         );
-        assert!(!auth(true).session_ok(&s), "other credentials, other key");
         assert!(!a.session_ok("garbage"));
+        a.revoke(&s);
+        assert!(!a.session_ok(&s), "logged out");
+        assert!(a.session_ok(&t));
+        assert_eq!(a.revoke_all(), 1);
+        assert!(!a.session_ok(&t), "logged out everywhere");
     }
 
     #[test]
-    fn logins() {
+    fn logins_compare_argon2_hashes() {
         let a = auth(true);
+        assert!(a.token_hash.starts_with("$argon2id$"));
+        assert!(!a.token_hash.contains("a-long-enough-admin-token"));
         assert!(a.login_ok("", "a-long-enough-admin-token"));
         assert!(a.login_ok("ops", "pw"));
         assert!(!a.login_ok("ops", "a-long-enough-admin-token"));
+        assert!(!a.login_ok("", "a-long-enough-admin-tokeN"));
         assert!(!auth(false).login_ok("ops", "pw"));
         assert!(a.bearer_ok(Some("Bearer a-long-enough-admin-token")));
         assert!(!a.bearer_ok(Some("Bearer nope")));
         assert!(!a.bearer_ok(None));
+    }
+
+    #[test]
+    fn a_stored_password_hash_logs_in() {
+        let mut config = Config::default();
+        config.auth.token = "a-long-enough-admin-token".into();
+        config.auth.username = "ops".into();
+        config.auth.password_hash = hash_secret("s3cret").unwrap();
+        let a = Auth::from_config(&config).unwrap();
+        assert!(a.login_ok("ops", "s3cret"));
+        assert!(!a.login_ok("ops", "other"));
+        config.auth.password_hash = "s3cret".into();
+        assert!(Auth::from_config(&config).is_err(), "not a hash");
+    }
+
+    #[test]
+    fn logins_are_throttled_per_address() {
+        let mut config = Config::default();
+        config.auth.token = "a-long-enough-admin-token".into();
+        config.auth.login_attempts_per_minute = 3;
+        let a = Auth::from_config(&config).unwrap();
+        let (one, two): (IpAddr, IpAddr) =
+            ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+        assert_eq!((0..5).filter(|_| a.login_allowed(one)).count(), 3);
+        assert!(a.login_allowed(two), "another address is not throttled");
+    }
+
+    #[test]
+    fn the_cookie_is_secure_behind_tls() {
+        let mut config = Config::default();
+        config.auth.token = "a-long-enough-admin-token".into();
+        assert!(
+            !Auth::from_config(&config)
+                .unwrap()
+                .cookie("x")
+                .contains("Secure")
+        );
+        config.server.public_url = "https://connect.example.com".into();
+        let cookie = Auth::from_config(&config).unwrap().cookie("x");
+        assert!(cookie.ends_with("; Secure"), "{cookie}");
+        assert!(cookie.contains("HttpOnly; SameSite=Strict"), "{cookie}");
     }
 }

@@ -99,6 +99,15 @@ pub struct RuntimeLimits {
     pub batch_timeout_secs: u64,
     /// Memory cap of each plugin instance, in MiB.
     pub memory_mib: u64,
+    /// Outgoing requests in flight per plugin instance; more are refused.
+    pub max_requests_per_instance: usize,
+    /// Outgoing requests in flight per storefront (all its instances).
+    pub max_requests_per_tenant: usize,
+    /// Largest response head (status line and headers) read, in KiB.
+    pub max_response_header_kib: usize,
+    /// Plugin log lines per storefront per second; the rest are dropped and
+    /// counted (`connect_plugin_log_lines_dropped_total`).
+    pub log_lines_per_sec: u32,
 }
 
 impl Default for RuntimeLimits {
@@ -108,6 +117,10 @@ impl Default for RuntimeLimits {
             timeout_ms: 30_000,
             batch_timeout_secs: 600,
             memory_mib: 64,
+            max_requests_per_instance: 16,
+            max_requests_per_tenant: 64,
+            max_response_header_kib: 64,
+            log_lines_per_sec: 100,
         }
     }
 }
@@ -121,10 +134,16 @@ pub struct AuthConfig {
     pub token: String,
     /// Optional user name for the admin login (with `password`).
     pub username: String,
-    /// Password of `username`.
+    /// Password of `username` (hashed at start-up, kept only hashed).
     pub password: String,
+    /// Or the password's Argon2id hash (PHC string, `connect-host
+    /// hash-password`), so the configuration holds no password.
+    pub password_hash: String,
     /// How long an admin login lasts, in hours.
     pub session_hours: u64,
+    /// Login attempts per client address per minute (a burst of as many,
+    /// then one every 60/n seconds).
+    pub login_attempts_per_minute: u32,
 }
 
 impl Default for AuthConfig {
@@ -133,7 +152,9 @@ impl Default for AuthConfig {
             token: String::new(),
             username: String::new(),
             password: String::new(),
+            password_hash: String::new(),
             session_hours: 12,
+            login_attempts_per_minute: 10,
         }
     }
 }
@@ -250,11 +271,24 @@ impl Config {
         if self.runtime.deadline_ms == 0 || self.runtime.timeout_ms == 0 {
             bail!("runtime.deadline_ms and runtime.timeout_ms must be at least 1");
         }
+        let r = &self.runtime;
+        if r.max_requests_per_instance == 0 || r.max_requests_per_tenant == 0 {
+            bail!(
+                "runtime.max_requests_per_instance and max_requests_per_tenant must be at least 1"
+            );
+        }
+        if r.max_response_header_kib == 0 || r.log_lines_per_sec == 0 {
+            bail!("runtime.max_response_header_kib and log_lines_per_sec must be at least 1");
+        }
         if !(1..=4096).contains(&self.runtime.memory_mib) {
             bail!("runtime.memory_mib must be between 1 and 4096");
         }
-        if self.auth.username.is_empty() != self.auth.password.is_empty() {
-            bail!("auth.username and auth.password must be set together");
+        let has_password = !self.auth.password.is_empty() || !self.auth.password_hash.is_empty();
+        if self.auth.username.is_empty() == has_password {
+            bail!("auth.username and auth.password (or auth.password_hash) must be set together");
+        }
+        if !self.auth.password.is_empty() && !self.auth.password_hash.is_empty() {
+            bail!("set auth.password or auth.password_hash, not both");
         }
         Ok(())
     }
@@ -306,7 +340,11 @@ impl Config {
     /// The configuration as TOML, with secrets replaced.
     pub fn redacted_toml(&self) -> String {
         let mut shown = self.clone();
-        for secret in [&mut shown.auth.token, &mut shown.auth.password] {
+        for secret in [
+            &mut shown.auth.token,
+            &mut shown.auth.password,
+            &mut shown.auth.password_hash,
+        ] {
             if !secret.is_empty() {
                 *secret = "(set)".into();
             }

@@ -124,6 +124,11 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE orders ADD COLUMN status_polled_at INTEGER;
     "#,
+    // 4: whether a storefront's plugins may reach loopback and private
+    // networks (an on-premises back office); off for every storefront.
+    r#"
+    ALTER TABLE storefronts ADD COLUMN allow_private_networks INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 /// The database handle. SQLite calls are short and local, so they run

@@ -10,6 +10,8 @@ use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use crate::capabilities::bounds::BoundsStats;
+
 const BUCKETS: [f64; 12] = [
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
 ];
@@ -246,6 +248,41 @@ impl Metrics {
     }
 }
 
+impl Metrics {
+    /// The runtime's per-storefront bounds: log lines dropped and outgoing
+    /// requests refused (storefront labels bounded as above).
+    pub fn render_bounds(&self, stats: &[BoundsStats]) -> String {
+        let mut inner = self.lock();
+        let mut sums: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+        for s in stats {
+            let sf = self.storefront_label(&mut inner, &s.tenant);
+            let sum = sums.entry(sf).or_default();
+            sum.0 += s.log_lines_dropped;
+            sum.1 += s.requests_refused;
+        }
+        let mut out = String::new();
+        for (name, help, pick) in [
+            (
+                "connect_plugin_log_lines_dropped_total",
+                "Plugin log lines dropped beyond runtime.log_lines_per_sec, by storefront.",
+                0,
+            ),
+            (
+                "connect_plugin_requests_refused_total",
+                "Outgoing plugin requests refused beyond runtime.max_requests_per_*, by storefront.",
+                1,
+            ),
+        ] {
+            header(&mut out, name, "counter", help);
+            for (sf, (logs, requests)) in &sums {
+                let n = if pick == 0 { logs } else { requests };
+                let _ = writeln!(out, "{name}{{storefront=\"{}\"}} {n}", esc(sf));
+            }
+        }
+        out
+    }
+}
+
 fn header(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
 }
@@ -277,5 +314,28 @@ mod tests {
         );
         assert!(text.contains("result=\"hit\"} 1"), "{text}");
         assert!(text.contains("le=\"0.005\"} 2"), "{text}");
+    }
+
+    #[test]
+    fn bounds_are_rendered_with_bounded_labels() {
+        let m = Metrics::new(1);
+        let stats = |t: &str, logs, requests| BoundsStats {
+            tenant: t.into(),
+            log_lines_dropped: logs,
+            requests_refused: requests,
+        };
+        let text = m.render_bounds(&[stats("a", 5, 0), stats("b", 2, 3), stats("c", 1, 1)]);
+        assert!(
+            text.contains("connect_plugin_log_lines_dropped_total{storefront=\"a\"} 5"),
+            "{text}"
+        );
+        assert!(
+            text.contains("connect_plugin_log_lines_dropped_total{storefront=\"other\"} 3"),
+            "{text}"
+        );
+        assert!(
+            text.contains("connect_plugin_requests_refused_total{storefront=\"other\"} 4"),
+            "{text}"
+        );
     }
 }

@@ -69,6 +69,10 @@ impl Service {
         rc.limits.call_timeout = Duration::from_millis(config.runtime.timeout_ms);
         rc.limits.batch_timeout = Duration::from_secs(config.runtime.batch_timeout_secs);
         rc.limits.memory_bytes = (config.runtime.memory_mib as usize) << 20;
+        rc.limits.http.max_requests_per_instance = config.runtime.max_requests_per_instance;
+        rc.limits.http.max_requests_per_tenant = config.runtime.max_requests_per_tenant;
+        rc.limits.http.max_response_header_bytes = config.runtime.max_response_header_kib << 10;
+        rc.limits.log_lines_per_sec = config.runtime.log_lines_per_sec;
         rc.engine.max_memory_bytes = rc.engine.max_memory_bytes.max(rc.limits.memory_bytes);
         rc.artifacts_dir = Some(config.precompiled_dir());
         rc.cache = Arc::new(SqliteCache::open(&config.cache_path())?);

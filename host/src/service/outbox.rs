@@ -343,7 +343,10 @@ fn record_failure(svc: &Service, c: &Claimed, f: &Failure, park: bool) -> Result
 /// right after the n-th successful `submit-order` answer of this process,
 /// before the outcome is recorded: the one crash moment a test cannot hit
 /// reliably with a kill signal. Read once when the worker starts; unset, it
-/// costs one load per delivered order.
+/// costs one load per delivered order. Compiled only with the cargo feature
+/// `test-hooks`, which the crate's own tests turn on (a dev-dependency on
+/// itself): never in `cargo build --release`.
+#[cfg(feature = "test-hooks")]
 mod crash_hook {
     use std::sync::OnceLock;
     use std::sync::atomic::{AtomicU64, Ordering};
@@ -378,4 +381,12 @@ mod crash_hook {
             std::process::abort();
         }
     }
+}
+
+/// Without `test-hooks`: nothing, and no trace of the variable.
+#[cfg(not(feature = "test-hooks"))]
+mod crash_hook {
+    pub(super) fn init() {}
+
+    pub(super) fn after_submit(_storefront: &str, _order: &str) {}
 }

@@ -250,10 +250,11 @@ impl Service {
                      configure it under Connect plugins first"
                 ))
             })?;
+        let private = self.storefront(storefront)?.connect.allow_private_networks;
         let secrets = self.open_secrets(storefront, plugin, stored.secrets.as_deref())?;
         let mut settings: Settings = stored.values.into_iter().collect();
         settings.extend(secrets);
-        Ok(TenantSpec::new(storefront, settings))
+        Ok(TenantSpec::new(storefront, settings).with_private_networks(private))
     }
 
     /// Runs a plugin export for a storefront through the runtime's typed

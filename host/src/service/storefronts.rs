@@ -43,6 +43,11 @@ pub struct ConnectSettings {
     /// Catalogue refresh interval, in minutes.
     #[serde(default = "default_refresh")]
     pub refresh_minutes: u32,
+    /// Whether this storefront's plugins may reach loopback and private-
+    /// network addresses: for a back office on the operator's own network.
+    /// Off: the endpoint must resolve to a public address.
+    #[serde(default)]
+    pub allow_private_networks: bool,
 }
 
 fn default_refresh() -> u32 {
@@ -57,6 +62,7 @@ impl Default for ConnectSettings {
             stock_plugin: None,
             order_plugin: None,
             refresh_minutes: default_refresh(),
+            allow_private_networks: false,
         }
     }
 }
@@ -172,7 +178,8 @@ impl Service {
         let conn = self.db.lock();
         let row = conn
             .prepare_cached(
-                "SELECT name, price_plugin, stock_plugin, order_plugin, refresh_minutes, created_at
+                "SELECT name, price_plugin, stock_plugin, order_plugin, refresh_minutes, created_at,
+                   allow_private_networks
                  FROM storefronts WHERE id = ?1",
             )?
             .query_row([id], |r| {
@@ -183,6 +190,7 @@ impl Service {
                     r.get::<_, Option<String>>(3)?,
                     r.get::<_, u32>(4)?,
                     r.get::<_, i64>(5)?,
+                    r.get::<_, bool>(6)?,
                 ))
             })
             .optional()?
@@ -202,6 +210,7 @@ impl Service {
                 stock_plugin: row.2,
                 order_plugin: row.3,
                 refresh_minutes: row.4,
+                allow_private_networks: row.6,
             },
             created_at: iso8601(row.5),
         })
@@ -265,13 +274,14 @@ impl Service {
         let tx = conn.transaction()?;
         tx.execute(
             "UPDATE storefronts SET price_plugin = ?2, stock_plugin = ?3, order_plugin = ?4,
-             refresh_minutes = ?5 WHERE id = ?1",
+             refresh_minutes = ?5, allow_private_networks = ?6 WHERE id = ?1",
             params![
                 storefront,
                 cs.price_plugin,
                 cs.stock_plugin,
                 cs.order_plugin,
-                cs.refresh_minutes
+                cs.refresh_minutes,
+                cs.allow_private_networks
             ],
         )?;
         tx.execute(

@@ -66,7 +66,8 @@ pub async fn tenant(rt: &Runtime, id: &str, settings: Settings) -> TenantSpec {
         .configure("tharstern", settings)
         .await
         .expect("valid settings");
-    TenantSpec::new(id, normalised)
+    // The simulator listens on 127.0.0.1.
+    TenantSpec::new(id, normalised).with_private_networks(true)
 }
 
 pub fn no_customer() -> CustomerContext {

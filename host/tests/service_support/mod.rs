@@ -24,6 +24,11 @@ pub struct TestService {
 }
 
 impl TestService {
+    /// The listening address's URL, whatever `server.public_url` says.
+    pub fn url_direct(&self) -> String {
+        format!("http://{}", self.svc.config.server.listen)
+    }
+
     /// Stops gracefully and waits for the drain.
     pub async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {
@@ -188,6 +193,8 @@ pub async fn create_storefront(api: &Api, sf: &str) {
         Some(json!({
             "enabled_plugins": [PLUGIN],
             "price_plugin": PLUGIN, "stock_plugin": PLUGIN, "order_plugin": PLUGIN,
+            // The simulator listens on 127.0.0.1.
+            "allow_private_networks": true,
         })),
         200,
     )

@@ -1,6 +1,7 @@
 //! The admin web pages at `/admin`: server-rendered HTML (maud), plain
 //! forms, no JavaScript. Operators log in with the admin token or the
-//! configured user name and password; the session is a signed cookie
+//! configured user name and password (throttled per client address); the
+//! session is a random id kept server-side ([`super::auth`]) in a cookie
 //! (`SameSite=Strict`, which also keeps other sites from posting forms),
 //! and a form posted from another site is refused outright
 //! ([`cross_site`]), so the pages do not rely on the cookie attribute alone.
@@ -12,8 +13,9 @@ mod plugins;
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::Router;
-use axum::extract::{Form, Request, State};
+use axum::extract::{ConnectInfo, Form, Request, State};
 use axum::http::header::{COOKIE, LOCATION, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
@@ -64,6 +66,7 @@ pub fn router(svc: Arc<Service>) -> Router {
         .route("/storefronts/{sf}/keys", get(keys::list).post(keys::create))
         .route("/storefronts/{sf}/keys/{key}/revoke", post(keys::revoke))
         .route("/logout", post(logout))
+        .route("/logout-all", post(logout_all))
         .route_layer(axum::middleware::from_fn_with_state(
             svc.clone(),
             require_login,
@@ -164,7 +167,23 @@ struct LoginForm {
     secret: String,
 }
 
-async fn login(State(svc): Svc, Form(f): Form<LoginForm>) -> Response {
+async fn login(
+    State(svc): Svc,
+    client: Option<Extension<ConnectInfo<std::net::SocketAddr>>>,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let address = client.map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |c| c.0.0.ip());
+    if !svc.auth.login_allowed(address) {
+        tracing::warn!(%address, "admin login throttled");
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            login_page(
+                &svc,
+                Some("Too many login attempts from your address: wait a minute, then try again."),
+            ),
+        )
+            .into_response();
+    }
     if !svc.auth.login_ok(f.username.trim(), &f.secret) {
         tracing::warn!("admin login refused");
         return (
@@ -173,25 +192,43 @@ async fn login(State(svc): Svc, Form(f): Form<LoginForm>) -> Response {
         )
             .into_response();
     }
-    let cookie = format!(
-        "{SESSION_COOKIE}={}; Path=/admin; HttpOnly; SameSite=Strict; Max-Age={}",
-        svc.auth.session(),
-        svc.auth.session_secs()
-    );
+    let session = match svc.auth.session() {
+        Ok(id) => id,
+        Err(e) => {
+            tracing::error!(error = %e, "no admin session could be opened");
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "No session could be opened.",
+            )
+                .into_response();
+        }
+    };
     let mut resp = Redirect::to("/admin").into_response();
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
+    if let Ok(v) = HeaderValue::from_str(&svc.auth.cookie(&session)) {
         resp.headers_mut().insert(SET_COOKIE, v);
     }
     resp
 }
 
-async fn logout() -> Response {
+/// Ends this session (server-side too: the cookie is no login any more).
+async fn logout(State(svc): Svc, headers: HeaderMap) -> Response {
+    if let Some(id) = session_cookie(&headers) {
+        svc.auth.revoke(&id);
+    }
+    logged_out(&svc)
+}
+
+/// Ends every admin session.
+async fn logout_all(State(svc): Svc) -> Response {
+    let n = svc.auth.revoke_all();
+    tracing::warn!(sessions = n, "every admin session was revoked");
+    logged_out(&svc)
+}
+
+fn logged_out(svc: &Service) -> Response {
     let mut resp = (StatusCode::SEE_OTHER, [(LOCATION, "/admin/login")]).into_response();
-    resp.headers_mut().insert(
-        SET_COOKIE,
-        HeaderValue::from_static(
-            "connect_admin=; Path=/admin; HttpOnly; SameSite=Strict; Max-Age=0",
-        ),
-    );
+    if let Ok(v) = HeaderValue::from_str(&svc.auth.cookie("")) {
+        resp.headers_mut().insert(SET_COOKIE, v);
+    }
     resp
 }

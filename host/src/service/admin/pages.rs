@@ -156,6 +156,15 @@ fn render_connect(svc: &Service, sf: &str, error: Option<&ServiceError>, saved: 
             label for="refresh_minutes" { "Catalogue refresh interval (minutes)" }
             input #refresh_minutes type="number" min="1" name="refresh_minutes" value=(cs.refresh_minutes);
             @if let Some(m) = errors.get("refresh_minutes") { p.field-error { (m) } }
+            h2 { "Network" }
+            div {
+                input type="checkbox" #allow_private_networks name="allow_private_networks" value="on"
+                    checked[cs.allow_private_networks];
+                " " label.inline for="allow_private_networks" {
+                    "Allow private networks: plugins may reach loopback and private addresses "
+                    "(10/8, 172.16/12, 192.168/16, fc00::/7). Only for a back office on your own network."
+                }
+            }
             div { button #save-connect type="submit" { "Save" } }
         }
     };
@@ -187,6 +196,7 @@ pub async fn save_connect(
         } else {
             refresh.parse().unwrap_or(0)
         },
+        allow_private_networks: !field(&form, "allow_private_networks").is_empty(),
     };
     match svc.set_connect(&sf, cs) {
         Ok(_) => Redirect::to(&format!("/admin/storefronts/{sf}?saved=1")).into_response(),

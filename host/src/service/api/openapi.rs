@@ -148,7 +148,9 @@ pub async fn document() -> Json<Value> {
     schemas.insert("ConnectSettings".into(), json!({ "type": "object", "properties": {
                     "enabled_plugins": { "type": "array", "items": { "type": "string" } },
                     "price_plugin": { "type": ["string", "null"] }, "stock_plugin": { "type": ["string", "null"] },
-                    "order_plugin": { "type": ["string", "null"] }, "refresh_minutes": { "type": "integer", "default": 1440 } } }));
+                    "order_plugin": { "type": ["string", "null"] }, "refresh_minutes": { "type": "integer", "default": 1440 },
+                    "allow_private_networks": { "type": "boolean", "default": false,
+                        "description": "Plugins may reach loopback and private-network addresses (an on-premises back office)" } } }));
     schemas.insert(
         "Settings".into(),
         json!({ "type": "object", "additionalProperties": { "type": ["string", "null"] } }),

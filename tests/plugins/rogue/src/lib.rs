@@ -11,6 +11,9 @@
 //! | `follow:<url>`         | as `fetch`, following one redirect by itself       |
 //! | `cache-set:<k>=<v>`    | stores `<v>` under `<k>` in its cache              |
 //! | `cache-get:<k>`        | answers the cached value of `<k>` in `quote-ref`   |
+//! | `burst:<n>:<url>`      | opens `n` GETs of `<url>` at once, then reads them |
+//! |                        | all; answers `ok:<a> refused:<b> other:<c>`        |
+//! | `log:<n>`              | logs `n` lines at `info`                           |
 
 wit_bindgen::generate!({ path: "../../../wit/since_v0.1.0", world: "connect-plugin", generate_all });
 
@@ -98,6 +101,20 @@ impl Guest for Rogue {
                 Some(v) => format!("found:{}", String::from_utf8_lossy(&v)),
                 None => "missing".into(),
             }),
+            Some(("burst", rest)) => {
+                let (n, url) = rest.split_once(':').unwrap_or((rest, ""));
+                Some(burst(n.parse().unwrap_or(0), url))
+            }
+            Some(("log", n)) => {
+                let n: u32 = n.parse().unwrap_or(0);
+                for i in 0..n {
+                    connect::plugin::log::log(
+                        connect::plugin::log::Level::Info,
+                        &format!("rogue log line {i} of {n}"),
+                    );
+                }
+                Some(format!("logged:{n}"))
+            }
             _ => return Err(PluginError::NotFound(format!("no behaviour `{reference}`"))),
         };
         Ok(PriceQuote {
@@ -143,14 +160,47 @@ fn unsupported<T>() -> Result<T, PluginError> {
     ))
 }
 
-/// GETs `url` and reads its body; answers `status:<code> bytes:<n>` or
-/// `error:<wasi:http error code>`, and the redirect location, if any.
-fn fetch(url: &str) -> (String, Option<String>) {
+/// Opens `n` GETs of `url` without waiting for any, then waits for each
+/// and reads its body.
+fn burst(n: u32, url: &str) -> String {
+    let (mut ok, mut refused, mut other) = (0, 0, 0);
+    let pending: Vec<_> = (0..n)
+        .map(|_| match request(url) {
+            Ok(request) => wasi::http::outgoing_handler::handle(request, None),
+            Err(_) => Err(wasi::http::types::ErrorCode::HttpRequestUriInvalid),
+        })
+        .collect();
+    for future in pending {
+        let outcome = future.and_then(|f| {
+            f.subscribe().block();
+            match f.get() {
+                Some(Ok(result)) => result,
+                _ => Err(wasi::http::types::ErrorCode::InternalError(None)),
+            }
+        });
+        match outcome {
+            Ok(response) => {
+                if let Ok(body) = response.consume()
+                    && let Ok(stream) = body.stream()
+                {
+                    while stream.blocking_read(64 * 1024).is_ok() {}
+                }
+                ok += 1;
+            }
+            Err(wasi::http::types::ErrorCode::ConnectionLimitReached) => refused += 1,
+            Err(_) => other += 1,
+        }
+    }
+    format!("ok:{ok} refused:{refused} other:{other}")
+}
+
+/// A GET of `url`, or why not.
+fn request(url: &str) -> Result<OutgoingRequest, String> {
     let (scheme, rest) = match url.split_once("://") {
         Some(("https", rest)) => (Scheme::Https, rest),
         Some(("http", rest)) => (Scheme::Http, rest),
         Some((other, rest)) => (Scheme::Other(other.into()), rest),
-        None => return ("error:bad url".into(), None),
+        None => return Err("error:bad url".into()),
     };
     let (authority, path) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
@@ -161,6 +211,16 @@ fn fetch(url: &str) -> (String, Option<String>) {
     let _ = request.set_scheme(Some(&scheme));
     let _ = request.set_authority(Some(authority));
     let _ = request.set_path_with_query(Some(path));
+    Ok(request)
+}
+
+/// GETs `url` and reads its body; answers `status:<code> bytes:<n>` or
+/// `error:<wasi:http error code>`, and the redirect location, if any.
+fn fetch(url: &str) -> (String, Option<String>) {
+    let request = match request(url) {
+        Ok(request) => request,
+        Err(e) => return (e, None),
+    };
     let response = match wasi::http::outgoing_handler::handle(request, None) {
         Ok(future) => {
             future.subscribe().block();
