@@ -1,7 +1,8 @@
-//! The main job: `connect-host demo` starts the simulator and the service
-//! with the demo storefront, and the curl line it prints answers a price;
-//! the order line it prints is delivered and comes back despatched with a
-//! tracking number. Needs `--features demo` (and `curl`).
+//! The main job: `connect-host demo` starts both simulators and the service
+//! with a storefront on Tharstern and one on printIQ; for each, the curl
+//! line it prints answers a price, and the order line it prints is delivered
+//! and comes back despatched with a tracking number. Needs `--features demo`
+//! (and `curl`).
 #![cfg(feature = "demo")]
 
 mod service_support;
@@ -42,12 +43,14 @@ fn sh(line: &str) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_prints_a_curl_line_that_prices() {
     let dir = tempfile::tempdir().unwrap();
-    let (port, sim_port) = (free_port(), free_port());
+    let (port, sim_port, piq_port) = (free_port(), free_port(), free_port());
     let mut child = Command::new(env!("CARGO_BIN_EXE_connect-host"))
         .args(["demo", "--advance-secs", "1", "--listen"])
         .arg(format!("127.0.0.1:{port}"))
         .arg("--sim-listen")
         .arg(format!("127.0.0.1:{sim_port}"))
+        .arg("--printiq-sim-listen")
+        .arg(format!("127.0.0.1:{piq_port}"))
         .arg("--data-dir")
         .arg(dir.path().join("data"))
         .env(
@@ -73,7 +76,7 @@ async fn demo_prints_a_curl_line_that_prices() {
         .iter()
         .filter(|l: &&String| l.trim_start().starts_with("curl "))
         .count()
-        < 2
+        < 4
     {
         let left = until.saturating_duration_since(Instant::now());
         match rx.recv_timeout(left) {
@@ -128,6 +131,41 @@ async fn demo_prints_a_curl_line_that_prices() {
     })
     .await;
     assert_eq!(despatched["job_status"], "Despatched", "{despatched}");
+
+    // The printIQ storefront, side by side in the same service.
+    let price = sh(curls[2]);
+    assert_eq!(price["handled"], true, "{price}");
+    assert_eq!(price["plugin"], "printiq", "{price}");
+    assert!(
+        price["price"]["minor_units"].as_i64().unwrap() > 0,
+        "{price}"
+    );
+    let order = sh(curls[3]);
+    assert_eq!(order["created"], true, "{order}");
+    let id = order["order"]["id"].as_str().unwrap().to_string();
+    let despatched = eventually(
+        60,
+        "the printIQ demo order despatched with tracking",
+        || {
+            let (http, token, id) = (http.clone(), token.clone(), id.clone());
+            async move {
+                let o: Value = http
+                    .get(format!(
+                        "http://127.0.0.1:{port}/api/v1/storefronts/demo-printiq/orders/{id}"
+                    ))
+                    .bearer_auth(token)
+                    .send()
+                    .await
+                    .ok()?
+                    .json()
+                    .await
+                    .ok()?;
+                o["tracking_number"].as_str().is_some().then_some(o)
+            }
+        },
+    )
+    .await;
+    assert_eq!(despatched["state"], "delivered", "{despatched}");
 
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])

@@ -43,7 +43,7 @@ pub enum Command {
     /// Read a password from standard input and print its Argon2id hash, for
     /// `auth.password_hash` (the password then never sits in the config).
     HashPassword,
-    /// Run the Tharstern simulator and the service with a demo storefront.
+    /// Run both simulators and the service with a demo storefront on each.
     #[cfg(feature = "demo")]
     Demo(demo::DemoArgs),
 }
