@@ -79,6 +79,18 @@ pub fn tag_path(artifact: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// A temporary name beside `path`, unique per call: several loaders (threads
+/// of one process as well as processes) may write the same file at once,
+/// each then renaming or linking its own copy into place.
+pub(crate) fn unique_tmp(path: &Path) -> PathBuf {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let mut name = path.as_os_str().to_owned();
+    name.push(format!(".tmp{}-{n}", std::process::id()));
+    PathBuf::from(name)
+}
+
 fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
@@ -94,7 +106,7 @@ fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
 fn create_key(path: &Path) -> anyhow::Result<()> {
     let mut key = [0u8; 32];
     getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("no system randomness: {e}"))?;
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let tmp = unique_tmp(path);
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]

@@ -145,7 +145,7 @@ impl PluginLoader {
         // tag goes first: an artifact without its tag is never loaded.
         let signature = key.sign(digest, engine_hash, &compiled);
         for (path, bytes) in [(&tag, &signature[..]), (&artifact, &compiled[..])] {
-            let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+            let tmp = crate::artifact_key::unique_tmp(path);
             std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
             std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
         }
