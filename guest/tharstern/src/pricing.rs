@@ -190,15 +190,26 @@ impl Tharstern {
         // One call at a time creates a given estimate: concurrent identical
         // requests (other instances of this tenant) wait for its answer
         // instead of creating their own.
-        // If the other call fails or is too slow, go on, safely: the
-        // estimate is looked up by its title before any second POST.
         let lease = Cache::new(&*self.p).lease(&format!("lease:{est_key}"), LEASE_SECS);
-        if lease.is_none()
-            && let Some(q) = self.wait_for_quote(&est_key)
-        {
-            return Ok(self.reuse(q, &key, customer));
+        if lease.is_none() {
+            if let Some(q) = self.wait_for_quote(&est_key) {
+                return Ok(self.reuse(q, &key, customer));
+            }
+            // The other call is slow or died. Its POST may still be on its
+            // way: never a second one beside it. Use its estimate if
+            // Tharstern has it, else ask the caller to come back.
+            return match self.find_estimate(&title)? {
+                Some(est) => self.quote_from(est, &key, &est_key, customer),
+                None => Err(PluginError::Unreachable(
+                    "another request for the same price is still creating its estimate in \
+                     Tharstern; try again in a few seconds"
+                        .into(),
+                )),
+            };
         }
-        let quote = self.quote_new_estimate(&body, &title, &key, &est_key, customer);
+        let quote = self
+            .create_estimate(&body, &title)
+            .and_then(|est| self.quote_from(est, &key, &est_key, customer));
         drop(lease);
         quote
     }
@@ -229,15 +240,15 @@ impl Tharstern {
         q.into_quote(customer)
     }
 
-    fn quote_new_estimate(
+    /// The quote an estimate gives, cached for this request and for every
+    /// request that builds the same estimate.
+    fn quote_from(
         &self,
-        body: &Value,
-        title: &str,
+        est: Estimate,
         key: &str,
         est_key: &str,
         customer: Resolved,
     ) -> Result<PriceQuote, PluginError> {
-        let est = self.create_estimate(body, title)?;
         let Some(total) = est.total.as_deref() else {
             return Err(PluginError::NoPrice(format!(
                 "Tharstern created estimate {} without a price: this work type may not be priced automatically (please call for price)",

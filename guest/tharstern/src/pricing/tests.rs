@@ -338,3 +338,43 @@ fn no_price_messages() {
     assert!(is_no_price_message("NO PRICE available for work type"));
     assert!(!is_no_price_message("Object reference not set"));
 }
+
+#[test]
+fn a_waiter_never_posts_an_estimate_beside_a_slow_lease_holder() {
+    let fake = mis();
+    with_estimates(&fake);
+    let c = connector(&fake);
+    let first = c.price(&price_request(250)).unwrap();
+    let title = fake.bodies("estrequest")[0]["Title"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // Another instance holds the lease for this estimate and has not
+    // answered: the cached quotes are gone, the lease is taken.
+    let keys = fake.cache_keys();
+    let est_key = keys.iter().find(|k| k.starts_with("estimate:")).unwrap();
+    for k in &keys {
+        fake.cache_delete(k);
+    }
+    assert!(fake.cache_add(&format!("lease:{est_key}"), b"1", 600));
+
+    // Tharstern does not have it yet: a retryable refusal, no second POST.
+    fake.on_ok(Method::Get, "estimates", list(json!([])));
+    let err = c.price(&price_request(250)).unwrap_err();
+    assert!(
+        matches!(&err, PluginError::Unreachable(m) if m.contains("still creating")),
+        "{err:?}"
+    );
+    assert_eq!(fake.count(Method::Post, "estrequest"), 1);
+
+    // Once Tharstern has it, the waiter answers with that estimate.
+    fake.on_ok(
+        Method::Get,
+        "estimates",
+        list(json!([{"ID": 101, "Title": title, "Quantity": 250, "TotalPrice": 123.45}])),
+    );
+    let q = c.price(&price_request(250)).unwrap();
+    assert_eq!((q.total, q.quote_ref), (first.total, first.quote_ref));
+    assert_eq!(fake.count(Method::Post, "estrequest"), 1);
+}
