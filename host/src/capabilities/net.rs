@@ -102,7 +102,7 @@ fn classify_v6(ip: Ipv6Addr) -> Option<Special> {
         0xfc00..=0xfdff => Some(Special::Private),
         // Site-local (deprecated), multicast, documentation, discard-only,
         // the IPv4-compatible block (::/96 incl. ::) and other reserved space.
-        0xfec0..=0xfeff | 0xff00..=0xffff => Some(Special::Reserved),
+        0xfec0..=0xffff => Some(Special::Reserved),
         0x2001 if s[1] == 0x0db8 || s[1] < 0x0200 => Some(Special::Reserved),
         0x0100 if s[1..4] == [0; 3] => Some(Special::Reserved),
         0 => Some(Special::Reserved),
