@@ -284,19 +284,17 @@ fn by_kind(s: &Setting, v: &str) -> Result<String, String> {
             "false" | "no" | "off" | "0" => Ok("false".into()),
             other => Err(format!("`{other}` is not a boolean; enter true or false")),
         },
-        SettingKind::Choice => {
-            let squashed = squash(v);
-            s.choices
-                .iter()
-                .find(|c| squash(c) == squashed)
-                .map(|c| c.to_string())
-                .ok_or_else(|| {
-                    format!(
-                        "`{v}` is not a choice; choose one of: {}",
-                        s.choices.join(", ")
-                    )
-                })
-        }
+        SettingKind::Choice => s
+            .choices
+            .iter()
+            .find(|c| squashed_eq(c, v))
+            .map(|c| c.to_string())
+            .ok_or_else(|| {
+                format!(
+                    "`{v}` is not a choice; choose one of: {}",
+                    s.choices.join(", ")
+                )
+            }),
         SettingKind::MultiChoice => multi_choice(s, v),
         SettingKind::Json => serde_json::from_str::<serde_json::Value>(v)
             .map(|_| v.to_string())
@@ -305,11 +303,16 @@ fn by_kind(s: &Setting, v: &str) -> Result<String, String> {
 }
 
 /// Lower-case letters and digits only: `With logic` = `with_logic`.
-fn squash(v: &str) -> String {
-    v.chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect::<String>()
-        .to_ascii_lowercase()
+/// Equal once spaces, punctuation and case are ignored ("with logic" is
+/// "With Logic"), without allocating: `init` checks every stored setting on
+/// each new instance.
+fn squashed_eq(a: &str, b: &str) -> bool {
+    fn letters(s: &str) -> impl Iterator<Item = u8> + '_ {
+        s.bytes()
+            .filter(u8::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+    }
+    letters(a).eq(letters(b))
 }
 
 fn integer(s: &Setting, v: &str) -> Result<String, String> {
