@@ -195,9 +195,17 @@ fn map_code(code: http::ErrorCode) -> HttpError {
         E::ConnectionRefused | E::DestinationUnavailable | E::DestinationIpUnroutable => {
             HttpError::ConnectionRefused
         }
-        E::DestinationIpProhibited => {
-            HttpError::Denied("the destination IP address is prohibited".into())
-        }
+        E::DestinationIpProhibited => HttpError::Denied(
+            "the endpoint's name resolves to a loopback, private or link-local address, which \
+             this storefront may not reach (an operator can allow private networks in the \
+             storefront's Connect settings, for a back office on their own network)"
+                .into(),
+        ),
+        E::ConnectionLimitReached => HttpError::Other(
+            "too many requests in flight at once: the platform bounds them per instance and per \
+             storefront; make fewer at a time"
+                .into(),
+        ),
         E::HttpRequestDenied => HttpError::Denied("the request was denied".into()),
         E::ConnectionTimeout => HttpError::ConnectTimeout,
         E::ConnectionReadTimeout | E::ConnectionWriteTimeout | E::HttpResponseTimeout => {
