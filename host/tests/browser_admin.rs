@@ -217,6 +217,38 @@ async fn operator_configures_checks_and_follows_an_order() {
     assert!(result.text().await.unwrap().starts_with("Success"));
     shot(&c, "03-check-connection").await;
 
+    // A webhook secret, made on the page: its URL is shown once and opens
+    // the webhook route; the page shows no secret afterwards.
+    click(&c, "#webhook-secret-tharstern").await;
+    let secret_url = text(&c, "#webhook-secret-url").await;
+    let prefix = format!("{}/webhooks/{SF}/{PLUGIN}/cwh_", service.url);
+    assert!(secret_url.starts_with(&prefix), "{secret_url}");
+    let body = r#"{"EventType":"JobStatusChanged","JobNo":"J-NONE","Status":"Printing"}"#;
+    let hook = reqwest::Client::new()
+        .post(&secret_url)
+        .header(
+            "x-tharstern-signature",
+            tharstern_sim::webhooks::sign(WEBHOOK_SECRET, body.as_bytes()),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(hook.status().as_u16(), 200);
+    c.goto(&format!("{}/admin/storefronts/{SF}/plugins", service.url))
+        .await
+        .unwrap();
+    let page = c.source().await.unwrap();
+    assert!(
+        page.contains("a secret is set"),
+        "the page says a secret is set"
+    );
+    assert!(
+        !page.contains(&secret_url[prefix.len()..]),
+        "the secret shown again"
+    );
+    shot(&c, "04-webhook-secret").await;
+
     // An order, delivered and despatched: its tracking number shows.
     api.ok(
         "PUT",
@@ -225,7 +257,7 @@ async fn operator_configures_checks_and_follows_an_order() {
         200,
     )
     .await;
-    subscribe_webhooks(&sim, &service.url).await;
+    subscribe_webhooks(&sim, &api).await;
     api.ok(
         "POST",
         &format!("/api/v1/storefronts/{SF}/orders"),
@@ -283,7 +315,7 @@ async fn operator_configures_checks_and_follows_an_order() {
         "delivered"
     );
     assert_eq!(text(&c, "#order-WEB-1001 .job-status").await, "Despatched");
-    shot(&c, "04-orders").await;
+    shot(&c, "05-orders").await;
 
     c.close().await.unwrap();
     service.stop().await;

@@ -32,6 +32,16 @@ const ROUTES: &[(&str, &str, bool)] = &[
         "/storefronts/{sf}/plugins/{plugin}/check-connection",
         false,
     ),
+    (
+        "GET",
+        "/storefronts/{sf}/plugins/{plugin}/webhook-secret",
+        false,
+    ),
+    (
+        "POST",
+        "/storefronts/{sf}/plugins/{plugin}/webhook-secret",
+        false,
+    ),
     ("GET", "/storefronts/{sf}/plugins/{plugin}/products", false),
     ("POST", "/storefronts/{sf}/catalogue/refresh", false),
     ("GET", "/storefronts/{sf}/departments", false),
@@ -472,6 +482,10 @@ async fn admin_pages_need_a_login() {
         ),
         ("POST", "/admin/storefronts/shop/plugins/tharstern/check"),
         ("POST", "/admin/storefronts/shop/plugins/tharstern/refresh"),
+        (
+            "POST",
+            "/admin/storefronts/shop/plugins/tharstern/webhook-secret",
+        ),
         ("GET", "/admin/storefronts/shop/departments"),
         ("POST", "/admin/storefronts/shop/departments"),
         ("POST", "/admin/storefronts/shop/customers"),

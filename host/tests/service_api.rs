@@ -388,7 +388,7 @@ async fn storefront_flow_against_the_simulator() {
     );
 
     // A webhook from the simulator updates status and tracking.
-    subscribe_webhooks(&sim, &service.url).await;
+    subscribe_webhooks(&sim, &api).await;
     let job_no = find("A-1")
         .job_nos
         .first()

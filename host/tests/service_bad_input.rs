@@ -27,7 +27,8 @@ const FUZZ_SF: &str = "fuzz";
 
 /// (method, path, a valid body). Generated bodies are derived from the
 /// valid one, so many get past the JSON syntax into the service's checks.
-fn routes(sim: &tharstern_sim::SimHandle) -> Vec<(&'static str, String, Value)> {
+/// `hook`: the webhook path holding the storefront's webhook secret.
+fn routes(sim: &tharstern_sim::SimHandle, hook: &str) -> Vec<(&'static str, String, Value)> {
     let s = |rest: &str| format!("/api/v1/storefronts/{FUZZ_SF}{rest}");
     let shop = |rest: &str| format!("/api/v1/storefronts/{SF}{rest}");
     vec![
@@ -86,7 +87,7 @@ fn routes(sim: &tharstern_sim::SimHandle) -> Vec<(&'static str, String, Value)> 
         ("POST", shop("/orders/O-1/retry"), json!({})),
         (
             "POST",
-            format!("/webhooks/{SF}/{PLUGIN}"),
+            hook.to_string(),
             json!({"EventType": "JobStatusChanged", "JobNo": "J1", "Status": "Printing",
                    "ExternalOrderRef": "O-1"}),
         ),
@@ -397,7 +398,7 @@ fn generated_bodies_never_get_a_server_error() {
         .enable_all()
         .build()
         .unwrap();
-    let (sim, service) = rt.block_on(async {
+    let (sim, service, hook) = rt.block_on(async {
         let sim = start_sim().await;
         let service = start_service(|c| c.server.max_body_kib = LIMIT_KIB).await;
         let api = Api::new(&service.url);
@@ -410,9 +411,11 @@ fn generated_bodies_never_get_a_server_error() {
             202,
         )
         .await;
-        (sim, service)
+        // The webhook URL with its secret, so bodies reach the plugin.
+        let hook = webhook_url(&api).await.replacen(&service.url, "", 1);
+        (sim, service, hook)
     });
-    let routes = routes(&sim);
+    let routes = routes(&sim, &hook);
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()

@@ -165,7 +165,15 @@ async fn no_secret_reaches_a_log_an_answer_a_page_or_the_files() {
     .await;
 
     // A signed status webhook, and one with a bad signature.
-    subscribe_webhooks(&sim, &service.url).await;
+    let hook_url = subscribe_webhooks(&sim, &api).await;
+    let hook_secret = hook_url.rsplit('/').next().unwrap().to_owned();
+    let hook_info = format!("/api/v1/storefronts/{SF}/plugins/{PLUGIN}/webhook-secret");
+    let (status, _) = r.admin("GET", &hook_info, None).await;
+    assert_eq!(status, 200);
+    // A wrong secret in the URL: refused, and the answer names no secret.
+    let wrong = format!("/webhooks/{SF}/{PLUGIN}/cwh_not-the-secret");
+    let (status, _) = r.call(None, "POST", &wrong, Some(json!({}))).await;
+    assert_eq!(status, 401);
     let job_no = sim
         .state()
         .orders()
@@ -279,6 +287,7 @@ async fn no_secret_reaches_a_log_an_answer_a_page_or_the_files() {
         ("the password", PASSWORD.to_owned()),
         ("the wrong password", WRONG_PASSWORD.to_owned()),
         ("the webhook secret", WEBHOOK_SECRET.to_owned()),
+        ("the host's webhook secret", hook_secret),
         ("the storefront key", key.clone()),
         ("the admin token", TOKEN.to_owned()),
     ];

@@ -369,7 +369,7 @@ async fn soak(
     service.start(&[("RUST_LOG", "error")]).await;
     let api = Api::new(&service.url);
     configure_storefront(&api, &sim).await;
-    subscribe_webhooks(&sim, &service.url).await;
+    subscribe_webhooks(&sim, &api).await;
     sim.set_faults(faults).expect("valid faults");
     let pid = service.pid();
 

@@ -861,3 +861,51 @@ async fn concurrent_identical_quotes_create_one_estimate() {
     );
     assert_eq!(refs.len(), 1, "the concurrent quotes differ: {refs:?}");
 }
+
+/// Concurrent first requests of one new storefront user (different
+/// quantities, so no shared estimate hides the race) create one Tharstern
+/// customer, and every request runs under it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_first_requests_of_a_new_user_create_one_customer() {
+    let sim = sim().await;
+    let rt = runtime().await;
+    let t = tenant(
+        &rt,
+        "concurrent-customer",
+        settings(&sim, &[("use_external_id_as_customer_code", "true")]),
+    )
+    .await;
+    price(&rt, &t, price_request("1", 10, no_customer()))
+        .await
+        .unwrap();
+    let mut faults = FaultConfig::default();
+    faults.endpoints.insert(
+        "customers".into(),
+        FaultSpec {
+            latency_ms: Some(300),
+            ..Default::default()
+        },
+    );
+    sim.set_faults(faults).unwrap();
+    let before = sim.state().customers().len();
+    let newcomer = CustomerContext {
+        department_code: None,
+        email: Some("first.time@shop.example".into()),
+        name: Some("First Time".into()),
+    };
+    let mut calls = Vec::new();
+    for n in 0..6 {
+        let (rt, t, who) = (rt.clone(), t.clone(), newcomer.clone());
+        calls.push(tokio::spawn(async move {
+            price(&rt, &t, price_request("1", 100 + n, who)).await
+        }));
+    }
+    let mut codes = std::collections::HashSet::new();
+    for c in calls {
+        let q = c.await.unwrap().expect("every concurrent quote succeeds");
+        codes.insert(q.customer_code);
+    }
+    let made: Vec<_> = sim.state().customers()[before..].to_vec();
+    assert_eq!(made.len(), 1, "customers created: {made:?}");
+    assert_eq!(codes.len(), 1, "{codes:?}");
+}

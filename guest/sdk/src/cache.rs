@@ -58,6 +58,21 @@ impl<'a> Cache<'a> {
     }
 }
 
+impl Cache<'_> {
+    /// Waits up to `secs` for another call (the lease holder) to store
+    /// `key`, looking every 25 ms; the entry, or `None` if it never came.
+    pub fn wait_for(&self, key: &str, secs: u32) -> Option<Vec<u8>> {
+        let step = std::time::Duration::from_millis(25);
+        for _ in 0..u64::from(secs) * 40 {
+            self.p.sleep(step);
+            if let Some(v) = self.p.cache_get(key) {
+                return Some(v);
+            }
+        }
+        None
+    }
+}
+
 /// A held lease; released when dropped (or when its TTL runs out, should the
 /// holder die).
 pub struct Lease<'a> {

@@ -12,8 +12,11 @@ use crate::LogLevel;
 use crate::Tharstern;
 use crate::client::Client;
 use crate::json;
-use crate::sdk::cache::digest;
+use crate::sdk::cache::{Cache, digest};
 use crate::{CustomerContext, CustomerLink, PluginError};
+
+/// How long one call may hold the right to create a given user's customer.
+const LEASE_SECS: u32 = 10;
 
 /// The resolved customer code, and the link when one was found or made.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,6 +81,31 @@ impl Tharstern {
             });
         }
         let client = self.client();
+        // One call at a time may create a given user's customer: another
+        // instance of this tenant asking for the same new email waits for
+        // its answer instead of creating a second customer.
+        let lease = Cache::new(&*self.p).lease(&format!("lease:{key}"), LEASE_SECS);
+        if lease.is_none() {
+            let code = match Cache::new(&*self.p).wait_for(&key, LEASE_SECS) {
+                Some(code) => String::from_utf8(code).ok(),
+                None => find_by_email(&client, email)?,
+            };
+            let Some(code) = code.filter(|c| !c.is_empty()) else {
+                return Err(PluginError::Unreachable(
+                    "another request is still creating the Tharstern customer for this user; \
+                     try again in a few seconds"
+                        .into(),
+                ));
+            };
+            return Ok(Resolved {
+                link: Some(CustomerLink {
+                    email: email.to_string(),
+                    customer_code: code.clone(),
+                    created: false,
+                }),
+                code,
+            });
+        }
         let (code, created) = match find_by_email(&client, email)? {
             Some(code) => (code, false),
             None => match create(&client, email, name) {
@@ -104,6 +132,7 @@ impl Tharstern {
         );
         self.p
             .cache_set(&key, code.as_bytes(), self.s.refresh_secs());
+        drop(lease);
         Ok(Resolved {
             link: Some(CustomerLink {
                 email: email.to_string(),

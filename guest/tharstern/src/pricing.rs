@@ -26,6 +26,9 @@ const TOTAL_FIELDS: [&str; 4] = ["TotalPrice", "Total", "TotalValue", "Price"];
 
 /// How long one call may hold the right to create a given estimate.
 const LEASE_SECS: u32 = 10;
+/// How long an attempt whose outcome is unknown is remembered, so that a
+/// retry within it finds the estimate the attempt may have created.
+const PENDING_SECS: u32 = 7 * 24 * 3600;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct CachedQuote {
@@ -176,8 +179,23 @@ impl Tharstern {
                 )
             },
         )?;
-        let bucket = self.p.now_unix_secs() / u64::from(self.s.refresh_secs().max(1));
-        let title = estimate::title_for(&body, bucket);
+        // The title names the request and the refresh interval it was first
+        // tried in, so prices are fetched afresh once per interval. An
+        // attempt that may have created an estimate leaves its title behind
+        // (`pending`): every retry, however late, looks for that estimate
+        // under that title before posting.
+        let pending = format!(
+            "estimate-pending:{}",
+            digest(&[&self.s.api_url, &estimate::title_for(&body, 0)])
+        );
+        let resumed = self
+            .p
+            .cache_get(&pending)
+            .and_then(|t| String::from_utf8(t).ok());
+        let title = resumed.clone().unwrap_or_else(|| {
+            let bucket = self.p.now_unix_secs() / u64::from(self.s.refresh_secs().max(1));
+            estimate::title_for(&body, bucket)
+        });
         estimate::set_title(&mut body, &title);
 
         // Another request that builds the same estimate request (e.g. two
@@ -207,9 +225,23 @@ impl Tharstern {
                 )),
             };
         }
-        let quote = self
-            .create_estimate(&body, &title)
-            .and_then(|est| self.quote_from(est, &key, &est_key, customer));
+        self.p.cache_set(&pending, title.as_bytes(), PENDING_SECS);
+        let estimate = match resumed {
+            Some(_) => match self.find_estimate(&title)? {
+                Some(est) => Ok(est),
+                None => self.create_estimate(&body, &title),
+            },
+            None => self.create_estimate(&body, &title),
+        };
+        // Only an answer that settles whether the estimate exists ends the
+        // pending attempt; after a lost answer the next call resumes it.
+        if matches!(
+            estimate,
+            Ok(_) | Err(PluginError::Rejected(_) | PluginError::NoPrice(_))
+        ) {
+            self.p.cache_delete(&pending);
+        }
+        let quote = estimate.and_then(|est| self.quote_from(est, &key, &est_key, customer));
         drop(lease);
         quote
     }
@@ -222,14 +254,8 @@ impl Tharstern {
 
     /// Waits (up to the lease time) for a concurrent call to cache the quote.
     fn wait_for_quote(&self, est_key: &str) -> Option<CachedQuote> {
-        let step = std::time::Duration::from_millis(25);
-        for _ in 0..(LEASE_SECS as u64 * 1000 / 25) {
-            self.p.sleep(step);
-            if let Some(q) = self.cached_quote(est_key) {
-                return Some(q);
-            }
-        }
-        None
+        let bytes = Cache::new(&*self.p).wait_for(est_key, LEASE_SECS)?;
+        serde_json::from_slice(&bytes).ok()
     }
 
     /// A quote from the estimate another request already created.

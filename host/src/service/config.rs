@@ -24,6 +24,7 @@ pub struct Config {
     pub outbox: OutboxConfig,
     pub catalogue: CatalogueConfig,
     pub metrics: MetricsConfig,
+    pub webhooks: WebhooksConfig,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -222,6 +223,30 @@ pub struct CatalogueConfig {
 impl Default for CatalogueConfig {
     fn default() -> Self {
         Self { check_secs: 60 }
+    }
+}
+
+/// How webhooks are authenticated and throttled (`service::webhook_auth`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebhooksConfig {
+    /// How far a signed webhook's `X-Connect-Timestamp` may be from now, in
+    /// seconds; a signature is accepted once within it.
+    pub max_age_secs: u64,
+    /// Refused webhooks per client address per minute before 429s.
+    pub failures_per_minute: u32,
+    /// Accepted webhooks per storefront per second (bursts of ten times as
+    /// many), so one storefront cannot take the plugin pool.
+    pub per_storefront_per_second: u32,
+}
+
+impl Default for WebhooksConfig {
+    fn default() -> Self {
+        Self {
+            max_age_secs: 300,
+            failures_per_minute: 30,
+            per_storefront_per_second: 500,
+        }
     }
 }
 

@@ -129,6 +129,17 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE storefronts ADD COLUMN allow_private_networks INTEGER NOT NULL DEFAULT 0;
     "#,
+    // 5: webhook secrets per storefront and plugin, sealed like secret
+    // settings (the host needs the secret itself to check signatures).
+    r#"
+    CREATE TABLE webhook_secrets (
+        storefront TEXT NOT NULL REFERENCES storefronts(id) ON DELETE CASCADE,
+        plugin     TEXT NOT NULL,
+        sealed     TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (storefront, plugin)
+    );
+    "#,
 ];
 
 /// The database handle. SQLite calls are short and local, so they run

@@ -18,6 +18,12 @@ pub enum ServiceError {
     /// The storefront has no plugin for this (its own price/stock applies).
     #[error("{0}")]
     NotHandled(String),
+    /// A request's credential is missing or wrong (webhooks).
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// Over a rate limit; retry later.
+    #[error("{0}")]
+    Throttled(String),
     /// The plugin call failed.
     #[error(transparent)]
     Call(#[from] CallError),
@@ -47,6 +53,8 @@ impl ServiceError {
             Self::Invalid(_) => "invalid",
             Self::Conflict(_) => "conflict",
             Self::NotHandled(_) => "not-handled",
+            Self::Unauthenticated(_) => "unauthenticated",
+            Self::Throttled(_) => "throttled",
             Self::Call(e) => e.kind(),
             Self::Internal(_) => "internal",
         }

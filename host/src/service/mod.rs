@@ -22,6 +22,7 @@ pub mod quotes;
 pub mod secrets;
 pub mod status_poller;
 pub mod storefronts;
+pub mod webhook_auth;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -44,6 +45,8 @@ pub struct Service {
     pub secrets: secrets::SecretBox,
     pub metrics: metrics::Metrics,
     pub auth: auth::Auth,
+    /// Webhook throttles and replay memory.
+    pub webhook_guard: webhook_auth::Guard,
     /// Plugin files in the plugins directory that did not load, with why.
     pub failed_plugins: Vec<crate::runtime::FailedPlugin>,
     /// Settings every request reads, kept decoded between writes.
@@ -89,6 +92,7 @@ impl Service {
         Ok(Arc::new(Self {
             failed_plugins: loaded.failed,
             metrics: metrics::Metrics::new(config.metrics.max_storefront_labels),
+            webhook_guard: webhook_auth::Guard::new(&config.webhooks),
             config,
             runtime,
             db,

@@ -11,8 +11,9 @@ use sha2::{Digest as _, Sha256};
 use super::db::{iso8601, now, now_ms, today, valid_date};
 use super::{Result, Service, ServiceError};
 use crate::contract::{
-    FieldError, Money, Order, OrderLine, OrderUpdate, PriceSource, WebhookRequest,
+    FieldError, Money, Order, OrderLine, OrderUpdate, PluginError, PriceSource, WebhookRequest,
 };
+use crate::error::CallError;
 use crate::runtime::Runtime;
 use crate::tenant::TenantSpec;
 
@@ -553,27 +554,57 @@ impl Service {
         Ok(update)
     }
 
-    /// Handles a webhook for a storefront's plugin: the plugin turns it into
+    /// Handles a webhook for a storefront's plugin: the host checks its
+    /// credential ([`super::webhook_auth`]), then the plugin turns it into
     /// order updates, which are applied.
     pub async fn webhook(
         &self,
         storefront: &str,
         plugin: &str,
+        credential: super::webhook_auth::Credential<'_>,
+        client: std::net::IpAddr,
         request: WebhookRequest,
     ) -> Result<usize> {
-        let handle =
-            async |rt: &Runtime, t: &TenantSpec| rt.handle_webhook(t, plugin, &request).await;
-        let answer = self
-            .call(storefront, plugin, "handle-webhook", handle)
-            .await;
-        self.metrics.webhook(
+        // The metric's plugin label comes from the path: only loaded
+        // plugins get their own, so strangers cannot mint label values.
+        let label = if self.runtime.info(plugin).is_ok() {
+            plugin
+        } else {
+            "unknown"
+        };
+        let outcome = match self.authenticate_webhook(
+            storefront,
             plugin,
-            match &answer {
+            credential,
+            &request.body,
+            client,
+        ) {
+            Ok(()) => {
+                let handle = async |rt: &Runtime, t: &TenantSpec| {
+                    rt.handle_webhook(t, plugin, &request).await
+                };
+                match self
+                    .call(storefront, plugin, "handle-webhook", handle)
+                    .await
+                {
+                    // The plugin's own check (e.g. the back office's
+                    // signature) refused it: as unauthenticated as the host's.
+                    Err(ServiceError::Call(CallError::Plugin {
+                        error: PluginError::Authentication(m),
+                    })) => Err(ServiceError::Unauthenticated(m)),
+                    other => other,
+                }
+            }
+            Err(e) => Err(e),
+        };
+        self.metrics.webhook(
+            label,
+            match &outcome {
                 Ok(_) => "ok",
                 Err(e) => e.kind(),
             },
         );
-        self.apply_updates(storefront, plugin, &answer?, "webhook")
+        self.apply_updates(storefront, plugin, &outcome?, "webhook")
     }
 
     /// Orders by plugin and state, for the outbox depth gauge.

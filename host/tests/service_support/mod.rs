@@ -249,18 +249,35 @@ pub async fn add_mappings(api: &Api, sf: &str, rows: &[MappingRow]) {
     }
 }
 
-/// Subscribes the service's webhook URL to the simulator.
-pub async fn subscribe_webhooks(sim: &tharstern_sim::SimHandle, service_url: &str) {
+/// Makes a webhook secret for [`SF`] and [`PLUGIN`] through the API and
+/// answers the URL holding it.
+pub async fn webhook_url(api: &Api) -> String {
+    let made = api
+        .ok(
+            "POST",
+            &format!("/api/v1/storefronts/{SF}/plugins/{PLUGIN}/webhook-secret"),
+            None,
+            200,
+        )
+        .await;
+    made["secret_url"].as_str().expect("secret_url").to_string()
+}
+
+/// Subscribes the service's webhook URL (with a new secret) to the
+/// simulator; answers the URL.
+pub async fn subscribe_webhooks(sim: &tharstern_sim::SimHandle, api: &Api) -> String {
     use base64::Engine as _;
+    let url = webhook_url(api).await;
     let token = base64::engine::general_purpose::STANDARD.encode(sim.issue_token());
     let resp = reqwest::Client::new()
         .post(sim.url("webhooks/subscriptions"))
         .header("Authorization", format!("Basic {token}"))
-        .json(&json!({"Url": format!("{service_url}/webhooks/{SF}/{PLUGIN}"), "Secret": WEBHOOK_SECRET}))
+        .json(&json!({"Url": url, "Secret": WEBHOOK_SECRET}))
         .send()
         .await
         .unwrap();
     assert!(resp.status().is_success(), "{}", resp.status());
+    url
 }
 
 /// Polls `f` until it answers `Some`, or fails after `secs`.

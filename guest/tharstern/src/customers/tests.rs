@@ -120,3 +120,47 @@ fn customer_create_with_lost_answer_is_not_repeated() {
     assert_eq!(q.customer_code, "WEB00008");
     assert_eq!(fake.count(Method::Post, "customers"), 1);
 }
+
+/// While another call holds the right to create a user's customer, a second
+/// call for the same new email never creates one itself: it takes the
+/// customer the first one made, or asks to be retried.
+#[test]
+fn a_call_racing_the_creation_of_a_users_customer_creates_none() {
+    let fake = mis();
+    with_estimates(&fake);
+    let c = Tharstern::new(
+        fake.host(),
+        settings_with(&[("use_external_id_as_customer_code", "true")]),
+    );
+    let found = Rc::new(RefCell::new(json!([])));
+    let f = found.clone();
+    fake.on(Method::Get, "customers?email=", move |_| {
+        Ok(ok(list(f.borrow().clone())))
+    });
+    fake.on_ok(
+        Method::Post,
+        "customers",
+        json!({"Customer": {"ID": 40, "Code": "NEW40"}}),
+    );
+    let mut r = price_request(5);
+    r.customer = CustomerContext {
+        department_code: None,
+        email: Some("racer@b.example".into()),
+        name: None,
+    };
+    // Another instance of this tenant is creating the customer right now.
+    let lease = format!("lease:{}", c.customer_cache_key("racer@b.example"));
+    assert!(crate::sdk::platform::Platform::cache_add(
+        &fake, &lease, b"1", 10
+    ));
+
+    let e = c.price(&r).unwrap_err();
+    assert!(matches!(e, PluginError::Unreachable(_)), "{e:?}");
+    assert_eq!(fake.count(Method::Post, "customers"), 0);
+
+    // Once it exists, the racing call links to it.
+    *found.borrow_mut() = json!([{"ID": 40, "Code": "NEW40", "Email": "racer@b.example"}]);
+    let q = c.price(&r).unwrap();
+    assert_eq!(q.customer_code, "NEW40");
+    assert_eq!(fake.count(Method::Post, "customers"), 0);
+}

@@ -199,6 +199,65 @@ fn lost_estimate_answer_is_recovered_by_title() {
     assert_eq!(fake.count(Method::Post, "estrequest"), 2);
 }
 
+/// An attempt whose answer was lost, and whose estimate could not be looked
+/// up, is resumed by the next call under the same title even in the next
+/// refresh interval: the estimate it created is found, not made again.
+#[test]
+fn a_retry_in_the_next_refresh_interval_finds_the_estimate_of_the_lost_attempt() {
+    let fake = mis();
+    fake.on_ok(Method::Get, "EstRequest/3/Example", example_request());
+    let created = Rc::new(RefCell::new(Vec::<String>::new()));
+    let c = created.clone();
+    fake.on(Method::Post, "estrequest", move |req| {
+        let body: Value = serde_json::from_slice(req.body.as_ref().unwrap()).unwrap();
+        c.borrow_mut()
+            .push(body["Title"].as_str().unwrap().to_string());
+        Err(HttpError::ResponseTimeout)
+    });
+    let lookups_work = Rc::new(Cell::new(false));
+    let (c, works) = (created.clone(), lookups_work.clone());
+    fake.on(Method::Get, "estimates", move |req| {
+        if !works.get() {
+            return Ok(envelope(503, false, "unavailable", Value::Null));
+        }
+        let items: Vec<Value> = c
+            .borrow()
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| req.url.contains(&crate::sdk::http::encode(t)))
+            .map(|(i, t)| json!({"ID": 100 + i, "Title": t, "TotalPrice": 12.5}))
+            .collect();
+        Ok(ok(list(json!(items))))
+    });
+    let tharstern = connector(&fake);
+    let e = tharstern.price(&price_request(100)).unwrap_err();
+    assert!(matches!(e, PluginError::Unreachable(_)), "{e:?}");
+    assert_eq!(fake.count(Method::Post, "estrequest"), 1);
+
+    // Later, in another refresh interval, Tharstern answers again.
+    fake.advance(u64::from(tharstern.s.refresh_secs()) * 3 + 1);
+    lookups_work.set(true);
+    let q = tharstern.price(&price_request(100)).unwrap();
+    assert_eq!(
+        (q.quote_ref.as_deref(), q.total.minor_units),
+        (Some("100"), 1250)
+    );
+    assert_eq!(
+        fake.count(Method::Post, "estrequest"),
+        1,
+        "{:?}",
+        created.borrow()
+    );
+
+    // Settled: once the quote expires, the next interval's price is a new
+    // estimate under a new title.
+    fake.advance(u64::from(tharstern.s.refresh_secs()) + 1);
+    let _ = tharstern.price(&price_request(100));
+    let titles = created.borrow();
+    assert!(titles.len() > 1, "{titles:?}");
+    assert_ne!(titles[0], titles[1]);
+}
+
 #[test]
 fn please_call_for_price_is_no_price_without_lookup_or_retry() {
     let fake = mis();

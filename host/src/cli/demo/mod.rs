@@ -92,10 +92,13 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     printiq::configure(&svc, &piq).await?;
 
     let public = svc.config.public_url();
-    let webhooks = |sf: &str, plugin: &str| format!("{public}/webhooks/{sf}/{plugin}");
-    tharstern::subscribe_webhooks(&sim, &webhooks(tharstern::STOREFRONT, tharstern::PLUGIN))
+    // Each back office gets the webhook URL holding its storefront's secret.
+    let webhooks = |sf: &str, plugin: &str| -> anyhow::Result<String> {
+        Ok(svc.rotate_webhook_secret(sf, plugin)?.secret_url)
+    };
+    tharstern::subscribe_webhooks(&sim, &webhooks(tharstern::STOREFRONT, tharstern::PLUGIN)?)
         .await?;
-    piq.set_webhook_url(&webhooks(printiq::STOREFRONT, printiq::PLUGIN));
+    piq.set_webhook_url(&webhooks(printiq::STOREFRONT, printiq::PLUGIN)?);
     // The service keeps only the token's hash; the demo reads the token it
     // was configured with, or the one the service generated on first start.
     let token = match &svc.config.auth.token {

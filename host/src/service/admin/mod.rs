@@ -50,6 +50,10 @@ pub fn router(svc: Arc<Service>) -> Router {
             post(plugins::refresh),
         )
         .route(
+            "/storefronts/{sf}/plugins/{plugin}/webhook-secret",
+            post(plugins::rotate_webhook_secret),
+        )
+        .route(
             "/storefronts/{sf}/departments",
             get(pages::departments).post(pages::save_department),
         )

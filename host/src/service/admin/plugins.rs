@@ -16,19 +16,36 @@ use crate::service::catalogue::RefreshOutcome;
 use crate::service::plugin_settings::{
     CheckOutcome, SettingsInput, SettingsView, is_secret, secret_spec,
 };
+use crate::service::webhook_auth::NewWebhookSecret;
 use crate::service::{Service, ServiceError};
 
-pub async fn list(State(svc): Svc, Path(sf): Path<String>, Query(n): Query<Notice>) -> Response {
-    render_list(&svc, &sf, None, None, n.saved.is_some()).await
+/// What an action just did, shown once on the plugin list (for one plugin).
+enum Shown {
+    Nothing,
+    Saved,
+    Check(String, CheckOutcome),
+    Refresh(String, Result<RefreshOutcome, ServiceError>),
+    /// A new webhook secret: the only time its URL is shown.
+    Secret(String, Result<NewWebhookSecret, ServiceError>),
 }
 
-async fn render_list(
-    svc: &Service,
-    sf: &str,
-    check: Option<(&str, &CheckOutcome)>,
-    refresh: Option<(&str, Result<RefreshOutcome, ServiceError>)>,
-    saved: bool,
-) -> Response {
+pub async fn list(State(svc): Svc, Path(sf): Path<String>, Query(n): Query<Notice>) -> Response {
+    let shown = if n.saved.is_some() {
+        Shown::Saved
+    } else {
+        Shown::Nothing
+    };
+    render_list(&svc, &sf, shown).await
+}
+
+async fn render_list(svc: &Service, sf: &str, shown: Shown) -> Response {
+    let (check, refresh, secret) = match &shown {
+        Shown::Check(p, o) => (Some((p.as_str(), o)), None, None),
+        Shown::Refresh(p, o) => (None, Some((p.as_str(), o)), None),
+        Shown::Secret(p, o) => (None, None, Some((p.as_str(), o))),
+        Shown::Nothing | Shown::Saved => (None, None, None),
+    };
+    let saved = matches!(shown, Shown::Saved);
     let storefront = match svc.storefront(sf) {
         Ok(s) => s,
         Err(e) => return error_page(e, None),
@@ -68,7 +85,7 @@ async fn render_list(
                         Err(e) => div.check-failed { (e.to_string()) },
                     }
                 }
-                p.help { "Webhook URL for the back office: " code { (svc.config.public_url()) (view.webhook_path) } }
+                (webhook_box(svc, sf, &info.id, secret.filter(|(p, _)| *p == info.id).map(|(_, o)| o)))
                 a href={ "/admin/storefronts/" (sf) "/plugins/" (info.id) "/configure" } {
                     button.secondary type="button" id={ "configure-" (info.id) } { "Configure" }
                 }
@@ -112,7 +129,7 @@ pub async fn check_connection(
     Path((sf, plugin)): Path<(String, String)>,
 ) -> Response {
     match svc.check_connection(&sf, &plugin).await {
-        Ok(outcome) => render_list(&svc, &sf, Some((&plugin, &outcome)), None, false).await,
+        Ok(outcome) => render_list(&svc, &sf, Shown::Check(plugin, outcome)).await,
         Err(e) => {
             let outcome = CheckOutcome {
                 ok: false,
@@ -122,14 +139,58 @@ pub async fn check_connection(
                 warnings: vec![],
                 at: String::new(),
             };
-            render_list(&svc, &sf, Some((&plugin, &outcome)), None, false).await
+            render_list(&svc, &sf, Shown::Check(plugin, outcome)).await
         }
     }
 }
 
 pub async fn refresh(State(svc): Svc, Path((sf, plugin)): Path<(String, String)>) -> Response {
     let outcome = svc.refresh_catalogue(&sf, &plugin).await;
-    render_list(&svc, &sf, None, Some((&plugin, outcome)), false).await
+    render_list(&svc, &sf, Shown::Refresh(plugin, outcome)).await
+}
+
+/// Makes a new webhook secret and shows its URL once.
+pub async fn rotate_webhook_secret(
+    State(svc): Svc,
+    Path((sf, plugin)): Path<(String, String)>,
+) -> Response {
+    let outcome = svc.rotate_webhook_secret(&sf, &plugin);
+    render_list(&svc, &sf, Shown::Secret(plugin, outcome)).await
+}
+
+/// Where the back office sends webhooks: the secret's state, a new secret
+/// (once, right after it was made) and the button that makes one.
+fn webhook_box(
+    svc: &Service,
+    sf: &str,
+    plugin: &str,
+    new: Option<&Result<NewWebhookSecret, ServiceError>>,
+) -> Markup {
+    let info = svc.webhook_secret_info(sf, plugin);
+    html! {
+        div.webhooks id={ "webhooks-" (plugin) } {
+            @match new {
+                Some(Ok(n)) => div.check-ok #webhook-secret {
+                    strong { "New webhook secret. " } "Shown this once: give the back office this URL (the old secret no longer works):"
+                    p { code #webhook-secret-url { (n.secret_url) } }
+                    p.help { "Or post to " code { (n.info.signed_url) } " signed with " code { "X-Connect-Timestamp" } " and " code { "X-Connect-Signature: v1=<hex HMAC-SHA256(secret, \"<timestamp>.<body>\")>" } " using the secret " code { (n.secret) } "." }
+                },
+                Some(Err(e)) => div.check-failed { (e.to_string()) },
+                None => {},
+            }
+            p.help {
+                @match &info {
+                    Ok(i) if i.configured => { "Webhooks: a secret is set (" (i.created_at.as_deref().unwrap_or("")) "); webhooks without it are refused." }
+                    Ok(_) => { strong { "Webhooks: no secret yet" } ", so every webhook is refused: make one and give its URL to the back office." }
+                    Err(e) => { (e.to_string()) }
+                }
+                " "
+                form.inline method="post" action={ "/admin/storefronts/" (sf) "/plugins/" (plugin) "/webhook-secret" } {
+                    button.secondary type="submit" id={ "webhook-secret-" (plugin) } { "Make a new webhook secret" }
+                }
+            }
+        }
+    }
 }
 
 pub async fn configure_form(

@@ -2,16 +2,20 @@
 //! webhooks.
 
 use axum::Json;
-use axum::extract::State;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use axum::Extension;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::Svc;
-use super::error::{ApiError, ApiResult, Body, Path, Query, RawBody};
+use super::error::{ApiResult, Body, Path, Query, RawBody};
 use crate::contract::WebhookRequest;
 use crate::service::orders::OrderInput;
 use crate::service::quotes::{PriceInput, StockInput};
+use crate::service::webhook_auth::{Credential, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 
 pub async fn price(
     State(svc): Svc,
@@ -83,30 +87,68 @@ pub async fn refresh_status(
     Ok(Json(json!(svc.refresh_order_status(&sf, &id).await?)))
 }
 
-/// Hands the raw request to the plugin's `handle-webhook`. A signature the
-/// plugin refuses is a 401; updates for unknown orders are ignored.
+/// A signed webhook (`X-Connect-Timestamp`, `X-Connect-Signature`): the
+/// host checks it, then hands the raw request to the plugin's
+/// `handle-webhook`. Updates for unknown orders are ignored.
 pub async fn webhook(
     State(svc): Svc,
     Path((sf, plugin)): Path<(String, String)>,
+    client: Client,
     uri: Uri,
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> ApiResult<Json<Value>> {
-    let request = WebhookRequest {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let credential = Credential::Signed {
+        timestamp: header(TIMESTAMP_HEADER),
+        signature: header(SIGNATURE_HEADER),
+    };
+    let request = webhook_request(&uri, &headers, body);
+    let applied = svc
+        .webhook(&sf, &plugin, credential, client.ip(), request)
+        .await?;
+    Ok(Json(json!({ "applied": applied })))
+}
+
+/// A webhook to the URL holding the pair's secret, for back offices that
+/// cannot sign.
+pub async fn webhook_with_secret(
+    State(svc): Svc,
+    Path((sf, plugin, secret)): Path<(String, String, String)>,
+    client: Client,
+    uri: Uri,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> ApiResult<Json<Value>> {
+    let request = webhook_request(&uri, &headers, body);
+    let applied = svc
+        .webhook(&sf, &plugin, Credential::Url(&secret), client.ip(), request)
+        .await?;
+    Ok(Json(json!({ "applied": applied })))
+}
+
+/// The client's address, where the server knows it (not in router-only
+/// tests).
+pub type Client = Option<Extension<ConnectInfo<SocketAddr>>>;
+
+trait ClientIp {
+    fn ip(&self) -> IpAddr;
+}
+
+impl ClientIp for Client {
+    fn ip(&self) -> IpAddr {
+        self.as_ref()
+            .map_or(Ipv4Addr::UNSPECIFIED.into(), |c| c.0.0.ip())
+    }
+}
+
+fn webhook_request(uri: &Uri, headers: &HeaderMap, body: axum::body::Bytes) -> WebhookRequest {
+    WebhookRequest {
         query: uri.query().map(str::to_owned),
         headers: headers
             .iter()
             .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
             .collect(),
         body: body.to_vec(),
-    };
-    match svc.webhook(&sf, &plugin, request).await {
-        Ok(applied) => Ok(Json(json!({ "applied": applied }))),
-        Err(e) if e.kind() == "authentication" => Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "authentication",
-            e.to_string(),
-        )),
-        Err(e) => Err(e.into()),
     }
 }

@@ -53,6 +53,8 @@ pub fn status_of(e: &ServiceError) -> StatusCode {
         ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
         ServiceError::Conflict(_) | ServiceError::NotHandled(_) => StatusCode::CONFLICT,
         ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        ServiceError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        ServiceError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
         ServiceError::Call(c) => match c {
             CallError::Plugin { error } => match error {
                 PluginError::Configuration(_) => StatusCode::CONFLICT,

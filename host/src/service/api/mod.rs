@@ -3,8 +3,9 @@
 //! document needs `Authorization: Bearer <token>`: the admin token, or a
 //! storefront API key on that storefront's price, stock and order routes
 //! ([`STOREFRONT_ROUTES`]). Webhooks
-//! (`/webhooks/{storefront}/{plugin}`) are not behind the token: the plugin
-//! verifies them (e.g. by signature).
+//! (`/webhooks/{storefront}/{plugin}[/{secret}]`) are not behind the token:
+//! the host checks their own credential (signature or secret URL, see
+//! [`super::webhook_auth`]) before the plugin sees them.
 
 mod commerce;
 pub mod error;
@@ -46,6 +47,10 @@ pub fn router(svc: Arc<Service>) -> Router {
         .route(
             "/storefronts/{sf}/plugins/{plugin}/check-connection",
             post(plugins::check_connection),
+        )
+        .route(
+            "/storefronts/{sf}/plugins/{plugin}/webhook-secret",
+            get(plugins::get_webhook_secret).post(plugins::rotate_webhook_secret),
         )
         .route(
             "/storefronts/{sf}/plugins/{plugin}/products",
@@ -104,6 +109,10 @@ pub fn router(svc: Arc<Service>) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .route("/webhooks/{sf}/{plugin}", post(commerce::webhook))
+        .route(
+            "/webhooks/{sf}/{plugin}/{secret}",
+            post(commerce::webhook_with_secret),
+        )
         .with_state(svc)
 }
 

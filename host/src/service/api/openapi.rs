@@ -63,6 +63,10 @@ pub async fn document() -> Json<Value> {
     paths.insert("/storefronts/{sf}/plugins/{plugin}/check-connection".into(), p(&[&sf, &plugin], json!({
                 "post": op("Check Connection: {ok, summary, kind?, checks}", None, ("200", "the check's outcome")),
             })));
+    paths.insert("/storefronts/{sf}/plugins/{plugin}/webhook-secret".into(), p(&[&sf, &plugin], json!({
+                "get": op("Whether the storefront has a webhook secret for the plugin (never the secret): {configured, created_at, signed_url}", None, ("200", "the secret's state")),
+                "post": op("Make a new webhook secret (the old one stops working): {secret, secret_url, signed_url}, shown this once", None, ("200", "the new secret")),
+            })));
     paths.insert("/storefronts/{sf}/plugins/{plugin}/products".into(), p(&[&sf, &plugin], json!({
                 "get": op("A page of the plugin's catalogue (query: offset, limit, search)", None, ("200", "products")),
             })));
@@ -193,7 +197,7 @@ pub async fn document() -> Json<Value> {
         "servers": [{ "url": "/api/v1" }],
         "security": [{ "bearer": [] }],
         "paths": paths,
-        "x-webhooks-route": "POST /webhooks/{storefront}/{plugin} (outside /api/v1, no token: the plugin verifies it)",
+        "x-webhooks-route": "POST /webhooks/{storefront}/{plugin} signed with X-Connect-Timestamp and X-Connect-Signature: v1=<hex HMAC-SHA256(secret, \"<timestamp>.<body>\")>, or POST /webhooks/{storefront}/{plugin}/{secret} (outside /api/v1, no token: the host checks the webhook secret, then the plugin reads it)",
         "components": {
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
             "responses": {

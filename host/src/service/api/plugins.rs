@@ -52,6 +52,22 @@ pub async fn check_connection(
     Ok(Json(json!(svc.check_connection(&sf, &plugin).await?)))
 }
 
+/// Whether the pair has a webhook secret (never the secret).
+pub async fn get_webhook_secret(
+    State(svc): Svc,
+    Path((sf, plugin)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(svc.webhook_secret_info(&sf, &plugin)?)))
+}
+
+/// A new webhook secret, answered this once; the old one stops working.
+pub async fn rotate_webhook_secret(
+    State(svc): Svc,
+    Path((sf, plugin)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(svc.rotate_webhook_secret(&sf, &plugin)?)))
+}
+
 #[derive(Deserialize)]
 pub struct ProductsQuery {
     #[serde(default)]
