@@ -131,6 +131,10 @@ async fn demo_prints_a_curl_line_that_prices() {
     })
     .await;
     assert_eq!(despatched["job_status"], "Despatched", "{despatched}");
+    assert!(
+        by_webhook(&despatched),
+        "no webhook reached it: {despatched}"
+    );
 
     // The printIQ storefront, side by side in the same service.
     let price = sh(curls[2]);
@@ -166,6 +170,10 @@ async fn demo_prints_a_curl_line_that_prices() {
     )
     .await;
     assert_eq!(despatched["state"], "delivered", "{despatched}");
+    assert!(
+        by_webhook(&despatched),
+        "no webhook reached it: {despatched}"
+    );
 
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -175,4 +183,12 @@ async fn demo_prints_a_curl_line_that_prices() {
         assert!(Instant::now() < until, "the demo did not stop on SIGTERM");
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// Whether the order's history holds an update that came by webhook (the
+/// demo's webhook URLs, with their secrets, reach the service).
+fn by_webhook(order: &Value) -> bool {
+    order["history"]
+        .as_array()
+        .is_some_and(|h| h.iter().any(|e| e["kind"] == "webhook"))
 }
