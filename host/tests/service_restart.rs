@@ -26,6 +26,7 @@ async fn sigkill_mid_delivery_neither_loses_nor_duplicates() {
         },
     );
     let sim = tharstern_sim::Simulator::builder()
+        .record_duplicate_orders()
         .demo_data()
         .faults(faults)
         .start()

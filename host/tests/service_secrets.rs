@@ -74,6 +74,7 @@ impl Recorder {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_reaches_a_log_an_answer_a_page_or_the_files() {
     let sim = tharstern_sim::Simulator::builder()
+        .record_duplicate_orders()
         .demo_data()
         .api_user(EMAIL, PASSWORD)
         // Tokens expire during the run, so several are handed out.

@@ -360,6 +360,7 @@ async fn soak(
     unique_estimates: bool,
 ) {
     let sim = tharstern_sim::Simulator::builder()
+        .record_duplicate_orders()
         .demo_data()
         .webhook_backoff(Duration::from_millis(100))
         .start()

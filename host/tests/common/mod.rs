@@ -19,6 +19,7 @@ pub const EMAIL: &str = "e2e@example.com";
 
 pub async fn sim() -> SimHandle {
     Simulator::builder()
+        .record_duplicate_orders()
         .demo_data()
         .api_user(EMAIL, PASSWORD)
         .start()

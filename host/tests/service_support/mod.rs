@@ -83,6 +83,7 @@ pub async fn start_service_in(
 
 pub async fn start_sim() -> tharstern_sim::SimHandle {
     tharstern_sim::Simulator::builder()
+        .record_duplicate_orders()
         .demo_data()
         .webhook_backoff(Duration::from_millis(50))
         .start()

@@ -31,6 +31,11 @@ pub struct SimConfig {
     pub webhook_backoff: Duration,
     /// Time allowed for one webhook delivery attempt.
     pub webhook_timeout: Duration,
+    /// Honest duplicate counting: a repeated `UniqueSubmitOrderID` makes a
+    /// new order (as a back office that ignores it would) instead of
+    /// answering the existing one, so a test can count every duplicate
+    /// submission the connector sends.
+    pub record_duplicate_orders: bool,
 }
 
 impl Default for SimConfig {
@@ -49,6 +54,7 @@ impl Default for SimConfig {
             auto_advance: None,
             webhook_backoff: DEFAULT_WEBHOOK_BACKOFF,
             webhook_timeout: DEFAULT_WEBHOOK_TIMEOUT,
+            record_duplicate_orders: false,
         }
     }
 }

@@ -44,6 +44,12 @@ struct Args {
     #[arg(long = "unpriced-work-type")]
     unpriced_work_types: Vec<String>,
 
+    /// Honest duplicate counting: a repeated UniqueSubmitOrderID makes a new
+    /// order instead of answering the existing one, so every duplicate
+    /// submission shows in the order list.
+    #[arg(long)]
+    record_duplicate_orders: bool,
+
     /// Extra API user as EMAIL:PASSWORD (repeatable; the demo user stays).
     #[arg(long = "api-user")]
     api_users: Vec<String>,
@@ -157,6 +163,9 @@ async fn main() -> std::process::ExitCode {
         .faults(faults);
     if let Some(secs) = args.auto_advance_secs {
         builder = builder.auto_advance(Duration::from_secs(secs.max(1)));
+    }
+    if args.record_duplicate_orders {
+        builder = builder.record_duplicate_orders();
     }
     if !args.unpriced_work_types.is_empty() {
         builder = builder.unpriced_work_types(args.unpriced_work_types.clone());

@@ -116,6 +116,12 @@ impl SimulatorBuilder {
         self
     }
 
+    /// Honest duplicate counting (see [`SimConfig::record_duplicate_orders`]).
+    pub fn record_duplicate_orders(mut self) -> Self {
+        self.config.record_duplicate_orders = true;
+        self
+    }
+
     pub fn webhook_timeout(mut self, timeout: Duration) -> Self {
         self.config.webhook_timeout = timeout;
         self

@@ -39,7 +39,8 @@ impl SimState {
         let mut options = config.data.clone();
         options.seed = config.seed;
         let loaded = data::build(&options);
-        let initial = Db::new(loaded.customers, loaded.stock_items);
+        let mut initial = Db::new(loaded.customers, loaded.stock_items);
+        initial.record_duplicates = config.record_duplicate_orders;
         Self {
             catalog: loaded.catalog,
             db: RwLock::new(initial.clone()),

@@ -19,6 +19,9 @@ pub struct Db {
     pub orders: Vec<Order>,
     order_by_unique_id: HashMap<String, usize>,
     pub jobs: Vec<Job>,
+    /// A repeated `UniqueSubmitOrderID` makes a new order (honest duplicate
+    /// counting) instead of answering the existing one.
+    pub record_duplicates: bool,
 }
 
 /// An order as submitted, already read from JSON.
@@ -199,10 +202,12 @@ impl Db {
     }
 
     /// Submits one order. A known `UniqueSubmitOrderID` answers the existing
-    /// order and changes nothing; failed orders are not remembered, so a
-    /// corrected retry with the same ID can still succeed.
+    /// order and changes nothing (unless duplicates are recorded); failed
+    /// orders are not remembered, so a corrected retry with the same ID can
+    /// still succeed.
     pub fn submit_order(&mut self, req: &OrderRequest) -> SubmitOutcome {
-        if let Some(unique) = &req.unique_submit_order_id
+        if !self.record_duplicates
+            && let Some(unique) = &req.unique_submit_order_id
             && let Some(&i) = self.order_by_unique_id.get(unique)
         {
             let order = &self.orders[i];
@@ -444,6 +449,14 @@ mod tests {
         let too_many = db.submit_order(&pen_order("u2", 1_000_000));
         assert_eq!(too_many.id, 0);
         assert!(too_many.status_details.contains("Insufficient"));
+
+        // Recording duplicates: the same ID again is a second order.
+        let mut db = self::db();
+        db.record_duplicates = true;
+        let a = db.submit_order(&pen_order("u1", 10));
+        let b = db.submit_order(&pen_order("u1", 10));
+        assert_ne!(a.id, b.id);
+        assert_eq!(db.orders.len(), 2);
     }
 
     #[test]
