@@ -4,7 +4,7 @@
 //! `.await`; the catalogue needs no lock at all because it never changes.
 
 use crate::calls::CallLog;
-use crate::config::SimConfig;
+use crate::config::{ProductShape, SimConfig};
 use crate::data::{self, Catalog};
 use crate::faults::{FaultConfig, Faults};
 use crate::model::{
@@ -39,7 +39,15 @@ impl SimState {
         let mut options = config.data.clone();
         options.seed = config.seed;
         let loaded = data::build(&options);
-        let initial = Db::new(loaded.customers, loaded.stock_items);
+        let mut initial = Db::new(loaded.customers, loaded.stock_items);
+        if config.product_shape == ProductShape::ProductsAreStockItems {
+            let stock_products = loaded.catalog.products.iter();
+            initial = initial.with_products_as_stock_items(
+                stock_products
+                    .filter_map(|p| Some((p.id, p.stock_item_id?)))
+                    .collect(),
+            );
+        }
         Self {
             catalog: loaded.catalog,
             db: RwLock::new(initial.clone()),
