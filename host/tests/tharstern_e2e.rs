@@ -2,6 +2,12 @@
 //! against the simulator over real HTTP.
 
 mod common;
+// Stock and stock orders on both installation shapes; paging against a
+// server capping the page size.
+#[path = "tharstern_e2e/paging.rs"]
+mod paging;
+#[path = "tharstern_e2e/stock.rs"]
+mod stock;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -315,111 +321,6 @@ async fn an_expired_token_is_renewed_once() {
         "{unauthorized} calls met the expired token"
     );
     assert_eq!(sim.state().estimates().len(), 2);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn stock_is_read_cached_and_checked_against_the_minimum() {
-    let sim = sim().await;
-    let rt = runtime().await;
-    let t = tenant(&rt, "stock", settings(&sim, &[])).await;
-    let s = stock(&rt, &t, "STK-STAND", Some(10)).await.unwrap();
-    assert_eq!(s.free, 25);
-    assert_eq!(s.meets_minimum, Some(true));
-    let calls = sim.calls().len();
-    let s = stock(&rt, &t, "STK-STAND", Some(100)).await.unwrap();
-    assert_eq!(s.meets_minimum, Some(false));
-    assert!(s.cached);
-    assert_eq!(
-        sim.calls().len(),
-        calls,
-        "stock within its TTL must come from the cache"
-    );
-    let err = stock(&rt, &t, "NO-SUCH-PRODUCT", None).await.unwrap_err();
-    assert_eq!(plugin_error(&err).kind(), "not-found", "{err}");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_order_is_placed_once_under_the_right_customer() {
-    let sim = sim().await;
-    let rt = runtime().await;
-    let t = tenant(&rt, "orders", settings(&sim, &[])).await;
-    let free_before = sim
-        .state()
-        .stock_items()
-        .iter()
-        .find(|s| s.id == 1)
-        .unwrap()
-        .free_stock;
-
-    let dept = CustomerContext {
-        department_code: Some("ACME-HR".into()),
-        email: None,
-        name: None,
-    };
-    let receipt = submit(
-        &rt,
-        &t,
-        order("SF-1001", dept.clone(), vec![stock_line("STK-PEN", 40)]),
-    )
-    .await
-    .unwrap();
-    assert_eq!(receipt.customer_code, "ACME-HR");
-    let orders = sim.state().orders();
-    assert_eq!(orders.len(), 1);
-    assert_eq!(orders[0].customer_code, "ACME-HR");
-    assert_eq!(orders[0].unique_submit_order_id.as_deref(), Some("SF-1001"));
-    assert_eq!(receipt.backend_order_id, orders[0].id.to_string());
-    let free_after = sim
-        .state()
-        .stock_items()
-        .iter()
-        .find(|s| s.id == 1)
-        .unwrap()
-        .free_stock;
-    assert_eq!(free_after, free_before - 40);
-
-    // A retry (e.g. after a lost answer) is the same order.
-    let again = submit(
-        &rt,
-        &t,
-        order("SF-1001", dept, vec![stock_line("STK-PEN", 40)]),
-    )
-    .await
-    .unwrap();
-    assert_eq!(again.backend_order_id, receipt.backend_order_id);
-    assert_eq!(sim.state().orders().len(), 1);
-
-    // Without a department: the storefront customer code.
-    let r = submit(
-        &rt,
-        &t,
-        order("SF-1002", no_customer(), vec![stock_line("STK-PEN", 1)]),
-    )
-    .await
-    .unwrap();
-    assert_eq!(r.customer_code, "WEBSHOP");
-
-    // ID 0: a typed rejection carrying Tharstern's reason.
-    let err = submit(
-        &rt,
-        &t,
-        order(
-            "SF-1003",
-            no_customer(),
-            vec![stock_line("STK-STAND", 1000)],
-        ),
-    )
-    .await
-    .unwrap_err();
-    assert_eq!(plugin_error(&err).kind(), "rejected", "{err}");
-    assert!(
-        plugin_error(&err)
-            .message()
-            .to_lowercase()
-            .contains("stock"),
-        "{err}"
-    );
-    assert_eq!(sim.state().orders().len(), 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

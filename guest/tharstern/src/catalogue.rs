@@ -15,16 +15,14 @@
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::LogLevel;
 use crate::Tharstern;
 use crate::json;
 use crate::sdk::cache::digest;
+use crate::stock::FREE_STOCK_FIELDS;
 use crate::{CatalogueReport, PluginError, ProductPage, ProductSummary};
 
-/// Page size used when fetching lists from Tharstern.
-pub const PAGE_SIZE: u32 = 500;
 /// Largest `limit` answered by `products`.
 pub const MAX_LIMIT: u32 = 1000;
 /// Extra lifetime of pages over the index.
@@ -50,7 +48,19 @@ pub struct ProductInfo {
     pub name: String,
     pub product_type_id: Option<i64>,
     pub stock_item_id: Option<i64>,
+    /// Free stock on the product row itself, where products are the stock
+    /// items (no `StockItemID`); as of the look-up, so only its presence is
+    /// used from the cache.
+    #[serde(default)]
+    pub free_stock: Option<i64>,
 }
+
+const PRODUCT_TYPE_FIELDS: &[&str] = &[
+    "ProductTypes_ID",
+    "ProductTypeId",
+    "ProductTypeID",
+    "ProductType_ID",
+];
 
 impl Tharstern {
     fn catalogue_fp(&self) -> String {
@@ -89,41 +99,39 @@ impl Tharstern {
 
         // Product types: few, kept in memory while products are paged.
         let mut types: HashMap<i64, String> = HashMap::new();
-        client.get_pages("producttypes", &[], PAGE_SIZE, |items| {
-            for t in items {
-                let Some(id) = json::int_field(t, &["ID", "Id", "ProductTypeId"]) else {
-                    continue;
-                };
-                let kind = json::text_field(t, &["Kind", "ProductTypeKind", "TypeKind"])
-                    .unwrap_or_else(|| "None".to_string());
-                if !wanted.iter().any(|w| w.eq_ignore_ascii_case(&kind)) {
-                    continue;
+        client
+            .get_all("producttypes", &[], "product types", |items| {
+                for t in items {
+                    let Some(id) = json::int_field(t, &["ID", "Id", "ProductTypeId"]) else {
+                        continue;
+                    };
+                    let kind = json::text_field(t, &["Kind", "ProductTypeKind", "TypeKind"])
+                        .unwrap_or_else(|| "None".to_string());
+                    if !wanted.iter().any(|w| w.eq_ignore_ascii_case(&kind)) {
+                        continue;
+                    }
+                    let name = json::text_field(t, &["Name", "Description"])
+                        .unwrap_or_else(|| format!("Product type {id}"));
+                    types.insert(id, format!("{name} ({kind})"));
                 }
-                let name = json::text_field(t, &["Name", "Description"])
-                    .unwrap_or_else(|| format!("Product type {id}"));
-                types.insert(id, format!("{name} ({kind})"));
-            }
-            Ok(())
-        })?;
+                Ok(())
+            })
+            .map_err(not_refreshed)?;
 
-        let generation = self.p.now_unix_secs();
+        // Unique even for two refreshes in one second: a failed refresh
+        // then never overwrites the live catalogue's pages.
+        let now = self.p.now_unix_secs();
+        let generation = now.max(self.load_index().map_or(0, |o| o.generation + 1));
         let page_ttl = self.s.refresh_secs() + PAGE_TTL_MARGIN;
         let mut pages: Vec<u32> = Vec::new();
         let mut products = 0u32;
         let code = self.s.customer_code.as_str();
-        client.get_pages("products", &[("customerCode", code)], PAGE_SIZE, |items| {
+        let what = format!("products visible to customer {code}");
+        let walked = client.get_all("products", &[("customerCode", code)], &what, |items| {
             let entries: Vec<Entry> = items
                 .iter()
                 .filter_map(|p| {
-                    let type_id = json::int_field(
-                        p,
-                        &[
-                            "ProductTypes_ID",
-                            "ProductTypeId",
-                            "ProductTypeID",
-                            "ProductType_ID",
-                        ],
-                    )?;
+                    let type_id = json::int_field(p, PRODUCT_TYPE_FIELDS)?;
                     let kind = types.get(&type_id)?;
                     let code = json::text_field(p, &["Code", "ProductCode"])?;
                     let name = json::text_field(p, &["Name", "Description"]).unwrap_or_default();
@@ -140,14 +148,21 @@ impl Tharstern {
                 products += entries.len() as u32;
             }
             Ok(())
-        })?;
+        });
+        if let Err(e) = walked {
+            // A cut catalogue never replaces the index: drop its pages.
+            for n in 0..pages.len() {
+                self.p.cache_delete(&self.page_key(generation, n));
+            }
+            return Err(not_refreshed(e));
+        }
 
         let index = Index {
             generation,
             product_types: types.len() as u32,
             products,
             pages,
-            fetched_at: generation,
+            fetched_at: now,
         };
         let old = self.load_index();
         let bytes = serde_json::to_vec(&index)
@@ -275,25 +290,28 @@ impl Tharstern {
     /// Look a product up by its code among those visible to the storefront
     /// customer (cached for the refresh interval).
     pub(crate) fn find_product(&self, code: &str) -> Result<ProductInfo, PluginError> {
-        let key = self.product_cache_key(code);
-        if let Some(info) = self
-            .p
-            .cache_get(&key)
-            .and_then(|b| serde_json::from_slice::<ProductInfo>(&b).ok())
-        {
-            return Ok(info);
+        match self.cached_product(code) {
+            Some(info) => Ok(info),
+            None => self.fetch_product(code),
         }
-        let reply = self.client().get(
-            "products",
-            &[
-                ("customerCode", &self.s.customer_code),
-                ("productCode", code),
-            ],
-        )?;
-        let found: Option<&Value> = json::items(reply.details()).iter().find(|p| {
+    }
+
+    pub(crate) fn cached_product(&self, code: &str) -> Option<ProductInfo> {
+        self.p
+            .cache_get(&self.product_cache_key(code))
+            .and_then(|b| serde_json::from_slice::<ProductInfo>(&b).ok())
+    }
+
+    /// The product row as Tharstern has it now (and cached).
+    pub(crate) fn fetch_product(&self, code: &str) -> Result<ProductInfo, PluginError> {
+        let query = [
+            ("customerCode", self.s.customer_code.as_str()),
+            ("productCode", code),
+        ];
+        let found = self.client().find_in_pages("products", &query, |p| {
             json::text_field(p, &["Code", "ProductCode"])
                 .is_some_and(|c| c.eq_ignore_ascii_case(code))
-        });
+        })?;
         let Some(p) = found else {
             return Err(PluginError::NotFound(format!(
                 "Tharstern has no product with code {code} visible to customer {}: check the product mapping, or the product's customer access in Tharstern",
@@ -301,25 +319,30 @@ impl Tharstern {
             )));
         };
         let info = ProductInfo {
-            id: json::int_field(p, &["ID", "Id"]).unwrap_or(0),
-            code: json::text_field(p, &["Code", "ProductCode"]).unwrap_or_else(|| code.to_string()),
-            name: json::text_field(p, &["Name", "Description"]).unwrap_or_default(),
-            product_type_id: json::int_field(
-                p,
-                &[
-                    "ProductTypes_ID",
-                    "ProductTypeId",
-                    "ProductTypeID",
-                    "ProductType_ID",
-                ],
-            ),
-            stock_item_id: json::int_field(p, &["StockItemID", "StockItemId", "StockItem_ID"])
+            id: json::int_field(&p, &["ID", "Id"]).unwrap_or(0),
+            code: json::text_field(&p, &["Code", "ProductCode"])
+                .unwrap_or_else(|| code.to_string()),
+            name: json::text_field(&p, &["Name", "Description"]).unwrap_or_default(),
+            product_type_id: json::int_field(&p, PRODUCT_TYPE_FIELDS),
+            stock_item_id: json::int_field(&p, &["StockItemID", "StockItemId", "StockItem_ID"])
                 .filter(|id| *id > 0),
+            free_stock: json::int_field(&p, FREE_STOCK_FIELDS),
         };
         if let Ok(bytes) = serde_json::to_vec(&info) {
-            self.p.cache_set(&key, &bytes, self.s.refresh_secs());
+            self.p
+                .cache_set(&self.product_cache_key(code), &bytes, self.s.refresh_secs());
         }
         Ok(info)
+    }
+}
+
+/// A cut list says so: the cached catalogue (if any) stays as it was.
+fn not_refreshed(e: PluginError) -> PluginError {
+    match e {
+        PluginError::Internal(m) => {
+            PluginError::Internal(format!("the catalogue was not refreshed: {m}"))
+        }
+        other => other,
     }
 }
 

@@ -1,11 +1,10 @@
 //! The Tharstern API client: authentication (token cached in the tenant
-//! cache, re-authentication once on a 401), the response envelope, paging,
-//! and Tharstern's wording of every failure. The request discipline (one
+//! cache, re-authentication once on a 401), the response envelope, paging
+//! (`client/pages.rs`), and Tharstern's wording of every failure. The request discipline (one
 //! retry of safe requests, the re-authentication itself) is the SDK's
 //! [`http::Client`]; this module is Tharstern's [`Api`] for it.
 
 use base64::Engine;
-use serde_json::Value;
 
 use crate::json;
 use crate::sdk::cache::digest;
@@ -19,12 +18,12 @@ use crate::{HttpError, HttpRequest, HttpResponse, Method, Platform, PluginError}
 pub const TOKEN_TTL_SECS: u32 = 15 * 60;
 /// What Tharstern answers for bad credentials.
 pub const ZERO_GUID: &str = "00000000-0000-0000-0000-000000000000";
-/// Safety bound on paging loops.
-const MAX_PAGES: u32 = 10_000;
 const AUTH_PATH: &str = "authentication/GenerateAPIToken";
 
+mod pages;
 mod reply;
 
+pub use pages::{End, MAX_PAGES, PAGE_SIZE, Walk};
 pub use reply::{Reply, http_error, interpret};
 use reply::{interpret_flagged, wrong_path};
 
@@ -176,41 +175,6 @@ impl<'a> Client<'a> {
     /// have taken effect): callers look the result up before any retry.
     pub fn post(&self, path: &str, body: &[u8]) -> Result<Reply, PluginError> {
         self.http.post(path, body)
-    }
-
-    /// Walk a paged list, calling `on_items` with each page's items; answers
-    /// (items seen, TotalItemCount when given).
-    pub fn get_pages(
-        &self,
-        path: &str,
-        query: &[(&str, &str)],
-        page_size: u32,
-        mut on_items: impl FnMut(&[Value]) -> Result<(), PluginError>,
-    ) -> Result<(u64, Option<u64>), PluginError> {
-        let mut seen = 0u64;
-        let mut total = None;
-        let size = page_size.to_string();
-        for page in 1..=MAX_PAGES {
-            let page_s = page.to_string();
-            let mut q: Vec<(&str, &str)> = query.to_vec();
-            q.push(("page", &page_s));
-            q.push(("pageSize", &size));
-            let reply = self.get(path, &q)?;
-            let details = reply.details();
-            total = json::int_field(details, &["TotalItemCount", "TotalCount", "Total"])
-                .map(|t| t.max(0) as u64)
-                .or(total);
-            let items = json::items(details);
-            on_items(items)?;
-            seen += items.len() as u64;
-            if items.is_empty()
-                || (items.len() as u32) < page_size
-                || total.is_some_and(|t| seen >= t)
-            {
-                break;
-            }
-        }
-        Ok((seen, total))
     }
 }
 

@@ -6,6 +6,8 @@
 //! is answered as a `customer-link` for the host to store; else the
 //! storefront customer code.
 
+use std::ops::ControlFlow;
+
 use serde_json::{Value, json};
 
 use crate::LogLevel;
@@ -145,35 +147,38 @@ impl Tharstern {
 
     /// Whether a customer code exists in Tharstern; answers its name.
     pub(crate) fn customer_exists(&self, code: &str) -> Result<Option<String>, PluginError> {
-        let reply = self.client().get("customers", &[("customerCode", code)])?;
-        Ok(json::items(reply.details())
-            .iter()
-            .find(|c| {
+        let found = self
+            .client()
+            .find_in_pages("customers", &[("customerCode", code)], |c| {
                 json::text_field(c, &["Code", "CustomerCode"])
                     .is_some_and(|c| c.eq_ignore_ascii_case(code))
-            })
-            .map(|c| json::text_field(c, &["Name"]).unwrap_or_default()))
+            })?;
+        Ok(found.map(|c| json::text_field(&c, &["Name"]).unwrap_or_default()))
     }
 }
 
 /// The code of the customer whose email matches exactly (ignoring case).
-/// The answer is filtered here too, in case the server ignores the filter.
+/// The answer is filtered here too, in case the server ignores the filter;
+/// every page is read, as several customers may share the email.
 fn find_by_email(client: &Client<'_>, email: &str) -> Result<Option<String>, PluginError> {
-    let reply = client.get("customers", &[("email", email)])?;
-    let mut matches: Vec<(i64, String)> = json::items(reply.details())
-        .iter()
-        .filter(|c| {
-            json::text_field(c, &["Email", "EmailAddress"])
-                .is_some_and(|e| e.eq_ignore_ascii_case(email))
-        })
-        .filter_map(|c| {
-            let code = json::text_field(c, &["Code", "CustomerCode"])?;
-            Some((json::int_field(c, &["ID", "Id"]).unwrap_or(i64::MAX), code))
-        })
-        .collect();
-    // Several customers with one email: take the oldest, deterministically.
-    matches.sort();
-    Ok(matches.into_iter().next().map(|(_, code)| code))
+    let mut oldest: Option<(i64, String)> = None;
+    let walk = client.get_pages("customers", &[("email", email)], |_, items| {
+        let matches = items
+            .iter()
+            .filter(|c| {
+                json::text_field(c, &["Email", "EmailAddress"])
+                    .is_some_and(|e| e.eq_ignore_ascii_case(email))
+            })
+            .filter_map(|c| {
+                let code = json::text_field(c, &["Code", "CustomerCode"])?;
+                Some((json::int_field(c, &["ID", "Id"]).unwrap_or(i64::MAX), code))
+            });
+        // Several customers with one email: take the oldest, deterministically.
+        oldest = oldest.take().into_iter().chain(matches).min();
+        Ok(ControlFlow::Continue(()))
+    })?;
+    client.bound_reached(&walk, "customers");
+    Ok(oldest.map(|(_, code)| code))
 }
 
 fn create(client: &Client<'_>, email: &str, name: Option<&str>) -> Result<String, PluginError> {

@@ -285,7 +285,10 @@ impl Tharstern {
                 PluginError::NotFound(m) => PluginError::Rejected(format!("{label}: {m}")),
                 other => other,
             })?;
-            Some(product.stock_item_id.ok_or_else(|| {
+            // Where products are the stock items (FreeStock on the product
+            // row, no StockItemID), the product's own ID is the stock item.
+            let own = product.free_stock.map(|_| product.id).filter(|id| *id > 0);
+            Some(product.stock_item_id.or(own).ok_or_else(|| {
                 PluginError::Rejected(format!(
                     "{label}: Tharstern product {code} has no stock item and the line has no quote reference, so it cannot be ordered"
                 ))
@@ -325,14 +328,13 @@ impl Tharstern {
 
     /// The order with this `UniqueSubmitOrderID`, if Tharstern has it.
     pub(crate) fn find_order(&self, order_id: &str) -> Result<Option<FoundOrder>, PluginError> {
-        let reply = self
-            .client()
-            .get("orders", &[("uniqueSubmitOrderID", order_id)])?;
-        Ok(json::items(reply.details())
-            .iter()
+        let found = self.client().find_in_pages(
+            "orders",
+            &[("uniqueSubmitOrderID", order_id)],
             // Checked here too, in case a server ignores the filter.
-            .find(|o| json::text_field(o, &["UniqueSubmitOrderID"]).as_deref() == Some(order_id))
-            .and_then(found_order))
+            |o| json::text_field(o, &["UniqueSubmitOrderID"]).as_deref() == Some(order_id),
+        )?;
+        Ok(found.as_ref().and_then(found_order))
     }
 }
 

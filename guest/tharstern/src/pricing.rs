@@ -9,6 +9,8 @@
 //! estimate: before any retry, the estimate is looked up by its unique title,
 //! so a quote never creates a duplicate estimate.
 
+use std::ops::ControlFlow;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -428,25 +430,36 @@ impl Tharstern {
     }
 
     /// The newest estimate whose title is exactly `title`.
-    fn find_estimate(&self, title: &str) -> Result<Option<Estimate>, PluginError> {
-        let reply = self.client().get("estimates", &[("keyword", title)])?;
-        let best = json::items(reply.details())
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| {
-                json::text_field(e, &["Title"]).is_some_and(|t| t.eq_ignore_ascii_case(title))
-            })
-            .filter_map(|(i, e)| Some((json::int_field(e, &["ID", "Id", "EstimateID"])?, i)))
-            .filter(|(id, _)| *id > 0)
-            .max();
-        Ok(best.map(|(id, i)| Estimate {
-            id,
-            total: TOTAL_FIELDS.iter().find_map(|f| {
-                reply
-                    .raw(&[Step::Key("Items"), Step::Index(i), Step::Key(f)])
-                    .map(str::to_string)
-            }),
-        }))
+    pub(crate) fn find_estimate(&self, title: &str) -> Result<Option<Estimate>, PluginError> {
+        // Every page: the newest may be on any (the keyword is a substring).
+        let client = self.client();
+        let mut best: Option<Estimate> = None;
+        let walk = client.get_pages("estimates", &[("keyword", title)], |reply, items| {
+            let newest = items
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| {
+                    json::text_field(e, &["Title"]).is_some_and(|t| t.eq_ignore_ascii_case(title))
+                })
+                .filter_map(|(i, e)| Some((json::int_field(e, &["ID", "Id", "EstimateID"])?, i)))
+                .filter(|(id, _)| *id > 0)
+                .max();
+            if let Some((id, i)) = newest
+                && best.as_ref().is_none_or(|b| id > b.id)
+            {
+                best = Some(Estimate {
+                    id,
+                    total: TOTAL_FIELDS.iter().find_map(|f| {
+                        reply
+                            .raw(&[Step::Key("Items"), Step::Index(i), Step::Key(f)])
+                            .map(str::to_string)
+                    }),
+                });
+            }
+            Ok(ControlFlow::Continue(()))
+        })?;
+        client.bound_reached(&walk, "estimates");
+        Ok(best)
     }
 }
 

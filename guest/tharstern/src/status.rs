@@ -1,6 +1,10 @@
 //! Order status: polled from `orders` / `jobs`, and Tharstern's status text
 //! mapped onto the contract's order stages.
 
+use std::ops::ControlFlow;
+
+use serde_json::Value;
+
 use crate::json;
 use crate::orders::found_order;
 use crate::{OrderStage, OrderStatus, OrderUpdate, PluginError, Tharstern};
@@ -9,16 +13,15 @@ use crate::orders::FoundOrder;
 
 impl Tharstern {
     fn find_order_by_id(&self, id: &str) -> Result<Option<FoundOrder>, PluginError> {
-        let reply = self.client().get("orders", &[("orderIDs", id)])?;
-        Ok(json::items(reply.details())
-            .iter()
-            .find(|o| {
+        let found = self
+            .client()
+            .find_in_pages("orders", &[("orderIDs", id)], |o| {
                 json::int_field(o, &["ID", "Id"])
                     .map(|i| i.to_string())
                     .as_deref()
                     == Some(id)
-            })
-            .and_then(found_order))
+            })?;
+        Ok(found.as_ref().and_then(found_order))
     }
 
     pub(crate) fn order_status_impl(
@@ -46,13 +49,24 @@ impl Tharstern {
             )));
         };
         let id = order.id.to_string();
-        let reply = self.client().get("jobs", &[("orderID", &id)])?;
-        let job = json::items(reply.details())
-            .iter()
-            .filter(|j| json::int_field(j, &["OrderID", "OrderId"]).is_none_or(|o| o == order.id))
-            .max_by_key(|j| {
-                json::text_field(j, &["UpdatedAt", "LastUpdated", "Updated"]).unwrap_or_default()
-            });
+        // The order's newest job, from every page (an order may have many).
+        let client = self.client();
+        let mut job: Option<(String, Value)> = None;
+        let walk = client.get_pages("jobs", &[("orderID", &id)], |_, items| {
+            for j in items {
+                if json::int_field(j, &["OrderID", "OrderId"]).is_some_and(|o| o != order.id) {
+                    continue;
+                }
+                let at = json::text_field(j, &["UpdatedAt", "LastUpdated", "Updated"])
+                    .unwrap_or_default();
+                if job.as_ref().is_none_or(|(best, _)| at >= *best) {
+                    job = Some((at, j.clone()));
+                }
+            }
+            Ok(ControlFlow::Continue(()))
+        })?;
+        client.bound_reached(&walk, "jobs");
+        let job = job.as_ref().map(|(_, j)| j);
         let text = |keys: &[&str]| job.and_then(|j| json::text_field(j, keys));
         Ok(OrderUpdate {
             order_id: (!order_id.is_empty()).then(|| order_id.to_string()),

@@ -1,5 +1,9 @@
-//! Stock levels: the product (by code) -> its stock item -> `FreeStock`,
-//! cached for `stock_cache_seconds`.
+//! Stock levels, cached for `stock_cache_seconds`. Installations differ
+//! (see guest/README.md, Stock): a product points at a stock item
+//! (`StockItemID` -> `GET stockitems?id=` -> `FreeStock`), or the product
+//! is the stock item and its own row carries `FreeStock`.
+
+use std::ops::ControlFlow;
 
 use serde_json::Value;
 
@@ -7,6 +11,9 @@ use crate::Tharstern;
 use crate::json;
 use crate::sdk::cache::digest;
 use crate::{PluginError, StockLevel, StockRequest};
+
+/// Names of the free-stock figure, on a stock item or a product row.
+pub const FREE_STOCK_FIELDS: &[&str] = &["FreeStock", "Free", "FreeQuantity", "QuantityFree"];
 
 /// The product code a stock or order reference names: `code:X` or a bare
 /// reference (a bare number is a numeric product code here); `type:N`
@@ -67,33 +74,59 @@ impl Tharstern {
     }
 
     fn fetch_free_stock(&self, code: &str) -> Result<i64, PluginError> {
-        let product = self.find_product(code)?;
-        let Some(stock_id) = product.stock_item_id else {
-            return Err(PluginError::NotFound(format!(
-                "Tharstern product {code} has no stock item, so it has no stock level (it may be made to order)"
-            )));
+        let product = match self.cached_product(code) {
+            // The figure on a cached product row is old: read the row again.
+            Some(p) if p.stock_item_id.is_none() && p.free_stock.is_some() => {
+                self.fetch_product(code)?
+            }
+            Some(p) => p,
+            None => self.fetch_product(code)?,
         };
+        match (product.stock_item_id, product.free_stock) {
+            (Some(stock_id), _) => self.stock_item_free(stock_id, code),
+            (None, Some(free)) => Ok(free),
+            (None, None) => Err(PluginError::NotFound(format!(
+                "Tharstern product {code} has no stock item, so it has no stock level (it may be made to order)"
+            ))),
+        }
+    }
+
+    /// `FreeStock` of a stock item, found on any page of `stockitems?id=`.
+    fn stock_item_free(&self, stock_id: i64, code: &str) -> Result<i64, PluginError> {
         let id = stock_id.to_string();
-        let reply = self.client().get("stockitems", &[("id", &id)])?;
-        let details = reply.details();
-        let items = json::items(details);
-        let item: &Value = items
-            .iter()
-            .find(|s| json::int_field(s, &["ID", "Id"]) == Some(stock_id))
-            .or_else(|| (items.len() == 1).then(|| &items[0]))
-            .or_else(|| json::get(details, "FreeStock").map(|_| details))
-            .ok_or_else(|| {
-                PluginError::NotFound(format!(
-                    "Tharstern has no stock item {stock_id} (of product {code})"
-                ))
-            })?;
-        json::int_field(item, &["FreeStock", "Free", "FreeQuantity", "QuantityFree"]).ok_or_else(
-            || {
-                PluginError::Internal(format!(
-                    "Tharstern's stock item {stock_id} (of product {code}) has no FreeStock figure"
-                ))
-            },
-        )
+        let client = self.client();
+        let (mut item, mut fallback, mut page) = (None, None, 0);
+        let walk = client.get_pages("stockitems", &[("id", &id)], |reply, items| {
+            page += 1;
+            item = items
+                .iter()
+                .find(|s| json::int_field(s, &["ID", "Id"]) == Some(stock_id))
+                .cloned();
+            if page == 1 {
+                // A lone item without an ID, or a bare stock item as Details.
+                let details = reply.details();
+                fallback = match items {
+                    [only] => Some(only.clone()),
+                    [] => json::get(details, "FreeStock").map(|_| details.clone()),
+                    _ => None,
+                };
+            }
+            Ok(match item {
+                Some(_) => ControlFlow::Break(()),
+                None => ControlFlow::Continue(()),
+            })
+        })?;
+        client.bound_reached(&walk, "stockitems");
+        let item: Value = item.or(fallback).ok_or_else(|| {
+            PluginError::NotFound(format!(
+                "Tharstern has no stock item {stock_id} (of product {code})"
+            ))
+        })?;
+        json::int_field(&item, FREE_STOCK_FIELDS).ok_or_else(|| {
+            PluginError::Internal(format!(
+                "Tharstern's stock item {stock_id} (of product {code}) has no FreeStock figure"
+            ))
+        })
     }
 }
 

@@ -11,20 +11,27 @@ use connect_host::contract::*;
 use connect_host::error::CallError;
 use connect_host::runtime::{Runtime, RuntimeConfig};
 use connect_host::tenant::TenantSpec;
-use tharstern_sim::{SimHandle, Simulator};
+use tharstern_sim::{SimHandle, Simulator, SimulatorBuilder};
 
 /// The API password the tests configure: distinctive, so a leak is found.
 pub const PASSWORD: &str = "Pa55-e2e-tharstern-Zq7";
 pub const EMAIL: &str = "e2e@example.com";
 
 pub async fn sim() -> SimHandle {
+    sim_with(sim_builder()).await
+}
+
+/// The simulator the tests use (demo data, the tests' API user), to set
+/// start-up options on.
+pub fn sim_builder() -> SimulatorBuilder {
     Simulator::builder()
         .record_duplicate_orders()
         .demo_data()
         .api_user(EMAIL, PASSWORD)
-        .start()
-        .await
-        .expect("starting the simulator")
+}
+
+pub async fn sim_with(builder: SimulatorBuilder) -> SimHandle {
+    builder.start().await.expect("starting the simulator")
 }
 
 pub async fn runtime() -> Arc<Runtime> {

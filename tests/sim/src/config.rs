@@ -8,6 +8,23 @@ use std::time::Duration;
 pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(20 * 60);
 pub const DEFAULT_WEBHOOK_BACKOFF: Duration = Duration::from_secs(1);
 pub const DEFAULT_WEBHOOK_TIMEOUT: Duration = Duration::from_secs(10);
+/// Largest page answered unless configured otherwise (`pageSize` above it
+/// is silently capped).
+pub const DEFAULT_MAX_PAGE_SIZE: usize = 1000;
+
+/// How products and stock relate; installations differ, and the public
+/// documentation does not say which is usual.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ProductShape {
+    /// A stock product names its stock item (`StockItemID`); levels come
+    /// from `GET stockitems`, and orders name the stock item.
+    #[default]
+    StockItemLinked,
+    /// Products are the stock items: a stock product's row carries
+    /// `FreeStock` and no `StockItemID`, orders name the product's `ID` as
+    /// `StockItemID`, and `GET stockitems` does not exist (404).
+    ProductsAreStockItems,
+}
 
 /// Everything a simulator is started with.
 #[derive(Debug, Clone)]
@@ -36,6 +53,10 @@ pub struct SimConfig {
     /// answering the existing one, so a test can count every duplicate
     /// submission the connector sends.
     pub record_duplicate_orders: bool,
+    /// Most items answered in one page of a list, whatever `pageSize` asks
+    /// (many real servers cap it below what clients ask).
+    pub max_page_size: usize,
+    pub product_shape: ProductShape,
 }
 
 impl Default for SimConfig {
@@ -55,6 +76,8 @@ impl Default for SimConfig {
             webhook_backoff: DEFAULT_WEBHOOK_BACKOFF,
             webhook_timeout: DEFAULT_WEBHOOK_TIMEOUT,
             record_duplicate_orders: false,
+            max_page_size: DEFAULT_MAX_PAGE_SIZE,
+            product_shape: ProductShape::default(),
         }
     }
 }

@@ -37,7 +37,7 @@ mod time;
 mod tokens;
 pub mod webhooks;
 
-pub use config::SimConfig;
+pub use config::{ProductShape, SimConfig};
 pub use data::{DEMO_API_EMAIL, DEMO_API_PASSWORD, WEBSHOP};
 pub use faults::{FaultConfig, FaultSpec};
 pub use money::Money;

@@ -3,7 +3,9 @@
 use clap::Parser;
 use std::net::SocketAddr;
 use std::time::Duration;
-use tharstern_sim::{DEMO_API_EMAIL, DEMO_API_PASSWORD, FaultConfig, FaultSpec, Simulator};
+use tharstern_sim::{
+    DEMO_API_EMAIL, DEMO_API_PASSWORD, FaultConfig, FaultSpec, ProductShape, Simulator,
+};
 use tracing_subscriber::EnvFilter;
 
 /// A simulator of the Tharstern print MIS REST API (under /TharsternAPI/api/),
@@ -53,6 +55,18 @@ struct Args {
     /// Extra API user as EMAIL:PASSWORD (repeatable; the demo user stays).
     #[arg(long = "api-user")]
     api_users: Vec<String>,
+
+    /// Most items answered in one page of any list, whatever pageSize asks
+    /// (a server that caps page size, e.g. 100 while clients ask 500).
+    #[arg(long, value_name = "N", default_value_t = tharstern_sim::config::DEFAULT_MAX_PAGE_SIZE as u64,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    max_page_size: u64,
+
+    /// The other installation shape: products are the stock items (product
+    /// rows carry FreeStock and no StockItemID, orders name the product ID
+    /// as StockItemID, GET stockitems answers 404).
+    #[arg(long)]
+    products_are_stock_items: bool,
 
     /// Fault, all endpoints: added latency in ms.
     #[arg(long)]
@@ -160,7 +174,11 @@ async fn main() -> std::process::ExitCode {
         .customers(args.customers)
         .token_lifetime(Duration::from_secs(args.token_lifetime_secs))
         .webhook_backoff(Duration::from_millis(args.webhook_backoff_ms))
+        .max_page_size(usize::try_from(args.max_page_size).unwrap_or(usize::MAX))
         .faults(faults);
+    if args.products_are_stock_items {
+        builder = builder.product_shape(ProductShape::ProductsAreStockItems);
+    }
     if let Some(secs) = args.auto_advance_secs {
         builder = builder.auto_advance(Duration::from_secs(secs.max(1)));
     }

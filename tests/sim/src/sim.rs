@@ -1,6 +1,6 @@
 //! Starting a simulator from a test or a program, and the handle to it.
 
-use crate::config::SimConfig;
+use crate::config::{ProductShape, SimConfig};
 use crate::faults::FaultConfig;
 use crate::model::{CallRecord, Job, JobStatus};
 use crate::server;
@@ -124,6 +124,19 @@ impl SimulatorBuilder {
 
     pub fn webhook_timeout(mut self, timeout: Duration) -> Self {
         self.config.webhook_timeout = timeout;
+        self
+    }
+
+    /// Most items in one page of any list, whatever `pageSize` asks
+    /// (default 1000; at least 1).
+    pub fn max_page_size(mut self, n: usize) -> Self {
+        self.config.max_page_size = n.max(1);
+        self
+    }
+
+    /// How products carry stock (default: a product names its stock item).
+    pub fn product_shape(mut self, shape: ProductShape) -> Self {
+        self.config.product_shape = shape;
         self
     }
 

@@ -4,7 +4,7 @@
 //! `.await`; the catalogue needs no lock at all because it never changes.
 
 use crate::calls::CallLog;
-use crate::config::SimConfig;
+use crate::config::{ProductShape, SimConfig};
 use crate::data::{self, Catalog};
 use crate::faults::{FaultConfig, Faults};
 use crate::model::{
@@ -41,6 +41,14 @@ impl SimState {
         let loaded = data::build(&options);
         let mut initial = Db::new(loaded.customers, loaded.stock_items);
         initial.record_duplicates = config.record_duplicate_orders;
+        if config.product_shape == ProductShape::ProductsAreStockItems {
+            let stock_products = loaded.catalog.products.iter();
+            initial = initial.with_products_as_stock_items(
+                stock_products
+                    .filter_map(|p| Some((p.id, p.stock_item_id?)))
+                    .collect(),
+            );
+        }
         Self {
             catalog: loaded.catalog,
             db: RwLock::new(initial.clone()),

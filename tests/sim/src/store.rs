@@ -22,6 +22,9 @@ pub struct Db {
     /// A repeated `UniqueSubmitOrderID` makes a new order (honest duplicate
     /// counting) instead of answering the existing one.
     pub record_duplicates: bool,
+    /// Where products are the stock items: product ID -> its stock item.
+    /// Orders then name the product's ID as `StockItemID`.
+    stock_of_product: Option<HashMap<i64, i64>>,
 }
 
 /// An order as submitted, already read from JSON.
@@ -85,6 +88,21 @@ impl Db {
             db.push_customer(c);
         }
         db
+    }
+
+    /// Orders name products (product ID -> its stock item), not stock items.
+    pub fn with_products_as_stock_items(mut self, products: HashMap<i64, i64>) -> Self {
+        self.stock_of_product = Some(products);
+        self
+    }
+
+    /// The stock item an order line's `StockItemID` allocates.
+    fn stock_index(&self, id: i64) -> Option<usize> {
+        let id = match &self.stock_of_product {
+            Some(products) => *products.get(&id)?,
+            None => id,
+        };
+        self.stock_items.iter().position(|s| s.id == id)
     }
 
     fn push_customer(&mut self, customer: Customer) {
@@ -250,11 +268,14 @@ impl Db {
                 problems.push(format!("Item {n}: estimate {id} does not exist."));
             }
             if let Some(id) = item.stock_item_id {
-                match self.stock_items.iter().position(|s| s.id == id) {
+                match self.stock_index(id) {
                     Some(i) => match needed.iter_mut().find(|(j, _)| *j == i) {
                         Some((_, q)) => *q += item.quantity.max(0),
                         None => needed.push((i, item.quantity.max(0))),
                     },
+                    None if self.stock_of_product.is_some() => {
+                        problems.push(format!("Item {n}: product {id} is not a stock item."))
+                    }
                     None => problems.push(format!("Item {n}: stock item {id} does not exist.")),
                 }
             }
@@ -385,12 +406,15 @@ impl Db {
         order.status = status;
         if status == JobStatus::Despatched && !order.stock_released {
             order.stock_released = true;
-            for item in &order.items {
-                if let Some(s) = item
-                    .stock_item_id
-                    .and_then(|id| self.stock_items.iter_mut().find(|s| s.id == id))
-                {
-                    s.allocated = (s.allocated - item.quantity).max(0);
+            let lines: Vec<(i64, i64)> = order
+                .items
+                .iter()
+                .filter_map(|i| Some((i.stock_item_id?, i.quantity)))
+                .collect();
+            for (id, quantity) in lines {
+                if let Some(i) = self.stock_index(id) {
+                    let s = &mut self.stock_items[i];
+                    s.allocated = (s.allocated - quantity).max(0);
                 }
             }
         }
@@ -413,85 +437,4 @@ impl Db {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::data::{DataOptions, build};
-
-    fn db() -> Db {
-        let d = build(&DataOptions::default());
-        Db::new(d.customers, d.stock_items)
-    }
-
-    fn pen_order(unique: &str, quantity: i64) -> OrderRequest {
-        OrderRequest {
-            unique_submit_order_id: Some(unique.into()),
-            customer_code: Some("webshop".into()),
-            items: vec![OrderItemRequest {
-                stock_item_id: Some(1),
-                quantity,
-                ..Default::default()
-            }],
-            ..Default::default()
-        }
-    }
-
-    #[test]
-    fn idempotent_submit_and_stock() {
-        let mut db = db();
-        let a = db.submit_order(&pen_order("u1", 10));
-        let b = db.submit_order(&pen_order("u1", 10));
-        assert_eq!(a.id, 1);
-        assert_eq!((b.id, b.order_no.clone()), (a.id, a.order_no.clone()));
-        assert!(b.new_job.is_none());
-        assert_eq!(db.orders.len(), 1);
-        assert_eq!(db.jobs.len(), 1);
-        assert_eq!(db.stock_items[0].free_stock, 4990);
-        let too_many = db.submit_order(&pen_order("u2", 1_000_000));
-        assert_eq!(too_many.id, 0);
-        assert!(too_many.status_details.contains("Insufficient"));
-
-        // Recording duplicates: the same ID again is a second order.
-        let mut db = self::db();
-        db.record_duplicates = true;
-        let a = db.submit_order(&pen_order("u1", 10));
-        let b = db.submit_order(&pen_order("u1", 10));
-        assert_ne!(a.id, b.id);
-        assert_eq!(db.orders.len(), 2);
-    }
-
-    #[test]
-    fn job_progression_releases_stock() {
-        let mut db = db();
-        let o = db.submit_order(&pen_order("u1", 10));
-        let job_no = o.new_job.map(|j| j.job_no).unwrap_or_default();
-        for expected in [
-            JobStatus::InProduction,
-            JobStatus::Finished,
-            JobStatus::Despatched,
-        ] {
-            let (job, changed) = db.advance_job(&job_no, None, None).expect("advances");
-            assert!(changed);
-            assert_eq!(job.status, expected);
-        }
-        assert!(db.jobs[0].tracking_number.is_some());
-        assert_eq!(db.orders[0].status, JobStatus::Despatched);
-        assert_eq!(db.stock_items[0].allocated, 0);
-        assert!(matches!(
-            db.advance_job(&job_no, None, None),
-            Err(JobError::AlreadyDespatched(_))
-        ));
-    }
-
-    #[test]
-    fn customer_codes() {
-        let mut db = db();
-        let c = db
-            .create_customer(None, "New".into(), "n@example.com".into())
-            .expect("created");
-        assert_eq!(c.code, format!("WEB{:05}", c.id));
-        assert!(
-            db.create_customer(Some("acme-mkt".into()), "x".into(), "".into())
-                .is_err()
-        );
-    }
-}
+mod tests;

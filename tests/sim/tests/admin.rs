@@ -227,6 +227,9 @@ async fn binary_serves_the_api_with_flags() {
             "estimates:server-error-rate=1,latency-ms=10",
             "--rate-limit-rate",
             "0",
+            "--max-page-size",
+            "50",
+            "--products-are-stock-items",
         ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -273,6 +276,18 @@ async fn binary_serves_the_api_with_flags() {
         .await
         .expect("json");
     assert_eq!(products["Details"]["TotalItemCount"], 117);
+    assert_eq!(
+        products["Details"]["Items"].as_array().map(Vec::len),
+        Some(50),
+        "--max-page-size caps the default page of 100"
+    );
+    let pen = &products["Details"]["Items"][12];
+    assert_eq!(
+        (&pen["Code"], &pen["FreeStock"]),
+        (&"STK-PEN".into(), &5000.into())
+    );
+    let stock = get("stockitems").await.expect("request");
+    assert_eq!(stock.status(), StatusCode::NOT_FOUND);
     let estimates = get("estimates").await.expect("request");
     assert_eq!(estimates.status(), StatusCode::INTERNAL_SERVER_ERROR);
     let _ = child.kill();
@@ -304,6 +319,8 @@ fn binary_help_documents_every_flag() {
         "--hang-secs",
         "--retry-after-secs",
         "--webhook-backoff-ms",
+        "--max-page-size",
+        "--products-are-stock-items",
     ] {
         assert!(help.contains(flag), "{flag} missing from --help");
     }

@@ -62,6 +62,38 @@ fn send_price_setting() {
     }
 }
 
+/// Where products are the stock items (FreeStock on the product row, no
+/// StockItemID), a stock line names the product's own ID.
+#[test]
+fn a_product_that_is_its_own_stock_item_is_ordered_by_its_id() {
+    let fake = mis();
+    fake.on_ok(
+        Method::Get,
+        "products?customerCode=SHOP&productCode=",
+        list(json!([{"ID": 12, "Code": "MUG", "ProductTypes_ID": 2, "FreeStock": 150}])),
+    );
+    accepting_orders(&fake);
+    let c = connector(&fake);
+    c.submit_order(&order(vec![line("MUG", None, PriceSource::None)]))
+        .unwrap();
+    let item = &fake.bodies("orders/submit")[0]["Orders"][0]["Items"][0];
+    assert_eq!(item["StockItemID"], json!(12));
+
+    // Neither a stock item nor a figure, and no quote: not orderable.
+    fake.on_ok(
+        Method::Get,
+        "products?customerCode=SHOP&productCode=",
+        list(json!([{"ID": 3, "Code": "FLY", "ProductTypes_ID": 2}])),
+    );
+    let mut o = order(vec![line("FLY", None, PriceSource::None)]);
+    o.order_id = "web-1002".into();
+    let e = c.submit_order(&o).unwrap_err();
+    assert!(
+        matches!(&e, PluginError::Rejected(m) if m.contains("no stock item")),
+        "{e:?}"
+    );
+}
+
 #[test]
 fn failed_order_is_rejected_with_status_details() {
     let fake = mis();

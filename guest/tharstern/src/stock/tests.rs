@@ -72,3 +72,64 @@ fn stock_options() {
         .unwrap_err();
     assert!(matches!(e, PluginError::Rejected(_)), "{e:?}");
 }
+
+/// Where products are the stock items: the product row carries `FreeStock`
+/// and no `StockItemID`, and there is no `stockitems` endpoint.
+#[test]
+fn stock_on_the_product_row_is_read_live() {
+    let fake = mis();
+    let free = Rc::new(Cell::new(40));
+    let f = free.clone();
+    fake.on(
+        Method::Get,
+        "products?customerCode=SHOP&productCode=",
+        move |_| {
+            Ok(ok(list(
+                json!([{"ID": 12, "Code": "MUG", "ProductTypes_ID": 2, "FreeStock": f.get()}]),
+            )))
+        },
+    );
+    let c = connector(&fake);
+    let req = StockRequest {
+        product_ref: "MUG".into(),
+        minimum_order: Some(50),
+        customer: CustomerContext::default(),
+    };
+    let s = c.stock(&req).unwrap();
+    assert_eq!(
+        (s.free, s.meets_minimum, s.cached),
+        (40, Some(false), false)
+    );
+    assert_eq!(
+        fake.count(Method::Get, "products"),
+        1,
+        "one look-up, not two"
+    );
+    assert!(c.stock(&req).unwrap().cached);
+    // Past stock_cache_seconds the row is read again, not taken from the
+    // product look-up's cache (kept for the refresh interval).
+    free.set(75);
+    fake.advance(61);
+    let s = c.stock(&req).unwrap();
+    assert_eq!((s.free, s.meets_minimum, s.cached), (75, Some(true), false));
+    assert_eq!(fake.count(Method::Get, "products"), 2);
+    assert_eq!(fake.count(Method::Get, "stockitems"), 0);
+
+    // A product with neither a stock item nor a figure is made to order.
+    fake.on_ok(
+        Method::Get,
+        "products?customerCode=SHOP&productCode=",
+        list(json!([{"ID": 3, "Code": "FLY", "ProductTypes_ID": 2}])),
+    );
+    let e = c
+        .stock(&StockRequest {
+            product_ref: "FLY".into(),
+            minimum_order: None,
+            customer: CustomerContext::default(),
+        })
+        .unwrap_err();
+    let PluginError::NotFound(m) = &e else {
+        panic!("{e:?}")
+    };
+    assert!(m.contains("no stock item"), "{m}");
+}

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 pub async fn list(State(state): State<AppState>, params: Params) -> Response {
-    let ([], paging) = match filters(&params, []) {
+    let ([], paging) = match filters(&state, &params, []) {
         Ok(f) => f,
         Err(p) => return p.into_response(),
     };

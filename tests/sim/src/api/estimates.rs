@@ -152,7 +152,7 @@ pub async fn request(State(state): State<AppState>, body: Bytes) -> Response {
 /// Filters: `id`, `estimateRef` (exact), `keyword` (substring of the title);
 /// all case-insensitive and combined with AND.
 pub async fn list(State(state): State<AppState>, params: Params) -> Response {
-    let ([id], paging) = match filters(&params, ["id"]) {
+    let ([id], paging) = match filters(&state, &params, ["id"]) {
         Ok(f) => f,
         Err(p) => return p.into_response(),
     };

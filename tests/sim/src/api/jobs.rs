@@ -40,7 +40,7 @@ pub async fn create_from_estimate(State(state): State<AppState>, body: Bytes) ->
 
 /// Filters `id`, `jobNo`, `orderID`, combined with AND.
 pub async fn list(State(state): State<AppState>, params: Params) -> Response {
-    let ([id, order_id], paging) = match filters(&params, ["id", "orderID"]) {
+    let ([id, order_id], paging) = match filters(&state, &params, ["id", "orderID"]) {
         Ok(f) => f,
         Err(p) => return p.into_response(),
     };

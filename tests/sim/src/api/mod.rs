@@ -75,7 +75,6 @@ pub struct Paging {
 }
 
 pub const DEFAULT_PAGE_SIZE: usize = 100;
-pub const MAX_PAGE_SIZE: usize = 1000;
 
 impl Paging {
     /// Takes one page of an iterator and counts all of it.
@@ -95,12 +94,13 @@ impl Paging {
 
 /// Paging read from query parameters.
 trait ParamsPaging {
-    fn paging(&self) -> Result<Paging, Vec<String>>;
+    fn paging(&self, max_page_size: usize) -> Result<Paging, Vec<String>>;
 }
 
 impl ParamsPaging for Params {
-    /// `page` (1-based, default 1) and `pageSize` (default 100, capped at 1000).
-    fn paging(&self) -> Result<Paging, Vec<String>> {
+    /// `page` (1-based, default 1) and `pageSize` (default 100, silently
+    /// capped at the configured maximum, 1000 unless set).
+    fn paging(&self, max_page_size: usize) -> Result<Paging, Vec<String>> {
         let mut problems = Vec::new();
         let mut read = |name: &str, default: usize| match self.int(name) {
             Ok(None) => default,
@@ -115,7 +115,7 @@ impl ParamsPaging for Params {
             }
         };
         let page = read("page", 1);
-        let page_size = read("pageSize", DEFAULT_PAGE_SIZE).min(MAX_PAGE_SIZE);
+        let page_size = read("pageSize", DEFAULT_PAGE_SIZE).min(max_page_size.max(1));
         if problems.is_empty() {
             Ok(Paging { page, page_size })
         } else {
@@ -138,6 +138,7 @@ pub fn json_body(body: &Bytes) -> Result<Value, Problems> {
 /// Reads integer query filters and the paging together; every problem goes
 /// into one 400.
 pub fn filters<const N: usize>(
+    state: &SimState,
     params: &Params,
     names: [&str; N],
 ) -> Result<([Option<i64>; N], Paging), Problems> {
@@ -148,7 +149,7 @@ pub fn filters<const N: usize>(
             None
         })
     });
-    match params.paging() {
+    match params.paging(state.config().max_page_size) {
         Ok(paging) if problems.is_empty() => Ok((values, paging)),
         Ok(_) => Err(Problems(problems)),
         Err(more) => Err(Problems([problems, more].concat())),

@@ -130,7 +130,7 @@ fn id_list(text: Option<&str>) -> Result<Option<Vec<i64>>, String> {
 /// Filters `orderIDs` and `orderNOs` (comma-separated) and
 /// `uniqueSubmitOrderID`, combined with AND.
 pub async fn list(State(state): State<AppState>, params: Params) -> Response {
-    let ([], paging) = match filters(&params, []) {
+    let ([], paging) = match filters(&state, &params, []) {
         Ok(f) => f,
         Err(p) => return p.into_response(),
     };

@@ -1,12 +1,19 @@
 //! `stockitems`: stock levels by ID or code.
 
 use super::{AppState, Params, filters};
+use crate::config::ProductShape;
 use crate::envelope;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 
 pub async fn list(State(state): State<AppState>, params: Params) -> Response {
-    let ([id], paging) = match filters(&params, ["id"]) {
+    // Where products are the stock items, there is no such endpoint.
+    if state.config().product_shape == ProductShape::ProductsAreStockItems {
+        return envelope::not_found(
+            "No HTTP resource was found that matches the request URI '/TharsternAPI/api/stockitems'.",
+        );
+    }
+    let ([id], paging) = match filters(&state, &params, ["id"]) {
         Ok(f) => f,
         Err(p) => return p.into_response(),
     };
