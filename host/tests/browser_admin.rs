@@ -121,7 +121,10 @@ async fn click(c: &Client, css: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operator_configures_checks_and_follows_an_order() {
     let sim = start_sim().await;
-    let service = start_service(|_| {}).await;
+    let service = start_service(|c| {
+        c.server.outgoing_ips = vec!["203.0.113.7".into(), "198.51.100.0/28".into()];
+    })
+    .await;
     let api = Api::new(&service.url);
     create_storefront(&api, SF).await;
 
@@ -163,6 +166,12 @@ async fn operator_configures_checks_and_follows_an_order() {
             .unwrap()
             .as_deref(),
         Some("password")
+    );
+    // Beside the endpoint setting: the addresses to allow at the MIS.
+    let ips = text(&c, ".outgoing-ips").await;
+    assert!(
+        ips.contains("203.0.113.7") && ips.contains("198.51.100.0/28"),
+        "{ips}"
     );
     fill(&c, "#setting-api_url", "not a url").await;
     fill(&c, "#setting-email", tharstern_sim::DEMO_API_EMAIL).await;

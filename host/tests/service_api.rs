@@ -9,7 +9,7 @@ use service_support::*;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn storefront_flow_against_the_simulator() {
     let sim = start_sim().await;
-    let service = start_service(|_| {}).await;
+    let service = start_service(|c| c.server.outgoing_ips = vec!["203.0.113.7".into()]).await;
     let api = Api::new(&service.url);
 
     // The token guards the API; the OpenAPI document is public.
@@ -132,6 +132,7 @@ async fn storefront_flow_against_the_simulator() {
     assert!(!text.contains(&quoted), "{text}");
     assert!(!text.contains(WEBHOOK_SECRET), "{text}");
     assert_eq!(view["secrets"]["password"], true);
+    assert_eq!(view["outgoing_ips"], json!(["203.0.113.7"]), "{view}");
     assert_eq!(
         view["values"]["cache_refresh_minutes"], "1440",
         "defaults filled in: {view}"
@@ -289,14 +290,39 @@ async fn storefront_flow_against_the_simulator() {
         202,
     )
     .await;
-    // The minimum-order stock check parks an order whose stock is short.
-    api.ok(
-        "POST",
-        &format!("/api/v1/storefronts/{SF}/orders"),
-        Some(json!({"id": "C-1", "customer": "bob", "lines": [{"product": "letterhead-packs", "quantity": 20}]})),
-        202,
-    )
-    .await;
+    // Stock is checked before an order is accepted: short stock refuses
+    // it, naming the line, the free stock and the minimum or quantity.
+    for (id, line, wanted) in [
+        (
+            "C-1",
+            json!({"product": "letterhead-packs", "quantity": 20}),
+            "`letterhead-packs` has 0 free, below its minimum order quantity 10",
+        ),
+        (
+            "C-2",
+            json!({"product": "pens", "quantity": 6000}),
+            "`pens`: 6000 ordered but only 5000 free",
+        ),
+    ] {
+        let refused = api
+            .ok(
+                "POST",
+                &format!("/api/v1/storefronts/{SF}/orders"),
+                Some(json!({"id": id, "customer": "bob", "lines": [line]})),
+                422,
+            )
+            .await;
+        let field = &refused["error"]["fields"][0];
+        assert_eq!(field["key"], "lines[0].quantity", "{refused}");
+        assert_eq!(field["message"], wanted, "{refused}");
+        api.ok(
+            "GET",
+            &format!("/api/v1/storefronts/{SF}/orders/{id}"),
+            None,
+            404,
+        )
+        .await;
+    }
 
     let delivered = |id: &'static str| {
         let api = api.clone();
@@ -328,29 +354,15 @@ async fn storefront_flow_against_the_simulator() {
             .is_some_and(|n| !n.is_empty()),
         "{a}"
     );
-    let c = eventually(30, "order C-1 parked", || {
-        let api = api.clone();
-        async move {
-            let o = api
-                .ok(
-                    "GET",
-                    &format!("/api/v1/storefronts/{SF}/orders/C-1"),
-                    None,
-                    200,
-                )
-                .await;
-            (o["state"] == "failed").then_some(o)
-        }
-    })
-    .await;
-    assert_eq!(c["last_error_kind"], "stock", "{c}");
-    assert!(
-        c["last_error"].as_str().unwrap().contains("minimum order"),
-        "{c}"
-    );
-
-    // In the simulator: each order once, under the right customer code.
+    // In the simulator: each order once, under the right customer code;
+    // the refused ones never reached it.
     let orders = sim.state().orders();
+    assert!(
+        !orders
+            .iter()
+            .any(|o| matches!(o.unique_submit_order_id.as_deref(), Some("C-1" | "C-2"))),
+        "a refused order reached Tharstern"
+    );
     let find = |id: &str| {
         let found: Vec<_> = orders
             .iter()
@@ -361,17 +373,49 @@ async fn storefront_flow_against_the_simulator() {
     };
     assert_eq!(find("A-1").customer_code, "ACME-MKT");
     assert_eq!(find("B-1").customer_code, tharstern_sim::WEBSHOP);
-    assert!(
-        !orders
-            .iter()
-            .any(|o| o.unique_submit_order_id.as_deref() == Some("C-1"))
-    );
 
-    // A failed order can be retried (it fails the same way: stock is short).
+    // An order the back office refuses (a product it does not know) is
+    // parked as failed, and can be retried (it fails the same way).
+    api.ok(
+        "PUT",
+        &format!("/api/v1/storefronts/{SF}/mappings/ghost"),
+        Some(json!({"product_ref": "NO-SUCH-PRODUCT"})),
+        200,
+    )
+    .await;
+    api.ok(
+        "POST",
+        &format!("/api/v1/storefronts/{SF}/orders"),
+        Some(json!({"id": "C-3", "lines": [{"product": "ghost", "quantity": 1}]})),
+        202,
+    )
+    .await;
+    let c = eventually(30, "order C-3 parked", || {
+        let api = api.clone();
+        async move {
+            let o = api
+                .ok(
+                    "GET",
+                    &format!("/api/v1/storefronts/{SF}/orders/C-3"),
+                    None,
+                    200,
+                )
+                .await;
+            (o["state"] == "failed").then_some(o)
+        }
+    })
+    .await;
+    assert!(
+        c["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("NO-SUCH-PRODUCT"),
+        "{c}"
+    );
     let retried = api
         .ok(
             "POST",
-            &format!("/api/v1/storefronts/{SF}/orders/C-1/retry"),
+            &format!("/api/v1/storefronts/{SF}/orders/C-3/retry"),
             None,
             200,
         )

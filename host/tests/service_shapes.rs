@@ -6,7 +6,9 @@
 //! rewrites it). Fields added since by changes unrelated to the contract
 //! are added to the fixture by hand, each named here:
 //! `storefront.connect.allow_private_networks` and the `storefronts` column
-//! of that name (egress to private networks, per storefront). And an order stored by that code still delivers.
+//! of that name (egress to private networks, per storefront); the settings
+//! view's `outgoing_ips` (addresses to allow-list at the back office). And
+//! an order stored by that code still delivers.
 
 mod service_support;
 

@@ -40,6 +40,11 @@ pub struct ServerConfig {
     pub shutdown_grace_secs: u64,
     /// Largest request body accepted, in KiB.
     pub max_body_kib: usize,
+    /// The public addresses (IPs or CIDR ranges) this service's outgoing
+    /// requests come from, as the back offices see them (after NAT): shown
+    /// beside every plugin's endpoint setting for the operator to allow-list
+    /// at the MIS. Environment: comma-separated.
+    pub outgoing_ips: Vec<String>,
 }
 
 impl Default for ServerConfig {
@@ -49,6 +54,7 @@ impl Default for ServerConfig {
             public_url: String::new(),
             shutdown_grace_secs: 10,
             max_body_kib: 1024,
+            outgoing_ips: Vec::new(),
         }
     }
 }
@@ -315,6 +321,11 @@ impl Config {
         if !self.auth.password.is_empty() && !self.auth.password_hash.is_empty() {
             bail!("set auth.password or auth.password_hash, not both");
         }
+        for ip in &self.server.outgoing_ips {
+            if ip.parse::<std::net::IpAddr>().is_err() && ip.parse::<ipnet::IpNet>().is_err() {
+                bail!("server.outgoing_ips: `{ip}` is not an IP address or CIDR range");
+            }
+        }
         Ok(())
     }
 
@@ -423,6 +434,14 @@ fn apply_env(
                         .parse()
                         .with_context(|| format!("{name} must be true or false"))?,
                 ),
+                toml::Value::Array(_) => toml::Value::Array(
+                    value
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|v| !v.is_empty())
+                        .map(|v| toml::Value::String(v.to_string()))
+                        .collect(),
+                ),
                 _ => toml::Value::String(value.clone()),
             };
             table
@@ -437,45 +456,4 @@ fn apply_env(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn env_overrides_are_typed() {
-        let mut table: toml::Table = "[outbox]\nmax_attempts = 3\n".parse().unwrap();
-        let vars = [
-            ("CONNECT_OUTBOX_MAX_ATTEMPTS", "5"),
-            ("CONNECT_SERVER_LISTEN", "0.0.0.0:9000"),
-            ("CONNECT_PLUGINS_DIR_UNRELATED", "x"),
-            ("HOME", "/root"),
-        ]
-        .map(|(k, v)| (k.to_string(), v.to_string()));
-        apply_env(&mut table, vars.into_iter()).unwrap();
-        let config: Config = toml::Value::Table(table).try_into().unwrap();
-        assert_eq!(config.outbox.max_attempts, 5);
-        assert_eq!(config.server.listen.port(), 9000);
-    }
-
-    #[test]
-    fn bad_env_value_is_named() {
-        let vars = [(
-            "CONNECT_OUTBOX_MAX_ATTEMPTS".to_string(),
-            "many".to_string(),
-        )];
-        let err = apply_env(&mut toml::Table::new(), vars.into_iter()).unwrap_err();
-        assert!(err.to_string().contains("CONNECT_OUTBOX_MAX_ATTEMPTS"));
-    }
-
-    #[test]
-    fn backoff_is_capped_and_grows() {
-        let c = OutboxConfig {
-            initial_backoff_ms: 100,
-            max_backoff_ms: 1000,
-            ..OutboxConfig::default()
-        };
-        assert_eq!(c.backoff(1, 1.0), Duration::from_millis(100));
-        assert_eq!(c.backoff(2, 1.0), Duration::from_millis(200));
-        assert_eq!(c.backoff(10, 1.0), Duration::from_millis(1000));
-        assert_eq!(c.backoff(10, 0.0), Duration::from_millis(500));
-    }
-}
+mod tests;

@@ -11,7 +11,8 @@ use sha2::{Digest as _, Sha256};
 use super::db::{iso8601, now, now_ms, today, valid_date};
 use super::{Result, Service, ServiceError};
 use crate::contract::{
-    FieldError, Money, Order, OrderLine, OrderUpdate, PluginError, PriceSource, WebhookRequest,
+    FieldError, Money, Order, OrderLine, OrderUpdate, PluginError, PriceSource, StockRequest,
+    WebhookRequest,
 };
 use crate::error::CallError;
 use crate::runtime::Runtime;
@@ -118,7 +119,8 @@ pub struct Accepted {
     pub order: OrderView,
 }
 
-/// The minimum-order stock check recorded with an order.
+/// The minimum-order stock check recorded with orders accepted before the
+/// check moved ahead of acceptance; still honoured when they are delivered.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct StockCheck {
     pub plugin: String,
@@ -159,8 +161,11 @@ impl Service {
     /// Stores an order in the outbox (durably, before answering) for
     /// delivery through the storefront's order plugin. A repeat of the same
     /// order id with the same content is the same order; with different
-    /// content it is a conflict.
-    pub fn accept_order(&self, storefront: &str, input: OrderInput) -> Result<Accepted> {
+    /// content it is a conflict. Lines of stock-checked products (a
+    /// minimum order quantity in the mapping, a stock plugin chosen) are
+    /// checked with the stock plugin first: short stock refuses the order,
+    /// naming the line, before anything is stored.
+    pub async fn accept_order(&self, storefront: &str, input: OrderInput) -> Result<Accepted> {
         let sf = self.storefront(storefront)?;
         let plugin = sf.connect.order_plugin.clone().ok_or_else(|| {
             ServiceError::NotHandled(format!(
@@ -171,17 +176,8 @@ impl Service {
             let json = serde_json::to_vec(&input).map_err(anyhow::Error::from)?;
             format!("{:x}", Sha256::digest(&json))
         };
-        if let Some(existing) = self.order_hash(storefront, &input.id)? {
-            if existing == hash {
-                return Ok(Accepted {
-                    created: false,
-                    order: self.order(storefront, &input.id)?,
-                });
-            }
-            return Err(ServiceError::Conflict(format!(
-                "order `{}` was already accepted with different content; an order id can be used once",
-                input.id
-            )));
+        if let Some(repeat) = self.repeated_order(storefront, &input.id, &hash)? {
+            return Ok(repeat);
         }
 
         let mut problems = Vec::new();
@@ -248,7 +244,7 @@ impl Service {
                 }
             };
             if let Some(min) = mapping.min_order_qty {
-                stock_items.push((mapping.product_ref.clone(), min));
+                stock_items.push((i, mapping.product_ref.clone(), min, line.quantity));
             }
             let source = line.price_source.unwrap_or(if line.quote_ref.is_some() {
                 LinePriceSource::Quote
@@ -283,16 +279,14 @@ impl Service {
             reference: input.reference.clone(),
             lines,
         };
-        let check = match (&sf.connect.stock_plugin, stock_items.is_empty()) {
-            (Some(stock_plugin), false) => Some(
-                serde_json::to_string(&StockCheck {
-                    plugin: stock_plugin.clone(),
-                    items: stock_items,
-                })
-                .map_err(anyhow::Error::from)?,
-            ),
-            _ => None,
-        };
+        if let Some(stock_plugin) = &sf.connect.stock_plugin {
+            let short = self
+                .short_stock(storefront, stock_plugin, &input, &stock_items)
+                .await?;
+            if !short.is_empty() {
+                return Err(ServiceError::Invalid(short));
+            }
+        }
         let payload = serde_json::to_string(&order).map_err(anyhow::Error::from)?;
         let created = {
             let mut conn = self.db.lock();
@@ -301,7 +295,7 @@ impl Service {
                 "INSERT OR IGNORE INTO orders (storefront, id, plugin, state, next_attempt_at, payload,
                    payload_hash, check_stock, created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
-                params![storefront, input.id, plugin, PENDING, now_ms(), payload, hash, check, now()],
+                params![storefront, input.id, plugin, PENDING, now_ms(), payload, hash, None::<String>, now()],
             )?;
             if n == 1 {
                 event(
@@ -317,7 +311,11 @@ impl Service {
         };
         if !created {
             // Accepted concurrently by another request: same rules as above.
-            return self.accept_order(storefront, input);
+            return self
+                .repeated_order(storefront, &input.id, &hash)?
+                .ok_or_else(|| {
+                    anyhow::anyhow!("order `{}` vanished while accepted", input.id).into()
+                });
         }
         tracing::info!(storefront, order = input.id, plugin, "order accepted");
         self.outbox_wake.notify_one();
@@ -325,6 +323,74 @@ impl Service {
             created: true,
             order: self.order(storefront, &input.id)?,
         })
+    }
+
+    /// The answer for an order id accepted before: the same order
+    /// (`created: false`) when the content is the same, else a conflict.
+    fn repeated_order(&self, storefront: &str, id: &str, hash: &str) -> Result<Option<Accepted>> {
+        match self.order_hash(storefront, id)? {
+            None => Ok(None),
+            Some(existing) if existing == hash => Ok(Some(Accepted {
+                created: false,
+                order: self.order(storefront, id)?,
+            })),
+            Some(_) => Err(ServiceError::Conflict(format!(
+                "order `{id}` was already accepted with different content; an order id can be used once"
+            ))),
+        }
+    }
+
+    /// The lines whose product the stock plugin says is short: free stock
+    /// below the mapping's minimum order quantity, or below the quantity
+    /// ordered. A stock plugin whose own minimum-order check is off
+    /// (`meets_minimum` absent) is not second-guessed.
+    async fn short_stock(
+        &self,
+        storefront: &str,
+        stock_plugin: &str,
+        input: &OrderInput,
+        items: &[(usize, String, u32, u32)],
+    ) -> Result<Vec<FieldError>> {
+        let mut short = Vec::new();
+        if items.is_empty() {
+            return Ok(short);
+        }
+        let customer =
+            self.customer_context(storefront, stock_plugin, input.customer.as_deref())?;
+        for (i, product_ref, minimum, quantity) in items {
+            let req = StockRequest {
+                product_ref: product_ref.clone(),
+                customer: customer.clone(),
+                minimum_order: Some(*minimum),
+            };
+            let stock = async |rt: &Runtime, t: &TenantSpec| rt.stock(t, stock_plugin, &req).await;
+            let s = self.call(storefront, stock_plugin, "stock", stock).await?;
+            let product = &input.lines[*i].product;
+            let message = match s.meets_minimum {
+                None => continue,
+                Some(false) => format!(
+                    "`{product}` has {} free, below its minimum order quantity {minimum}",
+                    s.free
+                ),
+                Some(true) if s.free < i64::from(*quantity) => {
+                    format!("`{product}`: {quantity} ordered but only {} free", s.free)
+                }
+                Some(true) => continue,
+            };
+            short.push(FieldError {
+                key: format!("lines[{i}].quantity"),
+                message,
+            });
+        }
+        if !short.is_empty() {
+            tracing::info!(
+                storefront,
+                order = input.id,
+                lines = short.len(),
+                "order refused: stock short"
+            );
+        }
+        Ok(short)
     }
 
     fn order_hash(&self, storefront: &str, id: &str) -> Result<Option<String>> {

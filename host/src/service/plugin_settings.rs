@@ -34,6 +34,9 @@ pub struct SettingsView {
     pub last_check: Option<CheckOutcome>,
     /// Where the back office should send webhooks for this storefront.
     pub webhook_path: String,
+    /// Where this service's requests come from (`server.outgoing_ips`),
+    /// for the operator to allow at the back office.
+    pub outgoing_ips: Vec<String>,
 }
 
 /// The result of Check Connection.
@@ -152,6 +155,7 @@ impl Service {
             configured_at: stored.and_then(|s| s.configured_at).map(iso8601),
             last_check,
             webhook_path: format!("/webhooks/{storefront}/{plugin}"),
+            outgoing_ips: self.config.server.outgoing_ips.clone(),
         })
     }
 

@@ -273,6 +273,7 @@ fn render_form(
         form.card #configure-form method="post" action={ "/admin/storefronts/" (sf) "/plugins/" (info.id) "/configure" } {
             @for spec in &info.settings {
                 (setting_field(spec, values.get(&spec.key), view.secrets.get(&spec.key).copied(), errors.get(&spec.key)))
+                @if spec.kind == SettingKind::Url { (outgoing_ips(&view.outgoing_ips)) }
             }
             @for (key, message) in errors.iter().filter(|(k, _)| !info.settings.iter().any(|s| &s.key == *k)) {
                 p.field-error { (key) ": " (message) }
@@ -285,6 +286,19 @@ fn render_form(
         Some((sf, Tab::Plugins)),
         body,
     )
+}
+
+/// Beside an endpoint setting: the addresses the back office must allow.
+fn outgoing_ips(ips: &[String]) -> Markup {
+    html! {
+        p.help.outgoing-ips {
+            @if ips.is_empty() {
+                "This service's outgoing addresses are not configured (" code { "server.outgoing_ips" } "): ask whoever runs it which addresses the back office must allow."
+            } @else {
+                "Requests to this address come from " @for (n, ip) in ips.iter().enumerate() { @if n > 0 { ", " } code.outgoing-ip { (ip) } } ": allow them in the back office's firewall or API allow-list."
+            }
+        }
+    }
 }
 
 fn setting_field(

@@ -40,7 +40,7 @@ pub async fn accept_order(
     Path(sf): Path<String>,
     Body(input): Body<OrderInput>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let accepted = svc.accept_order(&sf, input)?;
+    let accepted = svc.accept_order(&sf, input).await?;
     Ok((StatusCode::ACCEPTED, Json(json!(accepted))))
 }
 
