@@ -7,7 +7,9 @@
 //! are added to the fixture by hand, each named here:
 //! `storefront.connect.allow_private_networks` and the `storefronts` column
 //! of that name (egress to private networks, per storefront); the settings
-//! view's `outgoing_ips` (addresses to allow-list at the back office). And
+//! view's `outgoing_ips` (addresses to allow-list at the back office); a
+//! mapping's `plugins` (blocks per plugin) and the tables `plugin_mappings`,
+//! `department_codes` and `webhook_secrets`. And
 //! an order stored by that code still delivers.
 
 mod service_support;

@@ -140,6 +140,29 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (storefront, plugin)
     );
     "#,
+    // 6: mappings and department customer codes per plugin (a storefront
+    // may price with one plugin and order with another). The existing rows
+    // stay the default for every plugin.
+    r#"
+    CREATE TABLE plugin_mappings (
+        storefront    TEXT NOT NULL,
+        product       TEXT NOT NULL,
+        plugin        TEXT NOT NULL,
+        product_ref   TEXT NOT NULL,
+        overrides     TEXT NOT NULL DEFAULT '{}',
+        advanced_json TEXT,
+        PRIMARY KEY (storefront, product, plugin),
+        FOREIGN KEY (storefront, product) REFERENCES mappings(storefront, product) ON DELETE CASCADE
+    );
+    CREATE TABLE department_codes (
+        storefront    TEXT NOT NULL,
+        department    TEXT NOT NULL,
+        plugin        TEXT NOT NULL,
+        customer_code TEXT NOT NULL,
+        PRIMARY KEY (storefront, department, plugin),
+        FOREIGN KEY (storefront, department) REFERENCES departments(storefront, id) ON DELETE CASCADE
+    );
+    "#,
 ];
 
 /// The database handle. SQLite calls are short and local, so they run

@@ -13,6 +13,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod keys;
+pub mod mappings;
 pub mod memo;
 pub mod metrics;
 pub mod orders;

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 use super::db::{iso8601, now, now_ms, today, valid_date};
+use super::quotes::QuoteRef;
 use super::{Result, Service, ServiceError};
 use crate::contract::{
     FieldError, Money, Order, OrderLine, OrderUpdate, PluginError, PriceSource, StockRequest,
@@ -243,21 +244,48 @@ impl Service {
                     continue;
                 }
             };
-            if let Some(min) = mapping.min_order_qty {
-                stock_items.push((i, mapping.product_ref.clone(), min, line.quantity));
+            if let (Some(min), Some(stock_plugin)) =
+                (mapping.min_order_qty, &sf.connect.stock_plugin)
+            {
+                let product_ref = mapping.for_plugin(stock_plugin).product_ref;
+                stock_items.push((i, product_ref, min, line.quantity));
             }
-            let source = line.price_source.unwrap_or(if line.quote_ref.is_some() {
+            // A quote reference goes back only to the plugin that issued it.
+            let quote_ref = match line.quote_ref.as_deref().map(QuoteRef::parse) {
+                Some(q) if q.issued_by(&plugin) => Some(q.reference.to_string()),
+                Some(q) => {
+                    tracing::info!(
+                        storefront,
+                        order = input.id,
+                        line = i,
+                        issuer = q.plugin,
+                        plugin,
+                        "a quote reference of another plugin is not sent to the order plugin"
+                    );
+                    None
+                }
+                None => None,
+            };
+            let source = line.price_source.unwrap_or(if quote_ref.is_some() {
                 LinePriceSource::Quote
             } else if line.price.is_some() {
                 LinePriceSource::PriceList
             } else {
                 LinePriceSource::None
             });
+            let source = match source {
+                // Quoted by another plugin: to this one, a given price.
+                LinePriceSource::Quote if quote_ref.is_none() && line.price.is_some() => {
+                    LinePriceSource::PriceList
+                }
+                LinePriceSource::Quote if quote_ref.is_none() => LinePriceSource::None,
+                s => s,
+            };
             lines.push(OrderLine {
                 line_ref: line.line_ref.clone().unwrap_or_else(|| (i + 1).to_string()),
-                product_ref: mapping.product_ref,
+                product_ref: mapping.for_plugin(&plugin).product_ref,
                 quantity: line.quantity,
-                quote_ref: line.quote_ref.clone(),
+                quote_ref,
                 price: line.price.clone(),
                 price_source: match source {
                     LinePriceSource::Quote => PriceSource::Quote,

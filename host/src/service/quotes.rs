@@ -79,6 +79,46 @@ pub struct StockAnswer {
     pub message: Option<String>,
 }
 
+/// A quote reference as the storefront sees it:
+/// `<plugin>@<version>:<reference>`, so that it goes back only to the
+/// plugin (and says which version) that issued it. A reference without that
+/// form (accepted before references carried their plugin) is taken as the
+/// order plugin's own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QuoteRef<'a> {
+    pub plugin: Option<&'a str>,
+    pub version: Option<&'a str>,
+    pub reference: &'a str,
+}
+
+impl<'a> QuoteRef<'a> {
+    pub fn encode(plugin: &str, version: &str, reference: &str) -> String {
+        format!("{plugin}@{version}:{reference}")
+    }
+
+    pub fn parse(text: &'a str) -> Self {
+        let tagged = text.split_once('@').and_then(|(plugin, rest)| {
+            let (version, reference) = rest.split_once(':')?;
+            let valid = crate::plugin::validate_id(plugin).is_ok() && !version.is_empty();
+            valid.then_some(QuoteRef {
+                plugin: Some(plugin),
+                version: Some(version),
+                reference,
+            })
+        });
+        tagged.unwrap_or(QuoteRef {
+            plugin: None,
+            version: None,
+            reference: text,
+        })
+    }
+
+    /// Whether `plugin` may receive it.
+    pub fn issued_by(&self, plugin: &str) -> bool {
+        self.plugin.is_none_or(|p| p == plugin)
+    }
+}
+
 impl Service {
     /// Who is asking, as the plugin needs it.
     pub(crate) fn customer_context(
@@ -101,7 +141,10 @@ impl Service {
             )
         })?;
         let mut code = match &c.department {
-            Some(d) => self.department(storefront, d)?.customer_code,
+            Some(d) => {
+                let d = self.department(storefront, d)?;
+                d.plugin_codes.get(plugin).cloned().or(d.customer_code)
+            }
             None => None,
         };
         if code.is_none()
@@ -116,10 +159,13 @@ impl Service {
         })
     }
 
+    /// The product as `plugin` knows it (its own mapping block, else the
+    /// default one), and the minimum order quantity.
     fn product_mapping(
         &self,
         storefront: &str,
         product: &str,
+        plugin: &str,
     ) -> Result<(ProductMapping, Option<u32>)> {
         let m = self.mapping(storefront, product).map_err(|_| {
             ServiceError::invalid(
@@ -127,14 +173,7 @@ impl Service {
                 format!("product `{product}` has no mapping in `{storefront}`: add one under Product mappings"),
             )
         })?;
-        Ok((
-            ProductMapping {
-                product_ref: m.product_ref,
-                overrides: m.overrides.into_iter().collect(),
-                advanced_json: m.advanced_json.map(|v| v.to_string()),
-            },
-            m.min_order_qty,
-        ))
+        Ok((m.for_plugin(plugin), m.min_order_qty))
     }
 
     pub async fn price(&self, storefront: &str, input: PriceInput) -> Result<PriceAnswer> {
@@ -156,7 +195,7 @@ impl Service {
         if input.quantity == 0 {
             return Err(ServiceError::invalid("quantity", "must be at least 1"));
         }
-        let (product, _) = self.product_mapping(storefront, &input.product)?;
+        let (product, _) = self.product_mapping(storefront, &input.product, &plugin)?;
         let customer = self.customer_context(storefront, &plugin, input.customer.as_deref())?;
         let req = PriceRequest {
             product,
@@ -170,11 +209,12 @@ impl Service {
                 if let Some(link) = &q.customer_link {
                     self.store_link(storefront, &plugin, link)?;
                 }
+                let version = self.runtime.info(&plugin)?.version;
                 Ok(PriceAnswer {
                     handled: true,
+                    quote_ref: q.quote_ref.map(|r| QuoteRef::encode(&plugin, &version, &r)),
                     plugin: Some(plugin),
                     price: Some(q.total),
-                    quote_ref: q.quote_ref,
                     customer_code: Some(q.customer_code),
                     cached: Some(q.cached),
                     no_price: None,
@@ -212,7 +252,7 @@ impl Service {
                 )),
             });
         };
-        let (product, min) = self.product_mapping(storefront, &input.product)?;
+        let (product, min) = self.product_mapping(storefront, &input.product, &plugin)?;
         let customer = self.customer_context(storefront, &plugin, input.customer.as_deref())?;
         let req = StockRequest {
             product_ref: product.product_ref,
@@ -230,5 +270,26 @@ impl Service {
             cached: Some(s.cached),
             message: None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::QuoteRef;
+
+    #[test]
+    fn quote_refs_name_their_plugin_and_old_ones_stay_readable() {
+        let text = QuoteRef::encode("printiq", "0.2.0", "Q-77:a@b");
+        let q = QuoteRef::parse(&text);
+        assert_eq!(
+            (q.plugin, q.version, q.reference),
+            (Some("printiq"), Some("0.2.0"), "Q-77:a@b")
+        );
+        assert!(q.issued_by("printiq") && !q.issued_by("tharstern"));
+        for old in ["12345", "no-at:sign", "bad id@1:x", "p@:x"] {
+            let q = QuoteRef::parse(old);
+            assert_eq!((q.plugin, q.reference), (None, old));
+            assert!(q.issued_by("tharstern"));
+        }
     }
 }

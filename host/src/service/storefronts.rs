@@ -79,6 +79,10 @@ pub struct Department {
     /// The backend customer code ("ExternalId"); none: the storefront's.
     #[serde(default)]
     pub customer_code: Option<String>,
+    /// Codes for particular plugins (plugin id -> code), used instead of
+    /// `customer_code` by that plugin: each back office has its own.
+    #[serde(default)]
+    pub plugin_codes: BTreeMap<String, String>,
 }
 
 /// A storefront user.
@@ -105,31 +109,11 @@ pub struct CustomerLink {
     pub linked_at: String,
 }
 
-/// How a storefront product maps to the backend.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Mapping {
-    #[serde(default)]
-    pub product: String,
-    pub product_ref: String,
-    /// Attribute overrides (name -> value), applied before the user's
-    /// selections.
-    #[serde(default)]
-    pub overrides: BTreeMap<String, String>,
-    /// A JSON object merged over the request the plugin builds (RFC 7386).
-    #[serde(default)]
-    pub advanced_json: Option<serde_json::Value>,
-    /// Minimum order quantity; checked against the plugin's stock before an
-    /// order is delivered when a plugin handles stock.
-    #[serde(default)]
-    pub min_order_qty: Option<u32>,
-}
-
-fn check_id(key: &str, id: &str) -> Result<()> {
+pub(crate) fn check_id(key: &str, id: &str) -> Result<()> {
     crate::plugin::validate_id(id).map_err(|e| ServiceError::invalid(key, e.to_string()))
 }
 
-fn blank_to_none(s: Option<String>) -> Option<String> {
+pub(crate) fn blank_to_none(s: Option<String>) -> Option<String> {
     s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
@@ -312,13 +296,35 @@ impl Service {
                 d.name.trim().to_string()
             },
             customer_code: blank_to_none(d.customer_code),
+            plugin_codes: d
+                .plugin_codes
+                .into_iter()
+                .filter_map(|(p, c)| Some((p, blank_to_none(Some(c))?)))
+                .collect(),
             ..d
         };
-        self.db.lock().execute(
+        for plugin in d.plugin_codes.keys() {
+            check_id(&format!("plugin_codes.{plugin}"), plugin)?;
+        }
+        let mut conn = self.db.lock();
+        let tx = conn.transaction()?;
+        tx.execute(
             "INSERT INTO departments (storefront, id, name, customer_code) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (storefront, id) DO UPDATE SET name = ?3, customer_code = ?4",
             params![storefront, d.id, d.name, d.customer_code],
         )?;
+        tx.execute(
+            "DELETE FROM department_codes WHERE storefront = ?1 AND department = ?2",
+            params![storefront, d.id],
+        )?;
+        for (plugin, code) in &d.plugin_codes {
+            tx.execute(
+                "INSERT INTO department_codes (storefront, department, plugin, customer_code)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![storefront, d.id, plugin, code],
+            )?;
+        }
+        tx.commit()?;
         Ok(d)
     }
 
@@ -328,9 +334,22 @@ impl Service {
         let mut stmt = conn.prepare(
             "SELECT id, name, customer_code FROM departments WHERE storefront = ?1 ORDER BY id",
         )?;
-        let rows = stmt
+        let mut rows: Vec<Department> = stmt
             .query_map([storefront], department_row)?
             .collect::<rusqlite::Result<_>>()?;
+        let mut stmt = conn.prepare(
+            "SELECT department, plugin, customer_code FROM department_codes WHERE storefront = ?1",
+        )?;
+        let codes = stmt
+            .query_map([storefront], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        for (dept, plugin, code) in codes {
+            if let Some(d) = rows.iter_mut().find(|d| d.id == dept) {
+                d.plugin_codes.insert(plugin, code);
+            }
+        }
         Ok(rows)
     }
 
@@ -343,6 +362,16 @@ impl Service {
         .query_row(params![storefront, id], department_row)
         .optional()?
         .ok_or_else(|| ServiceError::NotFound(format!("no department `{id}` in `{storefront}`")))
+        .and_then(|mut d| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT plugin, customer_code FROM department_codes
+                 WHERE storefront = ?1 AND department = ?2",
+            )?;
+            d.plugin_codes = stmt
+                .query_map(params![storefront, id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(d)
+        })
     }
 
     pub fn delete_department(&self, storefront: &str, id: &str) -> Result<()> {
@@ -478,136 +507,6 @@ impl Service {
             )
             .optional()?)
     }
-
-    pub fn put_mapping(&self, storefront: &str, m: Mapping) -> Result<Mapping> {
-        self.storefront(storefront)?;
-        let mut problems = Vec::new();
-        if m.product.trim().is_empty() || m.product.len() > 200 {
-            problems.push(FieldError {
-                key: "product".into(),
-                message: "enter the storefront product id (1 to 200 characters)".into(),
-            });
-        }
-        if m.product_ref.trim().is_empty() {
-            problems.push(FieldError {
-                key: "product_ref".into(),
-                message: "enter the plugin's product reference".into(),
-            });
-        }
-        let advanced = match m.advanced_json {
-            None | Some(serde_json::Value::Null) => None,
-            Some(serde_json::Value::String(s)) if s.trim().is_empty() => None,
-            Some(serde_json::Value::String(s)) => match serde_json::from_str(&s) {
-                Ok(v @ serde_json::Value::Object(_)) => Some(v),
-                Ok(_) => {
-                    problems.push(FieldError {
-                        key: "advanced_json".into(),
-                        message: "must be a JSON object".into(),
-                    });
-                    None
-                }
-                Err(e) => {
-                    problems.push(FieldError {
-                        key: "advanced_json".into(),
-                        message: format!("is not valid JSON: {e}"),
-                    });
-                    None
-                }
-            },
-            Some(v @ serde_json::Value::Object(_)) => Some(v),
-            Some(_) => {
-                problems.push(FieldError {
-                    key: "advanced_json".into(),
-                    message: "must be a JSON object".into(),
-                });
-                None
-            }
-        };
-        if m.min_order_qty == Some(0) {
-            problems.push(FieldError {
-                key: "min_order_qty".into(),
-                message: "must be at least 1 (leave empty for none)".into(),
-            });
-        }
-        if !problems.is_empty() {
-            return Err(ServiceError::Invalid(problems));
-        }
-        let m = Mapping {
-            product: m.product.trim().to_string(),
-            product_ref: m.product_ref.trim().to_string(),
-            advanced_json: advanced,
-            ..m
-        };
-        self.db.lock().execute(
-            "INSERT INTO mappings (storefront, product, product_ref, overrides, advanced_json, min_order_qty)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (storefront, product) DO UPDATE SET product_ref = ?3, overrides = ?4,
-               advanced_json = ?5, min_order_qty = ?6",
-            params![
-                storefront,
-                m.product,
-                m.product_ref,
-                serde_json::to_string(&m.overrides).map_err(anyhow::Error::from)?,
-                m.advanced_json.as_ref().map(|v| v.to_string()),
-                m.min_order_qty
-            ],
-        )?;
-        Ok(m)
-    }
-
-    pub fn mappings(&self, storefront: &str) -> Result<Vec<Mapping>> {
-        self.storefront(storefront)?;
-        let conn = self.db.lock();
-        let mut stmt = conn.prepare(
-            "SELECT product, product_ref, overrides, advanced_json, min_order_qty FROM mappings
-             WHERE storefront = ?1 ORDER BY product",
-        )?;
-        let rows = stmt
-            .query_map([storefront], mapping_row)?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(rows)
-    }
-
-    pub fn mapping(&self, storefront: &str, product: &str) -> Result<Mapping> {
-        self.storefront(storefront)?;
-        let conn = self.db.lock();
-        conn.prepare_cached(
-            "SELECT product, product_ref, overrides, advanced_json, min_order_qty FROM mappings
-             WHERE storefront = ?1 AND product = ?2",
-        )?
-        .query_row(params![storefront, product], mapping_row)
-        .optional()?
-        .ok_or_else(|| {
-            ServiceError::NotFound(format!(
-                "storefront `{storefront}` has no mapping for product `{product}`"
-            ))
-        })
-    }
-
-    pub fn delete_mapping(&self, storefront: &str, product: &str) -> Result<()> {
-        let n = self.db.lock().execute(
-            "DELETE FROM mappings WHERE storefront = ?1 AND product = ?2",
-            params![storefront, product],
-        )?;
-        if n == 0 {
-            return Err(ServiceError::NotFound(format!(
-                "storefront `{storefront}` has no mapping for product `{product}`"
-            )));
-        }
-        Ok(())
-    }
-}
-
-fn mapping_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Mapping> {
-    let overrides: String = r.get(2)?;
-    let advanced: Option<String> = r.get(3)?;
-    Ok(Mapping {
-        product: r.get(0)?,
-        product_ref: r.get(1)?,
-        overrides: serde_json::from_str(&overrides).unwrap_or_default(),
-        advanced_json: advanced.and_then(|a| serde_json::from_str(&a).ok()),
-        min_order_qty: r.get(4)?,
-    })
 }
 
 fn department_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Department> {
@@ -615,5 +514,6 @@ fn department_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Department> {
         id: r.get(0)?,
         name: r.get(1)?,
         customer_code: r.get(2)?,
+        plugin_codes: BTreeMap::new(),
     })
 }

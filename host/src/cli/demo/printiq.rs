@@ -5,7 +5,8 @@
 
 use anyhow::bail;
 use connect_host::service::Service;
-use connect_host::service::storefronts::{ConnectSettings, Mapping, NewStorefront};
+use connect_host::service::mappings::Mapping;
+use connect_host::service::storefronts::{ConnectSettings, NewStorefront};
 
 use super::existing_ok;
 
@@ -65,6 +66,7 @@ pub async fn configure(svc: &Service, sim: &printiq_sim::SimHandle) -> anyhow::R
                 overrides: Default::default(),
                 advanced_json: None,
                 min_order_qty: None,
+                plugins: Default::default(),
             },
         )?;
     }

@@ -7,9 +7,8 @@
 use anyhow::{Context as _, bail};
 use base64::Engine as _;
 use connect_host::service::Service;
-use connect_host::service::storefronts::{
-    ConnectSettings, Customer, Department, Mapping, NewStorefront,
-};
+use connect_host::service::mappings::Mapping;
+use connect_host::service::storefronts::{ConnectSettings, Customer, Department, NewStorefront};
 
 use super::existing_ok;
 
@@ -62,6 +61,7 @@ pub async fn configure(svc: &Service, sim: &tharstern_sim::SimHandle) -> anyhow:
             id: "acme-marketing".into(),
             name: "Acme Ltd - Marketing".into(),
             customer_code: Some("ACME-MKT".into()),
+            plugin_codes: Default::default(),
         },
     )?;
     for (id, email, dept) in [
@@ -91,6 +91,7 @@ pub async fn configure(svc: &Service, sim: &tharstern_sim::SimHandle) -> anyhow:
                 overrides: Default::default(),
                 advanced_json: None,
                 min_order_qty: min,
+                plugins: Default::default(),
             },
         )?;
     }

@@ -12,8 +12,9 @@ use super::Svc;
 use super::layout::{Tab, flash, page};
 use crate::contract::{Capability, FieldError};
 use crate::service::api::error::status_of;
+use crate::service::mappings::Mapping;
 use crate::service::orders::FAILED;
-use crate::service::storefronts::{ConnectSettings, Customer, Department, Mapping, NewStorefront};
+use crate::service::storefronts::{ConnectSettings, Customer, Department, NewStorefront};
 use crate::service::{Service, ServiceError};
 
 type Fields = Vec<(String, String)>;
@@ -290,10 +291,17 @@ pub async fn save_department(
     Path(sf): Path<String>,
     Form(form): Form<Fields>,
 ) -> Response {
+    let id = field(&form, "id").trim().to_string();
+    // Codes for particular plugins are set through the API; keep them.
+    let plugin_codes = svc
+        .department(&sf, &id)
+        .map(|d| d.plugin_codes)
+        .unwrap_or_default();
     let d = Department {
-        id: field(&form, "id").trim().to_string(),
+        id,
         name: field(&form, "name").to_string(),
         customer_code: opt(&form, "customer_code"),
+        plugin_codes,
     };
     match svc.put_department(&sf, d) {
         Ok(_) => Redirect::to(&format!(
@@ -417,12 +425,19 @@ pub async fn save_mapping(
             return render_mappings(&svc, &sf, Some(&e), false, &form);
         }
     };
+    let product = field(&form, "product").trim().to_string();
+    // Blocks for particular plugins are set through the API; keep them.
+    let plugins = svc
+        .mapping(&sf, &product)
+        .map(|m| m.plugins)
+        .unwrap_or_default();
     let m = Mapping {
-        product: field(&form, "product").to_string(),
+        product,
         product_ref: field(&form, "product_ref").to_string(),
         overrides,
         advanced_json: opt(&form, "advanced_json").map(serde_json::Value::String),
         min_order_qty,
+        plugins,
     };
     match svc.put_mapping(&sf, m) {
         Ok(_) => Redirect::to(&format!("/admin/storefronts/{sf}/mappings?saved=1")).into_response(),

@@ -159,12 +159,17 @@ pub async fn document() -> Json<Value> {
         "Settings".into(),
         json!({ "type": "object", "additionalProperties": { "type": ["string", "null"] } }),
     );
-    schemas.insert("Department".into(), json!({ "type": "object", "properties": { "name": { "type": "string" }, "customer_code": { "type": ["string", "null"] } } }));
+    schemas.insert("Department".into(), json!({ "type": "object", "properties": { "name": { "type": "string" }, "customer_code": { "type": ["string", "null"] },
+                    "plugin_codes": { "type": "object", "additionalProperties": { "type": "string" }, "description": "customer codes for particular plugins (plugin id -> code), used instead of customer_code by that plugin" } } }));
     schemas.insert("Customer".into(), json!({ "type": "object", "properties": { "email": { "type": ["string", "null"] }, "name": { "type": ["string", "null"] }, "department": { "type": ["string", "null"] } } }));
     schemas.insert("Mapping".into(), json!({ "type": "object", "required": ["product_ref"], "properties": {
                     "product_ref": { "type": "string" }, "overrides": { "type": "object", "additionalProperties": { "type": "string" } },
                     "advanced_json": { "type": ["object", "null"], "description": "RFC 7386 merge patch over the plugin's request" },
-                    "min_order_qty": { "type": ["integer", "null"], "minimum": 1 } } }));
+                    "min_order_qty": { "type": ["integer", "null"], "minimum": 1 },
+                    "plugins": { "type": "object", "description": "blocks for particular plugins (plugin id -> {product_ref, overrides?, advanced_json?}), used instead of the default block by that plugin",
+                        "additionalProperties": { "type": "object", "required": ["product_ref"], "properties": {
+                            "product_ref": { "type": "string" }, "overrides": { "type": "object", "additionalProperties": { "type": "string" } },
+                            "advanced_json": { "type": ["object", "null"] } } } } } }));
     schemas.insert("KeyRequest".into(), json!({ "type": "object", "properties": { "label": { "type": "string", "maxLength": 100 } } }));
     schemas.insert("Money".into(), json!({ "type": "object", "properties": { "minor_units": { "type": "integer" }, "currency": { "type": "string" } } }));
     schemas.insert("PriceRequest".into(), json!({ "type": "object", "required": ["product", "quantity"], "properties": {

@@ -7,7 +7,8 @@ use serde_json::{Value, json};
 
 use super::Svc;
 use super::error::{ApiResult, Body, Path};
-use crate::service::storefronts::{ConnectSettings, Customer, Department, Mapping, NewStorefront};
+use crate::service::mappings::Mapping;
+use crate::service::storefronts::{ConnectSettings, Customer, Department, NewStorefront};
 
 pub async fn list(State(svc): Svc) -> ApiResult<Json<Value>> {
     Ok(Json(json!({ "storefronts": svc.storefronts()? })))
