@@ -61,6 +61,9 @@ async fn demo_prints_a_curl_line_that_prices() {
         .stderr(Stdio::inherit())
         .spawn()
         .expect("starting connect-host demo");
+    // A failing assertion must not leave the demo running (it would hold
+    // the test's output open).
+    let _reap = Reap(child.id());
 
     // Read what it prints until both curl lines are there.
     let stdout = child.stdout.take().unwrap();
@@ -76,7 +79,7 @@ async fn demo_prints_a_curl_line_that_prices() {
         .iter()
         .filter(|l: &&String| l.trim_start().starts_with("curl "))
         .count()
-        < 4
+        < 6
     {
         let left = until.saturating_duration_since(Instant::now());
         match rx.recv_timeout(left) {
@@ -175,6 +178,17 @@ async fn demo_prints_a_curl_line_that_prices() {
         "no webhook reached it: {despatched}"
     );
 
+    // The mixed storefront: the price from printIQ, the stock from Tharstern.
+    let price = sh(curls[4]);
+    assert_eq!(price["plugin"], "printiq", "{price}");
+    assert!(
+        price["quote_ref"].as_str().unwrap().starts_with("printiq@"),
+        "{price}"
+    );
+    let stock = sh(curls[5]);
+    assert_eq!(stock["plugin"], "tharstern", "{stock}");
+    assert_eq!(stock["product_ref"], "STK-FOLDER", "{stock}");
+
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();
@@ -191,4 +205,16 @@ fn by_webhook(order: &Value) -> bool {
     order["history"]
         .as_array()
         .is_some_and(|h| h.iter().any(|e| e["kind"] == "webhook"))
+}
+
+/// Kills the demo process when the test ends, however it ends.
+struct Reap(u32);
+
+impl Drop for Reap {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", &self.0.to_string()])
+            .stderr(Stdio::null())
+            .status();
+    }
 }

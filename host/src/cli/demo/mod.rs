@@ -2,6 +2,7 @@
 //! storefronts, one on each back office (`tharstern.rs`, `printiq.rs`),
 //! configured through the same operations the API uses; prints what to try.
 
+mod mixed;
 mod printiq;
 mod tharstern;
 
@@ -12,6 +13,8 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Args;
+use connect_host::service::mappings::Mapping;
+use connect_host::service::storefronts::{ConnectSettings, NewStorefront};
 use connect_host::service::{Config, Service, ServiceError};
 
 #[derive(Args, Debug)]
@@ -24,6 +27,8 @@ configures two storefronts:
                 webhooks.
   demo-printiq  printIQ handles price, stock and orders (customer WEBSHOP);
                 the simulator posts each event to the service's webhook URL.
+  demo-mixed    prices from printIQ, stock and orders through Tharstern; the
+                product `promo-pack` is named to each back office its own way.
 Jobs in both simulators advance one status step every --advance-secs, so
 orders reach Despatched with a tracking number by themselves.
 
@@ -90,6 +95,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let svc = Service::open(config).await?;
     tharstern::configure(&svc, &sim).await?;
     printiq::configure(&svc, &piq).await?;
+    mixed::configure(&svc, &sim, &piq).await?;
 
     let public = svc.config.public_url();
     // Each back office gets the webhook URL holding its storefront's secret.
@@ -122,7 +128,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
          department acme-marketing):\n\n{}\n\n\
          Place an order (then watch it on the Orders page):\n\n{}\n\n\
          Storefront `demo-printiq` (printIQ). Get a price (250 business cards):\n\n{}\n\n\
-         Place an order:\n\n{}\n",
+         Place an order:\n\n{}\n\n\
+         Storefront `demo-mixed` (price from printIQ, stock from Tharstern):\n\n{}\n\n{}\n",
         curl(
             tharstern::STOREFRONT,
             "price",
@@ -143,6 +150,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
             "orders",
             r#"{"id":"piq-1001","lines":[{"product":"business-cards","quantity":250}]}"#
         ),
+        curl(
+            mixed::STOREFRONT,
+            "price",
+            r#"{"product":"promo-pack","quantity":250}"#
+        ),
+        curl(mixed::STOREFRONT, "stock", r#"{"product":"promo-pack"}"#),
         sim_url = sim.base_url(),
         user = tharstern_sim::DEMO_API_EMAIL,
         password = tharstern_sim::DEMO_API_PASSWORD,
@@ -159,4 +172,69 @@ fn existing_ok<T>(r: Result<T, ServiceError>) -> anyhow::Result<()> {
         Ok(_) | Err(ServiceError::Conflict(_)) => Ok(()),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Creates storefront `id` (or keeps it) with the plugins that handle its
+/// price, stock and orders; the demo's simulators listen on 127.0.0.1, so
+/// private networks are allowed.
+fn storefront(
+    svc: &Service,
+    id: &str,
+    name: &str,
+    [price, stock, order]: [&str; 3],
+) -> anyhow::Result<()> {
+    for plugin in [price, stock, order] {
+        if svc.runtime.plugin(plugin).is_err() {
+            anyhow::bail!(
+                "the {plugin} plugin is not loaded: put {plugin}.wasm into {}",
+                svc.config.plugins_dir().display()
+            );
+        }
+    }
+    existing_ok(svc.create_storefront(NewStorefront {
+        id: id.into(),
+        name: Some(name.into()),
+    }))?;
+    let mut enabled: Vec<String> = vec![price.into(), stock.into(), order.into()];
+    enabled.dedup();
+    svc.set_connect(
+        id,
+        ConnectSettings {
+            enabled_plugins: enabled,
+            price_plugin: Some(price.into()),
+            stock_plugin: Some(stock.into()),
+            order_plugin: Some(order.into()),
+            refresh_minutes: 1440,
+            allow_private_networks: true,
+        },
+    )?;
+    Ok(())
+}
+
+/// A mapping with only the default block.
+fn mapping(product: &str, product_ref: &str, min_order_qty: Option<u32>) -> Mapping {
+    Mapping {
+        product: product.into(),
+        product_ref: product_ref.into(),
+        overrides: Default::default(),
+        advanced_json: None,
+        min_order_qty,
+        plugins: Default::default(),
+    }
+}
+
+/// Check Connection must pass; the catalogue refresh fills the plugin's
+/// cache, and its failure is shown, not fatal.
+async fn check_and_refresh(svc: &Service, sf: &str, plugin: &str) -> anyhow::Result<()> {
+    let check = svc.check_connection(sf, plugin).await?;
+    if !check.ok {
+        anyhow::bail!(
+            "Check Connection of {plugin} against its simulator failed: {}",
+            check.summary
+        );
+    }
+    if let Err(e) = svc.refresh_catalogue(sf, plugin).await {
+        eprintln!("warning: {plugin} catalogue refresh failed: {e}");
+    }
+    Ok(())
 }

@@ -7,10 +7,8 @@
 use anyhow::{Context as _, bail};
 use base64::Engine as _;
 use connect_host::service::Service;
-use connect_host::service::mappings::Mapping;
-use connect_host::service::storefronts::{ConnectSettings, Customer, Department, NewStorefront};
-
-use super::existing_ok;
+use connect_host::service::plugin_settings::SettingsInput;
+use connect_host::service::storefronts::{Customer, Department};
 
 pub const STOREFRONT: &str = "demo";
 pub const PLUGIN: &str = "tharstern";
@@ -19,42 +17,9 @@ const WEBHOOK_SECRET: &str = "demo-webhook-secret";
 /// Storefront `demo` on Tharstern: price, stock and orders; a department
 /// with its own customer code; mappings; webhooks from the simulator.
 pub async fn configure(svc: &Service, sim: &tharstern_sim::SimHandle) -> anyhow::Result<()> {
-    let api_url = sim.base_url();
-    let api_url = api_url.as_str();
-    if svc.runtime.plugin(PLUGIN).is_err() {
-        bail!(
-            "the Tharstern plugin is not loaded: put tharstern.wasm into {}",
-            svc.config.plugins_dir().display()
-        );
-    }
-    existing_ok(svc.create_storefront(NewStorefront {
-        id: STOREFRONT.into(),
-        name: Some("Demo print shop".into()),
-    }))?;
-    svc.set_connect(
-        STOREFRONT,
-        ConnectSettings {
-            enabled_plugins: vec![PLUGIN.into()],
-            price_plugin: Some(PLUGIN.into()),
-            stock_plugin: Some(PLUGIN.into()),
-            order_plugin: Some(PLUGIN.into()),
-            refresh_minutes: 1440,
-            // The demo's simulator listens on 127.0.0.1.
-            allow_private_networks: true,
-        },
-    )?;
-    let settings = [
-        ("api_url", api_url),
-        ("email", tharstern_sim::DEMO_API_EMAIL),
-        ("password", tharstern_sim::DEMO_API_PASSWORD),
-        ("application_id", "CONNECT-DEMO"),
-        ("customer_code", tharstern_sim::WEBSHOP),
-        ("webhook_secret", WEBHOOK_SECRET),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), Some(v.to_string())))
-    .collect();
-    svc.write_settings(STOREFRONT, PLUGIN, settings).await?;
+    super::storefront(svc, STOREFRONT, "Demo print shop", [PLUGIN; 3])?;
+    svc.write_settings(STOREFRONT, PLUGIN, settings(sim))
+        .await?;
     svc.put_department(
         STOREFRONT,
         Department {
@@ -83,30 +48,24 @@ pub async fn configure(svc: &Service, sim: &tharstern_sim::SimHandle) -> anyhow:
         ("flyers-a5", "FLY-A5", None),
         ("pens", "STK-PEN", Some(100)),
     ] {
-        svc.put_mapping(
-            STOREFRONT,
-            Mapping {
-                product: product.into(),
-                product_ref: product_ref.into(),
-                overrides: Default::default(),
-                advanced_json: None,
-                min_order_qty: min,
-                plugins: Default::default(),
-            },
-        )?;
+        svc.put_mapping(STOREFRONT, super::mapping(product, product_ref, min))?;
     }
-    let check = svc.check_connection(STOREFRONT, PLUGIN).await?;
-    if !check.ok {
-        bail!(
-            "Check Connection against the simulator failed: {}",
-            check.summary
-        );
-    }
-    // The catalogue fills the plugin's cache; a failure is shown, not fatal.
-    if let Err(e) = svc.refresh_catalogue(STOREFRONT, PLUGIN).await {
-        eprintln!("warning: catalogue refresh failed: {e}");
-    }
-    Ok(())
+    super::check_and_refresh(svc, STOREFRONT, PLUGIN).await
+}
+
+/// The Tharstern plugin's settings for the simulator's demo API user.
+pub fn settings(sim: &tharstern_sim::SimHandle) -> SettingsInput {
+    [
+        ("api_url", sim.base_url()),
+        ("email", tharstern_sim::DEMO_API_EMAIL.into()),
+        ("password", tharstern_sim::DEMO_API_PASSWORD.into()),
+        ("application_id", "CONNECT-DEMO".into()),
+        ("customer_code", tharstern_sim::WEBSHOP.into()),
+        ("webhook_secret", WEBHOOK_SECRET.into()),
+    ]
+    .into_iter()
+    .map(|(k, v): (&str, String)| (k.to_string(), Some(v)))
+    .collect()
 }
 
 /// Subscribes `url` to the simulator's job status webhooks (once).
