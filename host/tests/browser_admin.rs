@@ -329,3 +329,71 @@ async fn operator_configures_checks_and_follows_an_order() {
     c.close().await.unwrap();
     service.stop().await;
 }
+
+/// A storefront on two plugins: the mappings page has a block per plugin,
+/// and what is typed there is what the API answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_mappings_page_names_a_product_per_plugin() {
+    let dir = tempfile::tempdir().unwrap();
+    let plugins = dir.path().join("plugins");
+    std::fs::create_dir_all(&plugins).unwrap();
+    std::fs::copy(connect_artifacts::THARSTERN, plugins.join("tharstern.wasm")).unwrap();
+    std::fs::copy(connect_artifacts::PRINTIQ, plugins.join("printiq.wasm")).unwrap();
+    let service = start_service_in(dir, |_| {}).await;
+    let api = Api::new(&service.url);
+    api.ok(
+        "POST",
+        "/api/v1/storefronts",
+        Some(json!({"id": "mixed"})),
+        201,
+    )
+    .await;
+    api.ok(
+        "PUT",
+        "/api/v1/storefronts/mixed/connect",
+        Some(
+            json!({"enabled_plugins": ["printiq", "tharstern"], "price_plugin": "printiq",
+                    "stock_plugin": "tharstern", "order_plugin": "tharstern"}),
+        ),
+        200,
+    )
+    .await;
+
+    let driver = start_driver();
+    let c = browser(&driver).await;
+    c.goto(&format!("{}/admin/login", service.url))
+        .await
+        .unwrap();
+    fill(&c, "#secret", TOKEN).await;
+    click(&c, "#login").await;
+    // Logged in (the landing page) before going on.
+    text(&c, "#storefronts").await;
+    c.goto(&format!("{}/admin/storefronts/mixed/mappings", service.url))
+        .await
+        .unwrap();
+    assert!(text(&c, "#block-printiq").await.contains("For printiq"));
+    assert!(text(&c, "#block-tharstern").await.contains("For tharstern"));
+    fill(&c, "#product", "promo-pack").await;
+    fill(&c, "#product_ref", "STK-FOLDER").await;
+    fill(&c, "#ref-printiq", "code:FLY-A5").await;
+    fill(&c, "#overrides-printiq", "Paper = Silk 350").await;
+    click(&c, "#save-mapping").await;
+    assert!(text(&c, "#mappings").await.contains("code:FLY-A5"));
+    shot(&c, "06-mapping-per-plugin").await;
+
+    let m = api
+        .ok(
+            "GET",
+            "/api/v1/storefronts/mixed/mappings/promo-pack",
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(m["product_ref"], "STK-FOLDER", "{m}");
+    assert_eq!(
+        m["plugins"],
+        json!({"printiq": {"product_ref": "code:FLY-A5", "overrides": {"Paper": "Silk 350"},
+                            "advanced_json": null}}),
+        "{m}"
+    );
+}

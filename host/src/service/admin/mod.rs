@@ -8,6 +8,7 @@
 
 mod keys;
 mod layout;
+mod mappings;
 mod pages;
 mod plugins;
 
@@ -60,7 +61,7 @@ pub fn router(svc: Arc<Service>) -> Router {
         .route("/storefronts/{sf}/customers", post(pages::save_customer))
         .route(
             "/storefronts/{sf}/mappings",
-            get(pages::mappings).post(pages::save_mapping),
+            get(mappings::list).post(mappings::save),
         )
         .route("/storefronts/{sf}/orders", get(pages::orders))
         .route(

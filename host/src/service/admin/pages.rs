@@ -1,5 +1,5 @@
-//! Storefronts, Connect settings, departments and customers, product
-//! mappings, orders.
+//! Storefronts, Connect settings, departments and customers, orders.
+//! (Product mappings are in [`super::mappings`].)
 
 use std::collections::BTreeMap;
 
@@ -12,21 +12,20 @@ use super::Svc;
 use super::layout::{Tab, flash, page};
 use crate::contract::{Capability, FieldError};
 use crate::service::api::error::status_of;
-use crate::service::mappings::Mapping;
 use crate::service::orders::FAILED;
 use crate::service::storefronts::{ConnectSettings, Customer, Department, NewStorefront};
 use crate::service::{Service, ServiceError};
 
-type Fields = Vec<(String, String)>;
+pub(super) type Fields = Vec<(String, String)>;
 
-fn field<'a>(form: &'a Fields, key: &str) -> &'a str {
+pub(super) fn field<'a>(form: &'a Fields, key: &str) -> &'a str {
     form.iter()
         .find(|(k, _)| k == key)
         .map(|(_, v)| v.as_str())
         .unwrap_or("")
 }
 
-fn opt(form: &Fields, key: &str) -> Option<String> {
+pub(super) fn opt(form: &Fields, key: &str) -> Option<String> {
     Some(field(form, key).trim().to_string()).filter(|s| !s.is_empty())
 }
 
@@ -329,119 +328,6 @@ pub async fn save_customer(
         ))
         .into_response(),
         Err(e) => render_departments(&svc, &sf, Some(&e), None),
-    }
-}
-
-pub async fn mappings(
-    State(svc): Svc,
-    Path(sf): Path<String>,
-    Query(n): Query<Notice>,
-) -> Response {
-    render_mappings(&svc, &sf, None, n.saved.is_some(), &Fields::new())
-}
-
-fn render_mappings(
-    svc: &Service,
-    sf: &str,
-    error: Option<&ServiceError>,
-    saved: bool,
-    form: &Fields,
-) -> Response {
-    let list = match svc.mappings(sf) {
-        Ok(l) => l,
-        Err(e) => return error_page(e, None),
-    };
-    let errors = error.map(errors_of).unwrap_or_default();
-    let body = html! {
-        @if saved { (flash(true, "Mapping saved.")) }
-        @if let Some(e) = error { (flash(false, &e.to_string())) }
-        table #mappings {
-            tr { th { "Storefront product" } th { "Plugin product" } th { "Overrides" } th { "Advanced JSON" } th { "Min. order" } }
-            @for m in &list {
-                tr {
-                    td { (m.product) } td { code { (m.product_ref) } }
-                    td { @for (k, v) in &m.overrides { code { (k) " = " (v) } br; } }
-                    td { @if let Some(a) = &m.advanced_json { code { (a.to_string()) } } }
-                    td { @if let Some(q) = m.min_order_qty { (q) } }
-                }
-            }
-            @if list.is_empty() { tr { td colspan="5" .muted { "No mappings yet." } } }
-        }
-        form.card method="post" action={ "/admin/storefronts/" (sf) "/mappings" } {
-            h2 { "Add or change a mapping" }
-            label for="product" { "Storefront product id" } input #product name="product" value=(field(form, "product")) required;
-            @if let Some(m) = errors.get("product") { p.field-error { (m) } }
-            label for="product_ref" { "Plugin product reference" } input #product_ref name="product_ref" value=(field(form, "product_ref")) required;
-            p.help { "For Tharstern: a product code (e.g. BC-STD) or a product type id (type:12)." }
-            @if let Some(m) = errors.get("product_ref") { p.field-error { (m) } }
-            label for="overrides" { "Attribute overrides, one `name = value` per line" }
-            textarea #overrides name="overrides" { (field(form, "overrides")) }
-            @if let Some(m) = errors.get("overrides") { p.field-error { (m) } }
-            label for="advanced_json" { "Advanced JSON (merged over the request)" }
-            textarea #advanced_json name="advanced_json" { (field(form, "advanced_json")) }
-            @if let Some(m) = errors.get("advanced_json") { p.field-error { (m) } }
-            label for="min_order_qty" { "Minimum order quantity" }
-            input #min_order_qty type="number" min="1" name="min_order_qty" value=(field(form, "min_order_qty"));
-            @if let Some(m) = errors.get("min_order_qty") { p.field-error { (m) } }
-            div { button type="submit" { "Save mapping" } }
-        }
-    };
-    let status = error.map(status_of).unwrap_or(axum::http::StatusCode::OK);
-    (
-        status,
-        page("Product mappings", Some((sf, Tab::Mappings)), body),
-    )
-        .into_response()
-}
-
-pub async fn save_mapping(
-    State(svc): Svc,
-    Path(sf): Path<String>,
-    Form(form): Form<Fields>,
-) -> Response {
-    let mut overrides = BTreeMap::new();
-    let mut bad = None;
-    for line in field(&form, "overrides")
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-    {
-        match line.split_once('=') {
-            Some((k, v)) if !k.trim().is_empty() => {
-                overrides.insert(k.trim().to_string(), v.trim().to_string());
-            }
-            _ => bad = Some(format!("`{}` is not `name = value`", line.trim())),
-        }
-    }
-    if let Some(message) = bad {
-        let e = ServiceError::invalid("overrides", message);
-        return render_mappings(&svc, &sf, Some(&e), false, &form);
-    }
-    let min = field(&form, "min_order_qty").trim();
-    let min_order_qty = match min.parse::<u32>() {
-        Ok(n) => Some(n),
-        Err(_) if min.is_empty() => None,
-        Err(_) => {
-            let e = ServiceError::invalid("min_order_qty", "enter a whole number");
-            return render_mappings(&svc, &sf, Some(&e), false, &form);
-        }
-    };
-    let product = field(&form, "product").trim().to_string();
-    // Blocks for particular plugins are set through the API; keep them.
-    let plugins = svc
-        .mapping(&sf, &product)
-        .map(|m| m.plugins)
-        .unwrap_or_default();
-    let m = Mapping {
-        product,
-        product_ref: field(&form, "product_ref").to_string(),
-        overrides,
-        advanced_json: opt(&form, "advanced_json").map(serde_json::Value::String),
-        min_order_qty,
-        plugins,
-    };
-    match svc.put_mapping(&sf, m) {
-        Ok(_) => Redirect::to(&format!("/admin/storefronts/{sf}/mappings?saved=1")).into_response(),
-        Err(e) => render_mappings(&svc, &sf, Some(&e), false, &form),
     }
 }
 
