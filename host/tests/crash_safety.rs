@@ -8,28 +8,38 @@
 //!     whose POST got no 2xx answer, with the same id and body, as a
 //!     storefront would;
 //! (b) SIGKILL mid-delivery (orders claimed, submissions in flight);
-//! (c) abort right after Tharstern answered a submission and before the
+//! (c) abort right after the back office answered a submission and before the
 //!     service recorded it (the `CONNECT_TEST_CRASH_AFTER_SUBMIT` hook).
 //!
-//! At the end every order must be in Tharstern exactly once and delivered in
-//! the service with that Tharstern order's id: 0 lost, 0 duplicated.
+//! At the end every order must be in the back office exactly once and
+//! delivered in the service with that back-office order's id: 0 lost, 0
+//! duplicated.
 //!
-//! `cargo test` runs 200 orders; the full run is
-//! `CRASH_ORDERS=1000 cargo test -p connect-host --test crash_safety -- --nocapture`.
+//! The same run goes against both back offices, each simulator counting
+//! what it holds: Tharstern (orders; a repeated `UniqueSubmitOrderID` makes
+//! a new order) and printIQ (jobs: `AcceptQuote` makes a new job on every
+//! call, whatever was accepted before). printIQ's faults add `IsError`
+//! answers after the job was made, and login tokens that expire after 1 s
+//! unused (printIQ answers "Invalid login token"; the connector logs in
+//! again), so every restart finds its cached token expired.
+//!
+//! `cargo test` runs 200 Tharstern and 100 printIQ orders; bigger runs:
+//! `CRASH_ORDERS=1000 cargo test -p connect-host --test crash_safety -- --nocapture`
+//! (both), or name one test (`... crash_safety printiq`).
 
 mod service_support;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use service_support::process::{ServiceProcess, Tally, aborted, stored_orders};
+use service_support::backend::{Backend, Tally};
+use service_support::process::{ServiceProcess, aborted, stored_orders};
 use service_support::*;
-use tharstern_sim::{FaultConfig, FaultSpec};
 
-const DEFAULT_ORDERS: usize = 200;
+const THARSTERN_ORDERS: usize = 200;
+const PRINTIQ_ORDERS: usize = 100;
 /// Storefront clients posting at once.
 const CLIENTS: usize = 8;
 /// Concurrent deliveries, and attempts high enough that faults never park
@@ -41,26 +51,67 @@ const QUIET: &[(&str, &str)] = &[("RUST_LOG", "error")];
 /// (c): the service aborts after this many submissions of its run.
 const CRASH_AFTER_SUBMIT: &str = "3";
 
-fn faults() -> FaultConfig {
-    let mut faults = FaultConfig {
-        global: FaultSpec {
-            latency_ms: Some(10),
-            server_error_rate: Some(0.03),
-            ..FaultSpec::default()
-        },
-        ..FaultConfig::default()
-    };
-    faults.endpoints.insert(
-        "orders/submit".into(),
-        FaultSpec {
-            latency_ms: Some(150),
-            server_error_rate: Some(0.05),
-            // The order exists in Tharstern, the answer is unreadable.
-            malformed_json_rate: Some(0.05),
-            ..FaultSpec::default()
-        },
-    );
-    faults
+/// Slow and failing, but never refusing an order (a refusal parks it, which
+/// here would read as lost; parking is tested elsewhere).
+fn set_faults(backend: &Backend) {
+    match backend {
+        Backend::Tharstern(sim) => {
+            use tharstern_sim::{FaultConfig, FaultSpec};
+            let mut faults = FaultConfig {
+                global: FaultSpec {
+                    latency_ms: Some(10),
+                    server_error_rate: Some(0.03),
+                    ..FaultSpec::default()
+                },
+                ..FaultConfig::default()
+            };
+            faults.endpoints.insert(
+                "orders/submit".into(),
+                FaultSpec {
+                    latency_ms: Some(150),
+                    server_error_rate: Some(0.05),
+                    // The order exists in Tharstern, the answer is unreadable.
+                    malformed_json_rate: Some(0.05),
+                    ..FaultSpec::default()
+                },
+            );
+            sim.set_faults(faults).expect("valid faults");
+        }
+        Backend::PrintIq(sim) => {
+            use printiq_sim::{FaultConfig, FaultSpec};
+            let mut faults = FaultConfig {
+                global: FaultSpec {
+                    latency_ms: Some(10),
+                    server_error_rate: Some(0.03),
+                    ..FaultSpec::default()
+                },
+                // A token unused for 1 s expires: one the service cached
+                // before a kill is invalid after the restart.
+                token_lifetime_secs: Some(1),
+                ..FaultConfig::default()
+            };
+            faults.endpoints.insert(
+                "AcceptQuote".into(),
+                FaultSpec {
+                    latency_ms: Some(150),
+                    server_error_rate: Some(0.05),
+                    // The job exists, the answer is unreadable or an error.
+                    malformed_json_rate: Some(0.05),
+                    is_error_after_work_rate: Some(0.03),
+                    ..FaultSpec::default()
+                },
+            );
+            faults.endpoints.insert(
+                "CreateQuoteWithDelivery".into(),
+                FaultSpec {
+                    // A stray quote is left behind, never accepted.
+                    malformed_json_rate: Some(0.03),
+                    ..FaultSpec::default()
+                },
+            );
+            sim.set_faults(faults).expect("valid faults");
+        }
+    }
 }
 
 /// What the storefront clients saw.
@@ -77,11 +128,12 @@ struct ClientStats {
     found_existing: AtomicUsize,
 }
 
-fn order_body(i: usize) -> Value {
+fn order_body(i: usize, lines: [(&str, u32); 2]) -> Value {
+    let (product, quantity) = lines[usize::from(!i.is_multiple_of(3))];
     json!({
         "id": format!("C-{i:04}"),
         "customer": if i.is_multiple_of(2) { "alice" } else { "bob" },
-        "lines": [{"product": if i.is_multiple_of(3) { "pens" } else { "folders" }, "quantity": 1}],
+        "lines": [{"product": product, "quantity": quantity}],
     })
 }
 
@@ -122,7 +174,12 @@ async fn submit(http: &reqwest::Client, url: &str, body: &Value, stats: &ClientS
 }
 
 /// `CLIENTS` tasks posting orders `0..n` between them.
-fn start_clients(url: &str, n: usize, stats: Arc<ClientStats>) -> tokio::task::JoinSet<()> {
+fn start_clients(
+    url: &str,
+    n: usize,
+    lines: [(&'static str, u32); 2],
+    stats: Arc<ClientStats>,
+) -> tokio::task::JoinSet<()> {
     // A fresh connection per request, so an error tells a refused
     // connection from a request the kill cut off.
     let http = reqwest::Client::builder()
@@ -141,7 +198,7 @@ fn start_clients(url: &str, n: usize, stats: Arc<ClientStats>) -> tokio::task::J
                 if i >= n {
                     return;
                 }
-                submit(&http, &url, &order_body(i), &stats).await;
+                submit(&http, &url, &order_body(i, lines), &stats).await;
             }
         });
     }
@@ -168,43 +225,40 @@ fn delivering(service: &ServiceProcess) -> Vec<String> {
         .collect()
 }
 
-/// Tharstern order ids by storefront order id.
-fn sim_orders(sim: &tharstern_sim::SimHandle) -> HashMap<String, Vec<i64>> {
-    let mut by_id: HashMap<String, Vec<i64>> = HashMap::new();
-    for o in sim.state().orders() {
-        by_id
-            .entry(o.unique_submit_order_id.clone().unwrap_or_default())
-            .or_default()
-            .push(o.id);
-    }
-    by_id
+fn orders(default: usize) -> usize {
+    let n = std::env::var("CRASH_ORDERS")
+        .ok()
+        .map(|v| v.parse().expect("CRASH_ORDERS: a number of orders"))
+        .unwrap_or(default);
+    assert!(n >= 30, "CRASH_ORDERS: at least 30, for three crashes");
+    n
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_at_every_moment_neither_loses_nor_duplicates() {
-    let n: usize = std::env::var("CRASH_ORDERS")
-        .ok()
-        .map(|v| v.parse().expect("CRASH_ORDERS: a number of orders"))
-        .unwrap_or(DEFAULT_ORDERS);
-    assert!(n >= 30, "CRASH_ORDERS: at least 30, for three crashes");
+    crash_run(Backend::tharstern().await, orders(THARSTERN_ORDERS)).await;
+}
+
+/// The same against printIQ, where a second `AcceptQuote` of a quote is a
+/// second job: every order must be exactly one job.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn printiq_sigkill_at_every_moment_makes_exactly_one_job_per_order() {
+    crash_run(Backend::printiq().await, orders(PRINTIQ_ORDERS)).await;
+}
+
+async fn crash_run(backend: Backend, n: usize) {
+    let name = backend.name();
     let started = Instant::now();
-    let sim = start_sim().await;
     let mut service = ServiceProcess::new(OUTBOX);
+    backend.install(&service);
     service.start(QUIET).await;
     let api = Api::new(&service.url);
-    configure_storefront(&api, &sim).await;
-    api.ok(
-        "PUT",
-        &format!("/api/v1/storefronts/{SF}/mappings/folders"),
-        Some(json!({"product_ref": "STK-FOLDER"})),
-        200,
-    )
-    .await;
-    sim.set_faults(faults()).expect("valid faults");
+    backend.configure_storefront(&api).await;
+    set_faults(&backend);
 
     // (a) Kill while accepting; restart at once. The clients keep going.
     let stats = Arc::new(ClientStats::default());
-    let mut clients = start_clients(&service.url, n, stats.clone());
+    let mut clients = start_clients(&service.url, n, backend.order_lines(), stats.clone());
     assert!(
         wait_for(120, || stats.accepted.load(SeqCst) >= n / 3).await,
         "a third of the orders were not accepted in 120 s"
@@ -217,7 +271,7 @@ async fn sigkill_at_every_moment_neither_loses_nor_duplicates() {
     }
     let cut_off = stats.cut_off.load(SeqCst);
     println!(
-        "(a) SIGKILL with {in_flight} POSTs in flight, {accepted} accepted: {cut_off} cut off, \
+        "{name} (a) SIGKILL with {in_flight} POSTs in flight, {accepted} accepted: {cut_off} cut off, \
          {} refused while down, {} resubmissions answered as already accepted; {n} of {n} accepted",
         stats.refused.load(SeqCst),
         stats.found_existing.load(SeqCst),
@@ -233,7 +287,7 @@ async fn sigkill_at_every_moment_neither_loses_nor_duplicates() {
     );
 
     // (b) Kill mid-delivery, a third of the way through.
-    let total = || sim.state().orders().len();
+    let total = || backend.order_count();
     assert!(
         wait_for(60 + n as u64 / 4, || total() >= n / 3
             && !delivering(&service).is_empty())
@@ -242,20 +296,23 @@ async fn sigkill_at_every_moment_neither_loses_nor_duplicates() {
     );
     service.kill();
     let at_kill = delivering(&service);
-    let in_sim = sim_orders(&sim);
+    let in_backend = backend.orders();
     assert!(
         !at_kill.is_empty(),
         "the kill came between deliveries; nothing was mid-delivery"
     );
     assert!(total() < n, "every order was delivered before the kill");
     println!(
-        "(b) SIGKILL with {} orders mid-delivery ({} of them already in Tharstern); {} of {n} in Tharstern",
+        "{name} (b) SIGKILL with {} orders mid-delivery ({} of them already in {name}); {} of {n} in {name}",
         at_kill.len(),
-        at_kill.iter().filter(|id| in_sim.contains_key(*id)).count(),
+        at_kill
+            .iter()
+            .filter(|id| in_backend.contains_key(*id))
+            .count(),
         total(),
     );
 
-    // (c) Abort after a Tharstern answer, before it is recorded.
+    // (c) Abort after the back office answered, before it is recorded.
     service
         .start(&[
             QUIET[0],
@@ -264,17 +321,17 @@ async fn sigkill_at_every_moment_neither_loses_nor_duplicates() {
         .await;
     let exit = service.wait_exit(120).await;
     assert!(aborted(&exit), "the crash hook did not fire: {exit:?}");
-    let in_sim = sim_orders(&sim);
+    let in_backend = backend.orders();
     let unrecorded: Vec<_> = delivering(&service)
         .into_iter()
-        .filter(|id| in_sim.contains_key(id))
+        .filter(|id| in_backend.contains_key(id))
         .collect();
     assert!(
         !unrecorded.is_empty(),
-        "no order was in Tharstern but unrecorded at the abort"
+        "no order was in {name} but unrecorded at the abort"
     );
     println!(
-        "(c) abort after submission {CRASH_AFTER_SUBMIT}: {unrecorded:?} in Tharstern, not recorded; {} of {n} in Tharstern",
+        "{name} (c) abort after submission {CRASH_AFTER_SUBMIT}: {unrecorded:?} in {name}, not recorded; {} of {n} in {name}",
         total()
     );
 
@@ -286,18 +343,30 @@ async fn sigkill_at_every_moment_neither_loses_nor_duplicates() {
     })
     .await;
 
-    // The figures: each storefront order once in Tharstern, delivered in
-    // the service under that Tharstern order's id.
-    let tally = Tally::of(&sim, &service.db);
+    // The figures: each storefront order once in the back office,
+    // delivered in the service under that back-office order's id.
+    let tally = Tally::of(&backend, &service.db);
     println!(
-        "crash safety, {n} orders, 3 crashes: {} lost, {} duplicated, {} recorded under another Tharstern order, \
-         {} unknown orders in Tharstern; {:.0} s",
+        "{name} crash safety, {n} orders, 3 crashes: {} lost, {} duplicated, {} recorded under another {name} order, \
+         {} unknown orders in {name}; {:.0} s",
         tally.lost.len() + n.saturating_sub(tally.stored),
         tally.duplicated,
         tally.mismatched.len(),
         tally.unknown.len(),
         started.elapsed().as_secs_f64()
     );
+    if let Backend::PrintIq(sim) = &backend {
+        let calls = |e: &str| sim.calls_to(e).len();
+        println!(
+            "printIQ calls: {} CreateQuoteWithDelivery, {} AcceptQuote, {} GetQuoteDetails, {} logins; {} acceptances, {} jobs",
+            calls("CreateQuoteWithDelivery"),
+            calls("AcceptQuote"),
+            calls("GetQuoteDetails"),
+            calls("GetApplicationLogInToken"),
+            sim.acceptances().len(),
+            sim.jobs().len(),
+        );
+    }
     tally.assert_exactly_once(n);
     assert!(all_delivered, "not every order was delivered in time");
 

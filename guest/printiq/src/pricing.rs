@@ -182,15 +182,14 @@ impl PrintIq {
         if let Some(q) = self.cache().get::<CachedQuote>(&key) {
             return Ok(answer(q, true));
         }
-        let lease = self.cache().lease(&format!("lease:{key}"), LEASE_SECS);
+        let lease_key = format!("lease:{key}");
+        let lease = self.cache().lease(&lease_key, LEASE_SECS);
         if lease.is_none() {
             // Another call is creating this very quote: wait for it; if it
             // fails or is slow, go on (a stray quote is harmless).
-            for _ in 0..(LEASE_SECS * 1000 / 25) {
-                self.p.sleep(std::time::Duration::from_millis(25));
-                if let Some(q) = self.cache().get::<CachedQuote>(&key) {
-                    return Ok(answer(q, true));
-                }
+            let waited = self.cache().wait_for(&key, &lease_key, LEASE_SECS);
+            if let Some(q) = waited.and_then(|b| serde_json::from_slice(&b).ok()) {
+                return Ok(answer(q, true));
             }
         }
         let reply = self.client().create("GetPrice", &body)?;

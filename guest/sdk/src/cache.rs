@@ -59,14 +59,26 @@ impl<'a> Cache<'a> {
 }
 
 impl Cache<'_> {
-    /// Waits up to `secs` for another call (the lease holder) to store
-    /// `key`, looking every 25 ms; the entry, or `None` if it never came.
-    pub fn wait_for(&self, key: &str, secs: u32) -> Option<Vec<u8>> {
+    /// Waits for another call, the holder of the lease `lease`, to store
+    /// `key`, looking every 25 ms; the entry, or `None` once `secs` have
+    /// passed on the platform's clock (at most `secs` × 40 looks), or as soon
+    /// as the holder let go of the lease without storing it (it failed, or
+    /// its lease ran out: waiting longer would bring nothing). Bounding by
+    /// the clock matters: a 25 ms sleep in a busy host can take twice that.
+    pub fn wait_for(&self, key: &str, lease: &str, secs: u32) -> Option<Vec<u8>> {
         let step = std::time::Duration::from_millis(25);
+        let until = self.p.now_unix_secs() + u64::from(secs);
         for _ in 0..u64::from(secs) * 40 {
             self.p.sleep(step);
             if let Some(v) = self.p.cache_get(key) {
                 return Some(v);
+            }
+            if self.p.cache_get(lease).is_none() {
+                // One more look: it may have stored just before letting go.
+                return self.p.cache_get(key);
+            }
+            if self.p.now_unix_secs() >= until {
+                return None;
             }
         }
         None
@@ -185,5 +197,83 @@ mod tests {
         assert!(c.lease("l", 5).is_some());
         c.set_text("t", "v", 0);
         assert_eq!(c.get_text("t").as_deref(), Some("v"));
+    }
+
+    /// A [`TestPlatform`] whose sleeps are counted and move its clock on by
+    /// `secs_per_sleep`, and which stores `key` at the `store_at`-th sleep.
+    struct Sleepy {
+        p: TestPlatform,
+        sleeps: std::cell::Cell<u32>,
+        secs_per_sleep: u64,
+        store_at: Option<u32>,
+    }
+
+    impl Platform for Sleepy {
+        fn http(&self, r: crate::HttpRequest) -> Result<crate::HttpResponse, crate::HttpError> {
+            self.p.http(r)
+        }
+        fn cache_get(&self, key: &str) -> Option<Vec<u8>> {
+            self.p.cache_get(key)
+        }
+        fn cache_set(&self, key: &str, value: &[u8], ttl: u32) {
+            self.p.cache_set(key, value, ttl)
+        }
+        fn cache_delete(&self, key: &str) {
+            self.p.cache_delete(key)
+        }
+        fn sleep(&self, _: std::time::Duration) {
+            self.sleeps.set(self.sleeps.get() + 1);
+            self.p.advance(self.secs_per_sleep);
+            if self.store_at == Some(self.sleeps.get()) {
+                self.p.cache_set("q", b"42", 0);
+            }
+        }
+        fn log(&self, level: crate::LogLevel, msg: &str) {
+            self.p.log(level, msg)
+        }
+        fn now_unix_secs(&self) -> u64 {
+            self.p.now_unix_secs()
+        }
+    }
+
+    fn sleepy(secs_per_sleep: u64, store_at: Option<u32>) -> Sleepy {
+        Sleepy {
+            p: TestPlatform::default(),
+            sleeps: Default::default(),
+            secs_per_sleep,
+            store_at,
+        }
+    }
+
+    #[test]
+    fn waiting_ends_with_the_entry_the_released_lease_or_the_clock() {
+        // The holder stores the entry: it is the answer.
+        let p = sleepy(0, Some(3));
+        let c = Cache::new(&p);
+        let _held = c.lease("lease:q", 15).expect("free");
+        assert_eq!(c.wait_for("q", "lease:q", 15), Some(b"42".to_vec()));
+        assert_eq!(p.sleeps.get(), 3);
+
+        // The holder let go without storing (it failed): no more waiting.
+        let p = sleepy(0, None);
+        let c = Cache::new(&p);
+        drop(c.lease("lease:q", 15).expect("free"));
+        assert_eq!(c.wait_for("q", "lease:q", 15), None);
+        assert_eq!(p.sleeps.get(), 1, "waited on after the lease was let go");
+
+        // A holder still at it: `secs` on the clock, even when each
+        // 25 ms sleep takes a whole second.
+        let p = sleepy(1, None);
+        let c = Cache::new(&p);
+        let _held = c.lease("lease:q", 60).expect("free");
+        assert_eq!(c.wait_for("q", "lease:q", 15), None);
+        assert_eq!(p.sleeps.get(), 15, "waited past the clock");
+
+        // A clock that stands still (tests): at most 40 looks a second.
+        let p = sleepy(0, None);
+        let c = Cache::new(&p);
+        let _held = c.lease("lease:q", 60).expect("free");
+        assert_eq!(c.wait_for("q", "lease:q", 2), None);
+        assert_eq!(p.sleeps.get(), 80);
     }
 }

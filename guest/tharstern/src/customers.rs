@@ -86,9 +86,10 @@ impl Tharstern {
         // One call at a time may create a given user's customer: another
         // instance of this tenant asking for the same new email waits for
         // its answer instead of creating a second customer.
-        let lease = Cache::new(&*self.p).lease(&format!("lease:{key}"), LEASE_SECS);
+        let lease_key = format!("lease:{key}");
+        let lease = Cache::new(&*self.p).lease(&lease_key, LEASE_SECS);
         if lease.is_none() {
-            let code = match Cache::new(&*self.p).wait_for(&key, LEASE_SECS) {
+            let code = match Cache::new(&*self.p).wait_for(&key, &lease_key, LEASE_SECS) {
                 Some(code) => String::from_utf8(code).ok(),
                 None => find_by_email(&client, email)?,
             };

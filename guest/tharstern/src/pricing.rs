@@ -254,9 +254,11 @@ impl Tharstern {
             .and_then(|b| serde_json::from_slice::<CachedQuote>(&b).ok())
     }
 
-    /// Waits (up to the lease time) for a concurrent call to cache the quote.
+    /// Waits (up to the lease time, while the lease is held) for a
+    /// concurrent call to cache the quote.
     fn wait_for_quote(&self, est_key: &str) -> Option<CachedQuote> {
-        let bytes = Cache::new(&*self.p).wait_for(est_key, LEASE_SECS)?;
+        let lease = format!("lease:{est_key}");
+        let bytes = Cache::new(&*self.p).wait_for(est_key, &lease, LEASE_SECS)?;
         serde_json::from_slice(&bytes).ok()
     }
 

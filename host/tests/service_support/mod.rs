@@ -1,8 +1,11 @@
 //! Shared by the service tests: a real service on an ephemeral port (real
 //! SQLite files in a temp dir, the real Tharstern `.wasm`), the simulator
-//! over real HTTP, and a small JSON client.
+//! over real HTTP, and a small JSON client. `backend` runs the same
+//! storefront on the printIQ plugin and simulator too, and counts orders
+//! at either simulator (`Tally`).
 #![allow(dead_code)]
 
+pub mod backend;
 pub mod process;
 
 use std::time::{Duration, Instant};
@@ -181,6 +184,11 @@ pub async fn configure_storefront_as(api: &Api, sim: &tharstern_sim::SimHandle, 
 /// Creates storefront `sf` ("Test shop") with the Tharstern plugin enabled
 /// and handling price, stock and orders (not yet configured).
 pub async fn create_storefront(api: &Api, sf: &str) {
+    create_storefront_on(api, sf, PLUGIN).await;
+}
+
+/// [`create_storefront`] with `plugin` handling price, stock and orders.
+pub async fn create_storefront_on(api: &Api, sf: &str, plugin: &str) {
     api.ok(
         "POST",
         "/api/v1/storefronts",
@@ -192,8 +200,8 @@ pub async fn create_storefront(api: &Api, sf: &str) {
         "PUT",
         &format!("/api/v1/storefronts/{sf}/connect"),
         Some(json!({
-            "enabled_plugins": [PLUGIN],
-            "price_plugin": PLUGIN, "stock_plugin": PLUGIN, "order_plugin": PLUGIN,
+            "enabled_plugins": [plugin],
+            "price_plugin": plugin, "stock_plugin": plugin, "order_plugin": plugin,
             // The simulator listens on 127.0.0.1.
             "allow_private_networks": true,
         })),
@@ -253,10 +261,15 @@ pub async fn add_mappings(api: &Api, sf: &str, rows: &[MappingRow]) {
 /// Makes a webhook secret for [`SF`] and [`PLUGIN`] through the API and
 /// answers the URL holding it.
 pub async fn webhook_url(api: &Api) -> String {
+    webhook_url_for(api, PLUGIN).await
+}
+
+/// [`webhook_url`] for `plugin`.
+pub async fn webhook_url_for(api: &Api, plugin: &str) -> String {
     let made = api
         .ok(
             "POST",
-            &format!("/api/v1/storefronts/{SF}/plugins/{PLUGIN}/webhook-secret"),
+            &format!("/api/v1/storefronts/{SF}/plugins/{plugin}/webhook-secret"),
             None,
             200,
         )

@@ -206,91 +206,24 @@ pub struct StoredOrder {
     pub id: String,
     pub state: String,
     pub backend_order_id: Option<String>,
+    /// Why the last delivery attempt failed, if one did.
+    pub last_error: Option<String>,
 }
 
 pub fn stored_orders(db: &Path) -> Vec<StoredOrder> {
     let conn = rusqlite::Connection::open(db).unwrap();
     let mut stmt = conn
-        .prepare("SELECT id, state, backend_order_id FROM orders ORDER BY id")
+        .prepare("SELECT id, state, backend_order_id, last_error FROM orders ORDER BY id")
         .unwrap();
     stmt.query_map([], |r| {
         Ok(StoredOrder {
             id: r.get(0)?,
             state: r.get(1)?,
             backend_order_id: r.get(2)?,
+            last_error: r.get(3)?,
         })
     })
     .unwrap()
     .collect::<Result<_, _>>()
     .unwrap()
-}
-
-/// The exactly-once figures: every order the service stored against every
-/// order Tharstern (the simulator) holds.
-#[derive(Debug)]
-pub struct Tally {
-    pub stored: usize,
-    /// Not delivered in the service, or not in Tharstern.
-    pub lost: Vec<String>,
-    /// Tharstern orders beyond the first per storefront order id.
-    pub duplicated: usize,
-    /// Delivered, but recorded with another Tharstern order id.
-    pub mismatched: Vec<String>,
-    /// Tharstern orders no stored order accounts for.
-    pub unknown: Vec<String>,
-}
-
-impl Tally {
-    pub fn of(sim: &tharstern_sim::SimHandle, db: &Path) -> Self {
-        let mut in_sim: std::collections::HashMap<String, Vec<i64>> = Default::default();
-        for o in sim.state().orders() {
-            in_sim
-                .entry(o.unique_submit_order_id.clone().unwrap_or_default())
-                .or_default()
-                .push(o.id);
-        }
-        let stored = stored_orders(db);
-        let mut lost = Vec::new();
-        let mut mismatched = Vec::new();
-        for o in &stored {
-            match in_sim.get(&o.id).map(Vec::as_slice) {
-                Some(ids @ [first, ..]) if o.state == "delivered" => {
-                    let recorded = o.backend_order_id.as_deref();
-                    if ids.len() == 1 && recorded != Some(first.to_string().as_str()) {
-                        mismatched.push(o.id.clone());
-                    }
-                }
-                _ => lost.push(format!("{} ({})", o.id, o.state)),
-            }
-        }
-        Self {
-            duplicated: in_sim.values().map(|ids| ids.len() - 1).sum(),
-            unknown: in_sim
-                .keys()
-                .filter(|id| !stored.iter().any(|o| &o.id == *id))
-                .cloned()
-                .collect(),
-            stored: stored.len(),
-            lost,
-            mismatched,
-        }
-    }
-
-    /// Asserts 0 lost, 0 duplicated, nothing recorded wrongly, of `expected`
-    /// orders.
-    pub fn assert_exactly_once(&self, expected: usize) {
-        assert_eq!(self.stored, expected, "orders stored in the service");
-        assert!(self.lost.is_empty(), "lost: {:?}", self.lost);
-        assert_eq!(self.duplicated, 0, "duplicated in Tharstern");
-        assert!(
-            self.mismatched.is_empty(),
-            "recorded wrongly: {:?}",
-            self.mismatched
-        );
-        assert!(
-            self.unknown.is_empty(),
-            "unknown in Tharstern: {:?}",
-            self.unknown
-        );
-    }
 }
