@@ -25,6 +25,7 @@ pub struct Config {
     pub catalogue: CatalogueConfig,
     pub metrics: MetricsConfig,
     pub webhooks: WebhooksConfig,
+    pub cache: super::cache::CacheConfig,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -305,6 +306,7 @@ impl Config {
         if r.max_response_header_kib == 0 || r.log_lines_per_sec == 0 {
             bail!("runtime.max_response_header_kib and log_lines_per_sec must be at least 1");
         }
+        self.cache.validate()?;
         if !(1..=4096).contains(&self.runtime.memory_mib) {
             bail!("runtime.memory_mib must be between 1 and 4096");
         }
@@ -374,6 +376,7 @@ impl Config {
                 *secret = "(set)".into();
             }
         }
+        shown.cache.url = crate::capabilities::cache::redact_url(&shown.cache.url);
         toml::to_string_pretty(&shown).unwrap_or_default()
     }
 }
@@ -454,6 +457,22 @@ mod tests {
         let config: Config = toml::Value::Table(table).try_into().unwrap();
         assert_eq!(config.outbox.max_attempts, 5);
         assert_eq!(config.server.listen.port(), 9000);
+    }
+
+    #[test]
+    fn the_cache_url_comes_from_the_environment_and_prints_without_its_password() {
+        let vars = [("CONNECT_CACHE_URL", "redis://:s3cret@cache:6379/1")]
+            .map(|(k, v)| (k.to_string(), v.to_string()));
+        let mut table = toml::Table::new();
+        apply_env(&mut table, vars.into_iter()).unwrap();
+        let config: Config = toml::Value::Table(table).try_into().unwrap();
+        assert_eq!(config.cache.url, "redis://:s3cret@cache:6379/1");
+        let shown = config.redacted_toml();
+        assert!(
+            shown.contains("url = \"redis://:***@cache:6379/1\""),
+            "{shown}"
+        );
+        assert!(!shown.contains("s3cret"), "{shown}");
     }
 
     #[test]
