@@ -347,9 +347,16 @@ impl Runtime {
 
     /// Forgets a tenant's live instances and cached data for a plugin (its
     /// settings changed or it was removed).
-    pub fn reset_tenant(&self, tenant: &str, plugin: &str) {
+    /// A cache that fails to clear is logged: its entries still expire.
+    pub async fn reset_tenant(&self, tenant: &str, plugin: &str) {
         self.pool.evict_tenant(tenant);
-        self.cache.clear(&Namespace::new(tenant, plugin));
+        if let Err(e) = self.cache.clear(&Namespace::new(tenant, plugin)).await {
+            tracing::error!(
+                tenant,
+                plugin,
+                "the cache kept the old settings' entries: {e}"
+            );
+        }
     }
 
     async fn permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>, CallError> {

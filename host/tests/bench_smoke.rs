@@ -56,6 +56,11 @@ fn every_benchmark_runs_in_smoke_mode() {
         "refresh.1000.time",
         "refresh.1000.peak",
         "refresh.linearity",
+        "cache.memory.get",
+        "cache.sqlite1.get.2t",
+        "cache.sqlite.get.2t",
+        "cache.redis.get",
+        "cache.redis.warm.median",
     ] {
         assert!(report.has(key), "figure {key} was not produced");
     }

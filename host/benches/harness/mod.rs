@@ -6,6 +6,7 @@
 //! (tiny counts, no targets checked) inside `cargo test`, so it never rots.
 //! See `BENCHMARKS.md` at the repository root for the figures.
 
+pub mod cache;
 pub mod child;
 pub mod load;
 pub mod memory;
@@ -33,7 +34,7 @@ pub enum Mode {
 pub struct Options {
     pub mode: Mode,
     /// Sections to run (`warm`, `cold`, `throughput`, `memory`, `load`,
-    /// `refresh`, `rest`, `outbox`); empty: all.
+    /// `refresh`, `rest`, `outbox`, `cache`); empty: all.
     pub only: Vec<String>,
     pub relaunch: Relaunch,
 }
@@ -55,7 +56,7 @@ impl Options {
                 }
                 "--help" | "-h" => {
                     println!(
-                        "connect-bench [--smoke] [--only warm,cold,throughput,memory,load,refresh,rest,outbox]"
+                        "connect-bench [--smoke] [--only warm,cold,throughput,memory,load,refresh,rest,outbox,cache]"
                     );
                     std::process::exit(0);
                 }
@@ -238,7 +239,7 @@ pub fn run(options: &Options) -> Report {
 
 fn run_sections(options: &Options, report: &mut Report) -> anyhow::Result<()> {
     type Section = fn(&Options, &mut Report, &setup::Shared) -> anyhow::Result<()>;
-    let sections: [(&str, &str, Section); 8] = [
+    let sections: [(&str, &str, Section); 9] = [
         ("warm", "1. warm price quote", quotes::warm),
         ("cold", "2. cold-tenant quote", quotes::cold),
         (
@@ -251,6 +252,7 @@ fn run_sections(options: &Options, report: &mut Report) -> anyhow::Result<()> {
         ("refresh", "6. catalogue refresh", refresh::run),
         ("rest", "7. REST price endpoint", service::rest),
         ("outbox", "8. outbox", service::outbox),
+        ("cache", "9. cache backends", cache::run),
     ];
     let shared = setup::Shared::start(options)?;
     for (name, title, section) in sections {

@@ -22,19 +22,19 @@ impl Platform for HostCachePlatform {
     }
 
     fn cache_get(&self, key: &str) -> Option<Vec<u8>> {
-        self.cache.get(key)
+        now(self.cache.get(key))
     }
 
     fn cache_set(&self, key: &str, value: &[u8], ttl_secs: u32) {
-        self.cache.set(key, value, ttl_secs)
+        now(self.cache.set(key, value, ttl_secs))
     }
 
     fn cache_add(&self, key: &str, value: &[u8], ttl_secs: u32) -> bool {
-        self.cache.add(key, value, ttl_secs)
+        now(self.cache.add(key, value, ttl_secs))
     }
 
     fn cache_delete(&self, key: &str) {
-        self.cache.delete(key)
+        now(self.cache.delete(key))
     }
 
     fn log(&self, level: LogLevel, msg: &str) {
@@ -48,6 +48,19 @@ impl Platform for HostCachePlatform {
 
     fn now_unix_secs(&self) -> u64 {
         sdk::platform::system_now()
+    }
+}
+
+/// Runs a cache call of an embedded backend, which answers in its first
+/// poll (the connector's platform calls are synchronous, as in the guest).
+pub fn now<T>(call: impl std::future::Future<Output = T>) -> T {
+    let mut call = std::pin::pin!(call);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(answer) = call.as_mut().poll(&mut cx) {
+            return answer;
+        }
+        std::thread::yield_now();
     }
 }
 

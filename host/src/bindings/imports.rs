@@ -2,6 +2,11 @@
 //! They have not changed since 0.1.0, but each version's bindings generate
 //! their own traits: `host_imports!()` inside a version module implements
 //! them for [`HostState`](crate::sandbox::HostState) and links them.
+//!
+//! The `cache` functions are async on the host (each version's `bindgen!`
+//! says `imports: { "connect:plugin/cache": async }`): a Redis round trip
+//! suspends the guest's fiber rather than blocking an executor thread. To
+//! the guest they are the same blocking calls as before.
 
 macro_rules! host_imports {
     () => {
@@ -17,17 +22,17 @@ macro_rules! host_imports {
         }
 
         impl connect::plugin::cache::Host for crate::sandbox::HostState {
-            fn get(&mut self, key: String) -> Option<Vec<u8>> {
-                self.cache().get(&key)
+            async fn get(&mut self, key: String) -> Option<Vec<u8>> {
+                self.cache().get(&key).await
             }
-            fn set(&mut self, key: String, value: Vec<u8>, ttl_seconds: u32) {
-                self.cache().set(&key, &value, ttl_seconds)
+            async fn set(&mut self, key: String, value: Vec<u8>, ttl_seconds: u32) {
+                self.cache().set(&key, &value, ttl_seconds).await
             }
-            fn add(&mut self, key: String, value: Vec<u8>, ttl_seconds: u32) -> bool {
-                self.cache().add(&key, &value, ttl_seconds)
+            async fn add(&mut self, key: String, value: Vec<u8>, ttl_seconds: u32) -> bool {
+                self.cache().add(&key, &value, ttl_seconds).await
             }
-            fn delete(&mut self, key: String) {
-                self.cache().delete(&key)
+            async fn delete(&mut self, key: String) {
+                self.cache().delete(&key).await
             }
         }
 

@@ -11,6 +11,8 @@ wasmtime::component::bindgen!({
     // Exports run as async calls so a wall-clock timeout can cancel them and
     // a long-running guest yields to the executor.
     exports: { default: async },
+    // The cache may wait on the network (Redis): see `imports.rs`.
+    imports: { "connect:plugin/cache": async },
     with: {
         "wasi": wasmtime_wasi::p2::bindings,
         "wasi:http": wasmtime_wasi_http::p2::bindings::http,

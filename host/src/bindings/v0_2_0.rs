@@ -14,6 +14,8 @@ wasmtime::component::bindgen!({
     path: "../wit/since_v0.2.0",
     world: "connect-plugin",
     exports: { default: async },
+    // The cache may wait on the network (Redis): see `imports.rs`.
+    imports: { "connect:plugin/cache": async },
     with: {
         "wasi": wasmtime_wasi::p2::bindings,
         "wasi:http": wasmtime_wasi_http::p2::bindings::http,

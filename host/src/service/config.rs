@@ -25,6 +25,7 @@ pub struct Config {
     pub catalogue: CatalogueConfig,
     pub metrics: MetricsConfig,
     pub webhooks: WebhooksConfig,
+    pub cache: super::cache::CacheConfig,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -311,6 +312,7 @@ impl Config {
         if r.max_response_header_kib == 0 || r.log_lines_per_sec == 0 {
             bail!("runtime.max_response_header_kib and log_lines_per_sec must be at least 1");
         }
+        self.cache.validate()?;
         if !(1..=4096).contains(&self.runtime.memory_mib) {
             bail!("runtime.memory_mib must be between 1 and 4096");
         }
@@ -385,6 +387,7 @@ impl Config {
                 *secret = "(set)".into();
             }
         }
+        shown.cache.url = crate::capabilities::cache::redact_url(&shown.cache.url);
         toml::to_string_pretty(&shown).unwrap_or_default()
     }
 }

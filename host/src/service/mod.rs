@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod cache;
 pub mod catalogue;
 pub mod config;
 pub mod db;
@@ -32,7 +33,6 @@ use std::time::Duration;
 use anyhow::Context as _;
 use tokio::sync::{Notify, watch};
 
-use crate::capabilities::cache::SqliteCache;
 use crate::runtime::{Runtime, RuntimeConfig};
 
 pub use config::Config;
@@ -79,7 +79,7 @@ impl Service {
         rc.limits.log_lines_per_sec = config.runtime.log_lines_per_sec;
         rc.engine.max_memory_bytes = rc.engine.max_memory_bytes.max(rc.limits.memory_bytes);
         rc.artifacts_dir = Some(config.precompiled_dir());
-        rc.cache = Arc::new(SqliteCache::open(&config.cache_path())?);
+        rc.cache = cache::open(&config).await?;
         let runtime = Arc::new(Runtime::new(rc)?);
 
         let plugins_dir = config.plugins_dir();

@@ -228,7 +228,7 @@ impl Service {
         )?;
         // Live instances and cached data were bound to the old settings.
         self.memo.invalidate();
-        self.runtime.reset_tenant(storefront, plugin);
+        self.runtime.reset_tenant(storefront, plugin).await;
         tracing::info!(storefront, plugin, "plugin settings changed");
         self.settings_view(storefront, plugin)
     }

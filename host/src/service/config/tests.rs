@@ -30,6 +30,22 @@ fn env_overrides_are_typed() {
 }
 
 #[test]
+fn the_cache_url_comes_from_the_environment_and_prints_without_its_password() {
+    let vars = [("CONNECT_CACHE_URL", "redis://:s3cret@cache:6379/1")]
+        .map(|(k, v)| (k.to_string(), v.to_string()));
+    let mut table = toml::Table::new();
+    apply_env(&mut table, vars.into_iter()).unwrap();
+    let config: Config = toml::Value::Table(table).try_into().unwrap();
+    assert_eq!(config.cache.url, "redis://:s3cret@cache:6379/1");
+    let shown = config.redacted_toml();
+    assert!(
+        shown.contains("url = \"redis://:***@cache:6379/1\""),
+        "{shown}"
+    );
+    assert!(!shown.contains("s3cret"), "{shown}");
+}
+
+#[test]
 fn bad_env_value_is_named() {
     let vars = [(
         "CONNECT_OUTBOX_MAX_ATTEMPTS".to_string(),
