@@ -140,9 +140,9 @@ impl Tharstern {
             r
         };
 
-        // A retry of an attempt whose answer was lost: look first. If the
-        // look-up fails, submitting is still safe: Tharstern answers a
-        // repeated UniqueSubmitOrderID with the existing order.
+        // A retry of an attempt whose answer was lost: look first, and never
+        // submit again without knowing the order is not there (a back office
+        // that ignores UniqueSubmitOrderID would make a second order).
         if self.p.cache_get(&attempt_key).is_some() {
             match self.find_order(order_id) {
                 Ok(Some(found)) => {
@@ -156,10 +156,16 @@ impl Tharstern {
                     return Ok(receipt(found));
                 }
                 Ok(None) => {}
-                Err(e) => self.p.log(
-                    LogLevel::Warn,
-                    &format!("looking order {order_id} up failed ({}); submitting it again with the same UniqueSubmitOrderID", e.message()),
-                ),
+                Err(e @ (PluginError::Authentication(_) | PluginError::Configuration(_))) => {
+                    return Err(e);
+                }
+                Err(e) => {
+                    return Err(PluginError::Unreachable(format!(
+                        "order {order_id} may already be in Tharstern and looking it up failed ({}); \
+                         it is not submitted again until Tharstern answers the look-up",
+                        e.message()
+                    )));
+                }
             }
         }
 
@@ -235,7 +241,7 @@ impl Tharstern {
                     return Ok(receipt(found));
                 }
                 Err(PluginError::Unreachable(format!(
-                    "{m}. Order {order_id} may or may not have reached Tharstern; submitting it again with the same order id is safe (it is never created twice)"
+                    "{m}. Order {order_id} may or may not have reached Tharstern; a retry looks it up before submitting again (it is never created twice)"
                 )))
             }
             Err(PluginError::Rejected(m)) => {

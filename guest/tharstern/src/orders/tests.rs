@@ -129,7 +129,15 @@ fn order_retry_after_lost_answer_never_submits_twice() {
     let o = order(vec![line("ENV-C5", None, PriceSource::None)]);
     let e = c.submit_order(&o).unwrap_err();
     assert!(
-        matches!(&e, PluginError::Unreachable(m) if m.contains("safe")),
+        matches!(&e, PluginError::Unreachable(m) if m.contains("never created twice")),
+        "{e:?}"
+    );
+    assert_eq!(fake.count(Method::Post, "orders/submit"), 1);
+
+    // A retry while the look-up still fails: not submitted again.
+    let e = c.submit_order(&o).unwrap_err();
+    assert!(
+        matches!(&e, PluginError::Unreachable(m) if m.contains("not submitted again")),
         "{e:?}"
     );
     assert_eq!(fake.count(Method::Post, "orders/submit"), 1);
