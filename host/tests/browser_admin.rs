@@ -334,12 +334,7 @@ async fn operator_configures_checks_and_follows_an_order() {
 /// and what is typed there is what the API answers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_mappings_page_names_a_product_per_plugin() {
-    let dir = tempfile::tempdir().unwrap();
-    let plugins = dir.path().join("plugins");
-    std::fs::create_dir_all(&plugins).unwrap();
-    std::fs::copy(connect_artifacts::THARSTERN, plugins.join("tharstern.wasm")).unwrap();
-    std::fs::copy(connect_artifacts::PRINTIQ, plugins.join("printiq.wasm")).unwrap();
-    let service = start_service_in(dir, |_| {}).await;
+    let service = start_service_with_both_plugins().await;
     let api = Api::new(&service.url);
     api.ok(
         "POST",

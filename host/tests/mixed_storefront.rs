@@ -29,13 +29,7 @@ async fn printiq_sim() -> printiq_sim::SimHandle {
 async fn prices_from_printiq_stock_and_orders_through_tharstern() {
     let sim = start_sim().await;
     let piq = printiq_sim().await;
-    // Both plugins in the service's plugins folder.
-    let dir = tempfile::tempdir().unwrap();
-    let plugins = dir.path().join("plugins");
-    std::fs::create_dir_all(&plugins).unwrap();
-    std::fs::copy(connect_artifacts::THARSTERN, plugins.join("tharstern.wasm")).unwrap();
-    std::fs::copy(connect_artifacts::PRINTIQ, plugins.join("printiq.wasm")).unwrap();
-    let service = start_service_in(dir, |_| {}).await;
+    let service = start_service_with_both_plugins().await;
     let api = Api::new(&service.url);
 
     api.ok(

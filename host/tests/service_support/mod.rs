@@ -84,6 +84,17 @@ pub async fn start_service_in(
     }
 }
 
+/// [`start_service`] with both the Tharstern and the printIQ plugin in its
+/// plugins folder.
+pub async fn start_service_with_both_plugins() -> TestService {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let plugins = dir.path().join("plugins");
+    std::fs::create_dir_all(&plugins).unwrap();
+    std::fs::copy(connect_artifacts::THARSTERN, plugins.join("tharstern.wasm")).unwrap();
+    std::fs::copy(connect_artifacts::PRINTIQ, plugins.join("printiq.wasm")).unwrap();
+    start_service_in(dir, |_| {}).await
+}
+
 pub async fn start_sim() -> tharstern_sim::SimHandle {
     tharstern_sim::Simulator::builder()
         .record_duplicate_orders()
