@@ -11,7 +11,7 @@ use harness::{Mode, Options, Relaunch};
 #[test]
 fn every_benchmark_runs_in_smoke_mode() {
     // The harness re-executes this test binary for its child processes
-    // (the simulator, the memory and refresh measurements).
+    // (the simulators, the memory and refresh measurements).
     if harness::child_main() {
         return;
     }
@@ -42,6 +42,11 @@ fn every_benchmark_runs_in_smoke_mode() {
         "cold.pooling.p99",
         "cold.on-demand.median",
         "cold.on-demand.p99",
+        "warm.printiq.runtime.median",
+        "warm.printiq.native.median",
+        "warm.printiq.ratio",
+        "cold.printiq.pooling.median",
+        "cold.printiq.on-demand.median",
         "throughput.1t.1",
         "throughput.2t.1",
         "throughput.2t.10",

@@ -7,11 +7,13 @@
 use serde_json::Value;
 
 use crate::sdk::cache::digest;
+use crate::sdk::errors;
 use crate::sdk::http::{self, Api, Failure, clip};
 use crate::sdk::json::{self, Step};
 use crate::sdk::platform::Log;
+use crate::sdk::url::origin;
 use crate::settings::Settings;
-use crate::{HttpError, HttpRequest, HttpResponse, Method, Platform, PluginError};
+use crate::{HttpError, HttpResponse, Method, Platform, PluginError};
 
 pub const QUOTE_PROCESS: &str = "/api/QuoteProcess/";
 pub const WEBHOOK_SERVICE: &str = "/WebService/WebHook.svc/json/";
@@ -50,20 +52,20 @@ impl Reply {
     }
 }
 
-/// Replace every secret (and the cached token) in `text` with `***`.
-pub fn redact(p: &dyn Platform, s: &Settings, text: String) -> String {
-    let mut secrets = s.secrets();
-    if let Some(t) = p
-        .cache_get(&token_key(s))
-        .and_then(|t| String::from_utf8(t).ok())
-        .filter(|t| t.len() >= 6)
-    {
-        secrets.push(http::encode(&t));
-        secrets.push(t);
-    }
+/// The secrets (and the cached login token), for [`errors::redact`].
+pub fn secrets(p: &dyn Platform, s: &Settings) -> Vec<String> {
+    let mut secrets: Vec<String> = s.secrets().into_iter().map(String::from).collect();
+    secrets.extend(
+        p.cache_get(&token_key(s))
+            .and_then(|t| String::from_utf8(t).ok())
+            .filter(|t| t.len() >= 6),
+    );
     secrets
-        .iter()
-        .fold(text, |m, s| m.replace(s.as_str(), "***"))
+}
+
+/// `text` with every secret (and the cached token) replaced by `***`.
+pub fn redact(p: &dyn Platform, s: &Settings, text: String) -> String {
+    errors::redact(text, &secrets(p, s))
 }
 
 /// Cache key of the login token: a hash of the credentials, so it changes
@@ -103,25 +105,11 @@ impl PrintIqApi<'_> {
                 ("ApplicationKey", &s.application_key),
             ],
         );
-        let req = HttpRequest {
-            method: Method::Post,
-            url,
-            headers: headers(),
-            body: None,
-        };
-        let resp = self
-            .p
-            .http(req)
-            .map_err(|e| self.transport_error(&what, &e))?;
-        self.p.debug(&format!(
-            "{what} -> HTTP {} ({} bytes)",
-            resp.status,
-            resp.body.len()
-        ));
+        let resp = http::send_once(self.p, self, Method::Post, &what, url)?;
         if !(200..300).contains(&resp.status) {
-            return Err(self.status_error(&what, resp.status, &text(&resp)));
+            return Err(self.status_error(&what, resp.status, &http::body_text(&resp)));
         }
-        let body = text(&resp);
+        let body = http::body_text(&resp);
         let body = body.trim();
         let token = match serde_json::from_str::<Value>(body) {
             Ok(Value::String(t)) => t,
@@ -241,36 +229,7 @@ impl Api for PrintIqApi<'_> {
     }
 
     fn transport_error(&self, what: &str, e: &HttpError) -> PluginError {
-        let origin = origin(&self.s.api_url);
-        match e {
-            HttpError::ConnectionRefused => PluginError::Unreachable(format!(
-                "{origin} refused the connection ({what}): check the host and port of the API URL"
-            )),
-            HttpError::Dns(d) => PluginError::Unreachable(format!(
-                "the host of {origin} could not be resolved (DNS: {d}): check the API URL"
-            )),
-            HttpError::Tls(d) => PluginError::Unreachable(format!(
-                "the TLS connection to {origin} failed ({d}): check the scheme and port of the API URL"
-            )),
-            HttpError::ConnectTimeout => PluginError::Unreachable(format!(
-                "no connection to {origin} in time ({what}): the host may be down, or a firewall drops this platform's connections (printIQ may need to allow-list its IP addresses)"
-            )),
-            HttpError::ResponseTimeout => PluginError::Unreachable(format!(
-                "printIQ at {origin} did not answer {what} in time; try again later"
-            )),
-            HttpError::ConnectionClosed => PluginError::Unreachable(format!(
-                "the connection to {origin} broke before printIQ answered {what}; try again"
-            )),
-            HttpError::Denied(d) => PluginError::Configuration(format!(
-                "the platform's egress policy denied {what} to {origin} ({d}): the API URL setting decides which host this plugin may reach"
-            )),
-            HttpError::TooLarge => PluginError::Internal(format!(
-                "printIQ's answer to {what} exceeded the size limit"
-            )),
-            HttpError::Other(d) => {
-                PluginError::Unreachable(format!("{what} to {origin} failed: {}", clip(d, 300)))
-            }
-        }
+        http::transport_error("printIQ", origin(&self.s.api_url), what, e)
     }
 
     fn interpret(&self, what: &str, resp: HttpResponse) -> Result<Reply, Failure> {
@@ -281,7 +240,7 @@ impl Api for PrintIqApi<'_> {
             .into());
         }
         let status = resp.status;
-        let body = text(&resp);
+        let body = http::body_text(&resp);
         if !(200..300).contains(&status) {
             return Err(self.status_error(what, status, &body).into());
         }
@@ -361,11 +320,6 @@ fn not_printiq(s: &Settings, what: &str, got: &str) -> PluginError {
     ))
 }
 
-fn text(resp: &HttpResponse) -> String {
-    let t = String::from_utf8_lossy(&resp.body);
-    t.strip_prefix('\u{feff}').unwrap_or(&t).to_string()
-}
-
 fn headers() -> Vec<(String, String)> {
     vec![
         ("Accept".into(), "application/json".into()),
@@ -374,13 +328,6 @@ fn headers() -> Vec<(String, String)> {
             concat!("connect-printiq/", env!("CARGO_PKG_VERSION")).into(),
         ),
     ]
-}
-
-/// `scheme://host[:port]` of a URL.
-pub fn origin(url: &str) -> &str {
-    let start = url.find("://").map_or(0, |i| i + 3);
-    let end = url[start..].find('/').map_or(url.len(), |i| start + i);
-    &url[..end]
 }
 
 /// One storefront's printIQ client.

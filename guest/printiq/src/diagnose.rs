@@ -90,7 +90,7 @@ impl PrintIq {
 
         let summary = format!(
             "Connected to printIQ at {}: logged in, customer {code} sees {categories} categories{}",
-            crate::client::origin(&self.s.api_url),
+            crate::sdk::url::origin(&self.s.api_url),
             if warnings.is_empty() {
                 ""
             } else {

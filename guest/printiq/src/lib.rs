@@ -46,27 +46,7 @@ impl PrintIq {
 
     /// The customer code a request is made under.
     pub(crate) fn customer_code<'a>(&'a self, c: &'a CustomerContext) -> &'a str {
-        c.department_code
-            .as_deref()
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .unwrap_or(&self.s.customer_code)
-    }
-
-    /// Log a failure and make sure no secret leaves in its message.
-    fn guard<T>(&self, op: &str, r: Result<T, PluginError>) -> Result<T, PluginError> {
-        r.map_err(|e| {
-            let e = e.map_message(|m| client::redact(&*self.p, &self.s, m));
-            let level = match e {
-                PluginError::Internal(_) => LogLevel::Error,
-                PluginError::Unreachable(_)
-                | PluginError::Configuration(_)
-                | PluginError::Authentication(_) => LogLevel::Warn,
-                _ => LogLevel::Info,
-            };
-            self.p.log(level, &format!("{op} failed: {}", e.describe()));
-            e
-        })
+        c.department().unwrap_or(&self.s.customer_code)
     }
 }
 
@@ -99,19 +79,19 @@ impl Connector for PrintIq {
     }
 
     fn check_connection(&self) -> Result<ConnectionReport, PluginError> {
-        self.guard("check-connection", self.check_connection_impl())
+        self.check_connection_impl()
     }
 
     fn price(&self, req: &PriceRequest) -> Result<PriceQuote, PluginError> {
-        self.guard("price", self.price_impl(req))
+        self.price_impl(req)
     }
 
     fn stock(&self, req: &StockRequest) -> Result<StockLevel, PluginError> {
-        self.guard("stock", self.stock_impl(req))
+        self.stock_impl(req)
     }
 
     fn submit_order(&self, order: &Order) -> Result<OrderReceipt, PluginError> {
-        self.guard("submit-order", self.submit_order_impl(order))
+        self.submit_order_impl(order)
     }
 
     fn order_status(
@@ -119,14 +99,11 @@ impl Connector for PrintIq {
         order_id: &str,
         backend_order_id: Option<&str>,
     ) -> Result<OrderUpdate, PluginError> {
-        self.guard(
-            "order-status",
-            self.order_status_impl(order_id, backend_order_id),
-        )
+        self.order_status_impl(order_id, backend_order_id)
     }
 
     fn refresh_catalogue(&self) -> Result<CatalogueReport, PluginError> {
-        self.guard("refresh-catalogue", self.refresh_catalogue_impl())
+        self.refresh_catalogue_impl()
     }
 
     fn products(
@@ -135,11 +112,17 @@ impl Connector for PrintIq {
         limit: u32,
         search: Option<&str>,
     ) -> Result<ProductPage, PluginError> {
-        self.guard("products", self.products_impl(offset, limit, search))
+        self.products_impl(offset, limit, search)
     }
 
     fn handle_webhook(&self, req: &WebhookRequest) -> Result<Vec<OrderUpdate>, PluginError> {
-        self.guard("handle-webhook", self.handle_webhook_impl(req))
+        self.handle_webhook_impl(req)
+    }
+
+    /// No secret leaves in a message; each failure is logged.
+    fn on_error(&self, operation: &str, e: PluginError) -> PluginError {
+        let secrets = client::secrets(&*self.p, &self.s);
+        sdk::errors::report(&*self.p, &secrets, operation, e)
     }
 }
 

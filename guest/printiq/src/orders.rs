@@ -32,13 +32,6 @@ struct LineState {
     jobs: Option<Vec<String>>,
 }
 
-#[derive(Serialize, Deserialize)]
-struct Receipt {
-    id: String,
-    no: Option<String>,
-    customer: String,
-}
-
 /// What printIQ says about a quote's acceptance.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Acceptance {
@@ -56,23 +49,17 @@ impl PrintIq {
     }
 
     pub(crate) fn submit_order_impl(&self, order: &Order) -> Result<OrderReceipt, PluginError> {
-        let order_id = order.order_id.trim();
-        validate(order, order_id)?;
+        let order_id = validate(order)?;
         let receipt_key = self.order_key("order", &[order_id]);
-        if let Some(r) = self.cache().get::<Receipt>(&receipt_key) {
+        if let Some(r) = self.cache().receipt(&receipt_key) {
             self.p.log(
                 LogLevel::Info,
                 &format!(
                     "order {order_id} was already submitted as printIQ job {}",
-                    r.id
+                    r.backend_order_id
                 ),
             );
-            return Ok(OrderReceipt {
-                backend_order_id: r.id,
-                backend_order_no: r.no,
-                customer_code: r.customer,
-                customer_link: None,
-            });
+            return Ok(r);
         }
         let customer = self.customer_code(&order.customer).to_string();
         let mut first: Option<(String, String)> = None;
@@ -84,18 +71,15 @@ impl PrintIq {
             }
         }
         let (id, quote_no) = first.expect("an order has lines");
-        let receipt = Receipt {
-            id,
-            no: Some(quote_no),
-            customer,
-        };
-        self.cache().set(&receipt_key, &receipt, ORDER_TTL_SECS);
-        Ok(OrderReceipt {
-            backend_order_id: receipt.id,
-            backend_order_no: receipt.no,
-            customer_code: receipt.customer,
+        let receipt = OrderReceipt {
+            backend_order_id: id,
+            backend_order_no: Some(quote_no),
+            customer_code: customer,
             customer_link: None,
-        })
+        };
+        self.cache()
+            .set_receipt(&receipt_key, &receipt, ORDER_TTL_SECS);
+        Ok(receipt)
     }
 
     /// One line: its order quote, accepted exactly once. Answers (QuoteNo, JobNos).
@@ -295,26 +279,15 @@ fn cannot_tell(order_id: &str, quote_no: &str) -> PluginError {
     ))
 }
 
-fn validate(order: &Order, order_id: &str) -> Result<(), PluginError> {
-    let reject = |m: String| Err(PluginError::Rejected(m));
-    if order_id.is_empty() || order_id.len() > 100 {
-        return reject("the order id must have 1 to 100 characters".into());
-    }
-    if order.lines.is_empty() {
-        return reject(format!("order {order_id} has no lines"));
-    }
+/// A well-formed order whose every line names a printIQ product.
+fn validate(order: &Order) -> Result<&str, PluginError> {
+    let order_id = order.checked_id()?;
     for (n, line) in order.lines.iter().enumerate() {
-        if line.quantity == 0 {
-            return reject(format!(
-                "order {order_id}, line {}: the quantity must be at least 1",
-                n + 1
-            ));
-        }
         parse_product_ref(&line.product_ref).map_err(|e| {
             PluginError::Rejected(format!("order {order_id}, line {}: {}", n + 1, e.message()))
         })?;
     }
-    Ok(())
+    Ok(order_id)
 }
 
 #[cfg(test)]

@@ -15,11 +15,11 @@
 //! host's atomic `add`), the others wait for its answer.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::client::Reply;
 use crate::sdk::cache::exact_key;
-use crate::sdk::json::{self, Step};
+use crate::sdk::json::{self, Step, merge_patch};
 use crate::sdk::money;
 use crate::{LogLevel, Money, PluginError, PriceQuote, PriceRequest, PrintIq};
 
@@ -70,25 +70,6 @@ pub fn options(first: &[(String, String)], then: &[(String, String)]) -> Vec<(St
         }
     }
     out
-}
-
-/// RFC 7386 JSON merge patch.
-pub fn merge_patch(target: &mut Value, patch: &Value) {
-    let Value::Object(p) = patch else {
-        *target = patch.clone();
-        return;
-    };
-    if !target.is_object() {
-        *target = Value::Object(Map::new());
-    }
-    let t = target.as_object_mut().expect("an object");
-    for (k, v) in p {
-        if v.is_null() {
-            t.remove(k);
-        } else {
-            merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
-        }
-    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -5,7 +5,8 @@
 
 use std::fmt;
 
-use crate::sdk::settings::Values;
+use crate::sdk::settings::{Values, currency_code};
+use crate::sdk::url::BaseUrl;
 use crate::sdk::{Setting, SettingKind};
 
 pub const API_URL: &str = "api_url";
@@ -139,47 +140,16 @@ pub const SETTINGS: &[Setting] = &[
     },
 ];
 
-fn currency_code(v: &str) -> Result<String, String> {
-    if v.len() == 3 && v.chars().all(|c| c.is_ascii_alphabetic()) {
-        Ok(v.to_ascii_uppercase())
-    } else {
-        Err(format!(
-            "`{v}` is not an ISO 4217 currency code; enter three letters, e.g. GBP"
-        ))
-    }
-}
-
 /// `scheme://host[:port][/prefix]`, without a trailing `/` or `/api/QuoteProcess`.
 pub fn normalise_api_url(input: &str) -> Result<String, String> {
-    let Some((scheme, rest)) = input.split_once("://") else {
-        return Err(format!(
-            "`{input}` is not a full URL; include the scheme, e.g. https://{input}"
-        ));
-    };
-    let scheme = scheme.to_ascii_lowercase();
-    if scheme != "http" && scheme != "https" {
-        return Err("the URL must start with http:// or https://".into());
-    }
-    if rest.contains(['?', '#', '@', ' ']) {
-        return Err(
-            "the URL must not contain a query, fragment, spaces or credentials (they have their own settings)"
-                .into(),
-        );
-    }
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    if authority.is_empty() {
-        return Err("the URL has no host name".into());
-    }
-    let mut path = path.trim_end_matches('/');
+    let url = BaseUrl::parse(input)?;
+    let mut path = url.path.trim_end_matches('/');
     for suffix in ["/api/quoteprocess", "/api"] {
         if path.to_ascii_lowercase().ends_with(suffix) {
             path = &path[..path.len() - suffix.len()];
         }
     }
-    Ok(format!(
-        "{scheme}://{}{path}",
-        authority.to_ascii_lowercase()
-    ))
+    Ok(format!("{}{path}", url.origin()))
 }
 
 /// Validated settings of one storefront.
@@ -238,22 +208,13 @@ impl Settings {
         self.cache_refresh_minutes * 60
     }
 
-    /// The secrets, as typed and percent-encoded (as they travel in URLs).
-    pub fn secrets(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        for s in [
-            Some(&self.password),
-            Some(&self.application_key),
-            self.api_key.as_ref(),
-        ]
-        .into_iter()
-        .flatten()
-        .filter(|s| s.len() >= 3)
-        {
-            out.push(s.clone());
-            out.push(crate::sdk::http::encode(s));
-        }
-        out
+    /// The secrets (redacted as typed and percent-encoded).
+    pub fn secrets(&self) -> Vec<&str> {
+        [&self.password, &self.application_key]
+            .into_iter()
+            .chain(&self.api_key)
+            .map(String::as_str)
+            .collect()
     }
 }
 

@@ -6,17 +6,14 @@ use serde_json::{Value, json};
 
 use crate::orders::ORDER_TTL_SECS;
 use crate::sdk::json;
+use crate::sdk::settings::squash;
 use crate::{OrderStage, OrderStatus, OrderUpdate, PluginError, PrintIq};
 
 /// printIQ's status text as the contract's order status (the text kept as
 /// printIQ sent it). Workflow steps printIQ adds beyond the known ones
 /// count as production: a job exists and is not finished.
 pub fn order_status(text: &str) -> OrderStatus {
-    let t: String = text
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect::<String>()
-        .to_ascii_lowercase();
+    let t = squash(text);
     let has = |w: &[&str]| w.iter().any(|w| t.contains(w));
     let stage = match t.as_str() {
         "createjob" | "" => OrderStage::Received,
@@ -40,12 +37,7 @@ pub fn order_status(text: &str) -> OrderStatus {
 /// printIQ's known workflow steps are ordered among themselves; delivered
 /// and cancelled are both final.
 pub fn rank(status: &OrderStatus) -> u8 {
-    let t: String = status
-        .text
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect();
-    match t.to_ascii_lowercase().as_str() {
+    match squash(&status.text).as_str() {
         "preflight" => 10,
         "proof" => 20,
         _ => match status.stage {
@@ -137,13 +129,8 @@ impl PrintIq {
 
     /// The first job of a submitted order, from the receipt.
     fn job_of(&self, order_id: &str) -> Option<String> {
-        #[derive(serde::Deserialize)]
-        struct Receipt {
-            id: String,
-        }
-        self.cache()
-            .get::<Receipt>(&self.order_key("order", &[order_id]))
-            .map(|r| r.id)
+        let receipt = self.cache().receipt(&self.order_key("order", &[order_id]));
+        receipt.map(|r| r.backend_order_id)
     }
 }
 

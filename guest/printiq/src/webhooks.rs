@@ -13,7 +13,9 @@ use serde_json::Value;
 
 use crate::orders::ORDER_TTL_SECS;
 use crate::sdk::cache::digest;
+use crate::sdk::http::query_param;
 use crate::sdk::json;
+use crate::sdk::settings::squash;
 use crate::status::order_status;
 use crate::{LogLevel, OrderUpdate, PluginError, PrintIq, WebhookRequest};
 
@@ -22,39 +24,9 @@ pub const MAX_BODY: usize = 1 << 20;
 
 /// The `event` parameter of a query string, percent-decoded.
 pub fn event_name(query: Option<&str>) -> Option<String> {
-    let value = query?
-        .trim_start_matches('?')
-        .split('&')
-        .find_map(|kv| {
-            kv.split_once('=')
-                .filter(|(k, _)| k.eq_ignore_ascii_case("event"))
-        })?
-        .1;
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                match std::str::from_utf8(&bytes[i + 1..i + 3])
-                    .ok()
-                    .and_then(|h| u8::from_str_radix(h, 16).ok())
-                {
-                    Some(b) => {
-                        out.push(b);
-                        i += 3;
-                        continue;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            b'+' => out.push(b' '),
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    let name = String::from_utf8_lossy(&out).trim().to_string();
-    (!name.is_empty()).then_some(name)
+    let name = query_param(query?, "event")?;
+    let name = name.trim();
+    (!name.is_empty()).then(|| name.to_string())
 }
 
 impl PrintIq {
@@ -72,11 +44,7 @@ impl PrintIq {
                 "the {event} webhook body exceeds {MAX_BODY} bytes"
             )));
         }
-        let squashed: String = event
-            .chars()
-            .filter(char::is_ascii_alphanumeric)
-            .collect::<String>()
-            .to_ascii_lowercase();
+        let squashed = squash(&event);
         let default = match squashed.as_str() {
             "createjob" | "acceptquote" | "acceptancecreated" => "Create Job",
             "completejob" => "Complete",

@@ -3,9 +3,10 @@
 //! The host namespaces every key by tenant and plugin; keys here only need
 //! to be unique within one connector.
 
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
+use crate::OrderReceipt;
 use crate::platform::Platform;
 
 /// Typed access to the tenant cache.
@@ -48,6 +49,28 @@ impl<'a> Cache<'a> {
         self.p.cache_delete(key);
     }
 
+    /// The receipt a submitted order got, if kept under `key`: a
+    /// resubmission answers it again without asking the back office.
+    pub fn receipt(&self, key: &str) -> Option<OrderReceipt> {
+        let r: StoredReceipt = self.get(key)?;
+        Some(OrderReceipt {
+            backend_order_id: r.id,
+            backend_order_no: r.no,
+            customer_code: r.code,
+            customer_link: None,
+        })
+    }
+
+    /// Keep `receipt` under `key` (without its customer link).
+    pub fn set_receipt(&self, key: &str, receipt: &OrderReceipt, ttl_secs: u32) {
+        let r = StoredReceipt {
+            id: receipt.backend_order_id.clone(),
+            no: receipt.backend_order_no.clone(),
+            code: receipt.customer_code.clone(),
+        };
+        self.set(key, &r, ttl_secs);
+    }
+
     /// Take the lease `key` for at most `ttl_secs`, unless another call (any
     /// instance of this tenant) holds it. Dropping the lease releases it.
     pub fn lease(&self, key: &str, ttl_secs: u32) -> Option<Lease<'a>> {
@@ -83,6 +106,16 @@ impl Cache<'_> {
         }
         None
     }
+}
+
+/// A receipt as the cache keeps it (`customer` is how the printIQ
+/// connector once wrote `code`).
+#[derive(Serialize, Deserialize)]
+struct StoredReceipt {
+    id: String,
+    no: Option<String>,
+    #[serde(alias = "customer")]
+    code: String,
 }
 
 /// A held lease; released when dropped (or when its TTL runs out, should the
@@ -197,6 +230,28 @@ mod tests {
         assert!(c.lease("l", 5).is_some());
         c.set_text("t", "v", 0);
         assert_eq!(c.get_text("t").as_deref(), Some("v"));
+    }
+
+    #[test]
+    fn receipts_round_trip_and_old_entries_still_read() {
+        let p = TestPlatform::default();
+        let c = Cache::new(&p);
+        let r = OrderReceipt {
+            backend_order_id: "J000001".into(),
+            backend_order_no: Some("Q005201v1".into()),
+            customer_code: "WEBSHOP".into(),
+            customer_link: None,
+        };
+        c.set_receipt("order:1", &r, 60);
+        assert_eq!(c.receipt("order:1"), Some(r.clone()));
+        // As the printIQ connector wrote them before the SDK kept receipts.
+        c.set_text(
+            "order:2",
+            r#"{"id":"J000001","no":"Q005201v1","customer":"WEBSHOP"}"#,
+            60,
+        );
+        assert_eq!(c.receipt("order:2"), Some(r));
+        assert_eq!(c.receipt("order:3"), None);
     }
 
     /// A [`TestPlatform`] whose sleeps are counted and move its clock on by

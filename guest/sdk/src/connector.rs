@@ -76,6 +76,72 @@ pub trait Connector: Sized + 'static {
         let _ = request;
         Err(PluginError::unsupported("handle-webhook"))
     }
+
+    /// The error hook: every error an operation answers passes here once, on
+    /// its way out of the plugin (the component's exports, or [`Exported`]
+    /// natively), named by its export (`price`, `submit-order`, ...). The
+    /// default answers it unchanged; [`report`](crate::report) is the usual
+    /// body: secrets redacted, the failure logged at its kind's level.
+    fn on_error(&self, operation: &str, error: PluginError) -> PluginError {
+        let _ = operation;
+        error
+    }
+}
+
+/// A connector as its host sees it: each operation with the error hook
+/// ([`Connector::on_error`]) applied. The component's exports call through
+/// it; native callers (tests) use it to see exactly what a host would.
+pub struct Exported<'a, C>(pub &'a C);
+
+impl<C: Connector> Exported<'_, C> {
+    fn out<T>(&self, operation: &str, r: Result<T, PluginError>) -> Result<T, PluginError> {
+        r.map_err(|e| self.0.on_error(operation, e))
+    }
+
+    pub fn check_connection(&self) -> Result<ConnectionReport, PluginError> {
+        self.out("check-connection", self.0.check_connection())
+    }
+
+    pub fn price(&self, request: &PriceRequest) -> Result<PriceQuote, PluginError> {
+        self.out("price", self.0.price(request))
+    }
+
+    pub fn stock(&self, request: &StockRequest) -> Result<StockLevel, PluginError> {
+        self.out("stock", self.0.stock(request))
+    }
+
+    pub fn submit_order(&self, order: &Order) -> Result<OrderReceipt, PluginError> {
+        self.out("submit-order", self.0.submit_order(order))
+    }
+
+    pub fn order_status(
+        &self,
+        order_id: &str,
+        backend_order_id: Option<&str>,
+    ) -> Result<OrderUpdate, PluginError> {
+        let answer = self.0.order_status(order_id, backend_order_id);
+        self.out("order-status", answer)
+    }
+
+    pub fn refresh_catalogue(&self) -> Result<CatalogueReport, PluginError> {
+        self.out("refresh-catalogue", self.0.refresh_catalogue())
+    }
+
+    pub fn products(
+        &self,
+        offset: u32,
+        limit: u32,
+        search: Option<&str>,
+    ) -> Result<ProductPage, PluginError> {
+        self.out("products", self.0.products(offset, limit, search))
+    }
+
+    pub fn handle_webhook(
+        &self,
+        request: &WebhookRequest,
+    ) -> Result<Vec<OrderUpdate>, PluginError> {
+        self.out("handle-webhook", self.0.handle_webhook(request))
+    }
 }
 
 /// The stored settings validated for `init` with the connector's own
@@ -100,9 +166,12 @@ impl<C: Connector> Slot<C> {
         Ok(())
     }
 
-    pub fn with<T>(&self, f: impl FnOnce(&C) -> Result<T, PluginError>) -> Result<T, PluginError> {
+    pub fn with<T>(
+        &self,
+        f: impl FnOnce(Exported<'_, C>) -> Result<T, PluginError>,
+    ) -> Result<T, PluginError> {
         match &*self.0.borrow() {
-            Some(c) => f(c),
+            Some(c) => f(Exported(c)),
             None => Err(PluginError::Configuration(
                 "the plugin was called before `init`: the host must initialise it with the storefront's settings"
                     .into(),
@@ -120,7 +189,8 @@ impl<C: Connector> Slot<C> {
 ///
 /// `init` validates the stored settings with `configure`, builds the
 /// connector over the component's platform and keeps it in a thread-local
-/// for the calls that follow.
+/// for the calls that follow; each call goes through [`Exported`] (the
+/// error hook).
 #[macro_export]
 macro_rules! register_connector {
     ($connector:ty) => {
@@ -134,7 +204,7 @@ macro_rules! register_connector {
             }
 
             fn with<T>(
-                f: impl FnOnce(&$connector) -> Result<T, $crate::PluginError>,
+                f: impl FnOnce($crate::Exported<'_, $connector>) -> Result<T, $crate::PluginError>,
             ) -> Result<T, $crate::PluginError> {
                 CONNECTOR.with(|slot| slot.with(f))
             }

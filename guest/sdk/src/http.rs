@@ -232,6 +232,72 @@ impl<A: Api<Reply = Value>> Client<'_, A> {
     }
 }
 
+/// A transport failure of `what` to the backend `name` at `origin`, worded
+/// for the operator with its likely cause (the endpoint setting is called
+/// "API URL").
+pub fn transport_error(name: &str, origin: &str, what: &str, e: &HttpError) -> PluginError {
+    match e {
+        HttpError::ConnectionRefused => PluginError::Unreachable(format!(
+            "{origin} refused the connection ({what}): check the host and port of the API URL"
+        )),
+        HttpError::Dns(d) => PluginError::Unreachable(format!(
+            "the host of {origin} could not be resolved (DNS: {d}): check the API URL"
+        )),
+        HttpError::Tls(d) => PluginError::Unreachable(format!(
+            "the TLS connection to {origin} failed ({d}): check the scheme and port of the API URL"
+        )),
+        HttpError::ConnectTimeout => PluginError::Unreachable(format!(
+            "no connection to {origin} in time ({what}): the host may be down, or a firewall drops this platform's connections ({name} may need to allow-list its IP addresses)"
+        )),
+        HttpError::ResponseTimeout => PluginError::Unreachable(format!(
+            "{name} at {origin} did not answer {what} in time; try again later"
+        )),
+        HttpError::ConnectionClosed => PluginError::Unreachable(format!(
+            "the connection to {origin} broke before {name} answered {what}; try again"
+        )),
+        HttpError::Denied(d) => PluginError::Configuration(format!(
+            "the platform's egress policy denied {what} to {origin} ({d}): the API URL setting decides which host this plugin may reach"
+        )),
+        HttpError::TooLarge => {
+            PluginError::Internal(format!("{name}'s answer to {what} exceeded the size limit"))
+        }
+        HttpError::Other(d) => {
+            PluginError::Unreachable(format!("{what} to {origin} failed: {}", clip(d, 300)))
+        }
+    }
+}
+
+/// One request without credentials or retries (a login itself), with the
+/// `api`'s headers: the response, or its transport failure as `api` words
+/// it. Logged as `what`, never by its URL (which may hold credentials).
+pub fn send_once<A: Api>(
+    p: &dyn Platform,
+    api: &A,
+    method: Method,
+    what: &str,
+    url: String,
+) -> Result<HttpResponse, PluginError> {
+    let req = HttpRequest {
+        method,
+        url,
+        headers: api.headers(),
+        body: None,
+    };
+    let resp = p.http(req).map_err(|e| api.transport_error(what, &e))?;
+    p.debug(&format!(
+        "{what} -> HTTP {} ({} bytes)",
+        resp.status,
+        resp.body.len()
+    ));
+    Ok(resp)
+}
+
+/// The body of a response as text, without a UTF-8 byte order mark.
+pub fn body_text(resp: &HttpResponse) -> String {
+    let t = String::from_utf8_lossy(&resp.body);
+    t.strip_prefix('\u{feff}').unwrap_or(&t).to_string()
+}
+
 /// A plain REST/JSON backend: JSON answers, static credentials in one
 /// header, failures worded generically with the backend's name.
 pub struct JsonApi<'a> {
@@ -338,6 +404,42 @@ pub fn encode(s: &str) -> String {
         }
     }
     out
+}
+
+/// Percent-decode a query component (`+` is a space; a `%` not followed
+/// by two hex digits is kept as it is; invalid UTF-8 is replaced).
+pub fn decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+            (b'+', _) => out.push(b' '),
+            (b, _) => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The value of parameter `name` (matched ignoring ASCII case) in a query
+/// string (with or without its leading `?`), percent-decoded.
+pub fn query_param(query: &str, name: &str) -> Option<String> {
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| decode(k).eq_ignore_ascii_case(name))
+        .map(|(_, v)| decode(v))
 }
 
 /// At most `max` bytes of `s` (on a character boundary), `...` when cut.

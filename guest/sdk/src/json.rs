@@ -1,10 +1,11 @@
 //! Tolerant JSON access: field names case-insensitive, `null` treated as
-//! missing, numbers accepted as strings and strings as numbers.
+//! missing, numbers accepted as strings and strings as numbers; and JSON
+//! merge patches (RFC 7386) that respect that case-insensitivity.
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
 use serde_json::value::RawValue;
+use serde_json::{Map, Value};
 
 /// The field `key` of an object, matched exactly first, then ignoring ASCII
 /// case. `null` counts as missing.
@@ -100,6 +101,40 @@ pub fn items(details: &Value) -> &[Value] {
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or(&[])
+}
+
+/// The key of `obj` matching `name`: exactly, else ignoring ASCII case.
+pub fn key(obj: &Map<String, Value>, name: &str) -> Option<String> {
+    if obj.contains_key(name) {
+        return Some(name.to_string());
+    }
+    obj.keys().find(|k| k.eq_ignore_ascii_case(name)).cloned()
+}
+
+/// RFC 7386 JSON merge patch; object keys match as [`key`] finds them (for
+/// APIs that ignore field-name case, so a patch never duplicates a field).
+pub fn merge_patch(target: &mut Value, patch: &Value) {
+    let Value::Object(patch_obj) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(Map::new());
+    }
+    let Value::Object(obj) = target else {
+        unreachable!("made an object above")
+    };
+    for (k, v) in patch_obj {
+        let found = key(obj, k);
+        if v.is_null() {
+            if let Some(found) = found {
+                obj.remove(&found);
+            }
+        } else {
+            let slot = obj.entry(found.unwrap_or_else(|| k.clone()));
+            merge_patch(slot.or_insert(Value::Null), v);
+        }
+    }
 }
 
 /// One step of a [`raw_at`] path.
@@ -199,5 +234,46 @@ mod tests {
             None
         );
         assert_eq!(raw_at(r#"{"a":null}"#, &[Step::Key("a")]), None);
+    }
+
+    #[test]
+    fn merge_patch_rfc7386_examples() {
+        // The examples of RFC 7386 section 3 / appendix A.
+        let cases = [
+            (json!({"a":"b"}), json!({"a":"c"}), json!({"a":"c"})),
+            (json!({"a":"b"}), json!({"b":"c"}), json!({"a":"b","b":"c"})),
+            (json!({"a":"b"}), json!({"a":null}), json!({})),
+            (
+                json!({"a":"b","b":"c"}),
+                json!({"a":null}),
+                json!({"b":"c"}),
+            ),
+            (json!({"a":["b"]}), json!({"a":"c"}), json!({"a":"c"})),
+            (json!({"a":"c"}), json!({"a":["b"]}), json!({"a":["b"]})),
+            (
+                json!({"a":{"b":"c"}}),
+                json!({"a":{"b":"d","c":null}}),
+                json!({"a":{"b":"d"}}),
+            ),
+            (json!({"a":[{"b":"c"}]}), json!({"a":[1]}), json!({"a":[1]})),
+            (json!(["a", "b"]), json!(["c", "d"]), json!(["c", "d"])),
+            (json!({"a":"b"}), json!(["c"]), json!(["c"])),
+            (json!({"a":"foo"}), json!(null), json!(null)),
+            (json!({"a":"foo"}), json!("bar"), json!("bar")),
+            (json!({"e":null}), json!({"a":1}), json!({"e":null,"a":1})),
+            (json!([1, 2]), json!({"a":"b","c":null}), json!({"a":"b"})),
+            (
+                json!({}),
+                json!({"a":{"bb":{"ccc":null}}}),
+                json!({"a":{"bb":{}}}),
+            ),
+        ];
+        for (mut target, patch, want) in cases {
+            merge_patch(&mut target, &patch);
+            assert_eq!(target, want, "patch {patch}");
+        }
+        let mut t = json!({"Quantity": 1});
+        merge_patch(&mut t, &json!({"quantity": 2}));
+        assert_eq!(t, json!({"Quantity": 2}));
     }
 }

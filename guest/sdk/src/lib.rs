@@ -6,7 +6,9 @@
 //!   generates; they compile natively too, so connector logic and its tests
 //!   run on the build machine.
 //! - [`Connector`]: one method per export, each defaulting to
-//!   [`PluginError::Unsupported`]; [`register_connector!`] exports it.
+//!   [`PluginError::Unsupported`], and one error hook every export's error
+//!   passes ([`Connector::on_error`], usually [`errors::report`]);
+//!   [`register_connector!`] exports it.
 //! - [`Platform`]: what a connector needs from its host (HTTP, the tenant
 //!   cache, logging, a clock); over `wasi:http` in the component, and natively
 //!   [`native::NativePlatform`] (plain TCP) and [`testing::TestPlatform`]
@@ -14,13 +16,16 @@
 //! - Helpers: [`http`] (a JSON HTTP client with typed errors, one retry and a
 //!   re-authentication hook), [`cache`] (typed entries, keys, leases),
 //!   [`settings`] (one declarative schema drives `info` and `configure`),
+//!   [`url`] (the endpoint setting parsed and checked),
 //!   [`money`] (decimal text <-> minor units, never floats), [`json`]
-//!   (tolerant field access).
+//!   (tolerant field access, RFC 7386 merge patches), [`errors`] (redact
+//!   secrets, log failures).
 //!
 //! See `README.md` ("Write a connector").
 
 pub mod cache;
 mod connector;
+pub mod errors;
 pub mod http;
 pub mod json;
 pub mod money;
@@ -31,12 +36,14 @@ pub mod settings;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod testing;
 mod types;
+pub mod url;
 #[cfg(target_arch = "wasm32")]
 mod wasi;
 
-pub use connector::{Connector, init_settings};
+pub use connector::{Connector, Exported, init_settings};
 pub use platform::{Host, HttpError, HttpRequest, HttpResponse, Method, Platform};
 pub use settings::{Setting, Values};
+pub use types::is_date;
 
 /// The bindings of the contract. Hidden (only the export glue of
 /// [`register_connector!`] names it): connectors see the re-exports below, so

@@ -302,6 +302,16 @@ fn by_kind(s: &Setting, v: &str) -> Result<String, String> {
     }
 }
 
+/// Lower-case ASCII letters and digits only (`In Production` ->
+/// `inproduction`): words compared as [`Setting`] choices are, also for a
+/// back office's status texts and event names.
+pub fn squash(s: &str) -> String {
+    s.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
 /// Lower-case letters and digits only: `With logic` = `with_logic`.
 /// Equal once spaces, punctuation and case are ignored ("with logic" is
 /// "With Logic"), without allocating: `init` checks every stored setting on
@@ -356,6 +366,18 @@ fn multi_choice(s: &Setting, v: &str) -> Result<String, String> {
             .map(|(k, _)| *k)
             .collect();
         Ok(picked.join(","))
+    }
+}
+
+/// A `normalise` hook for an ISO 4217 currency code: three letters, upper
+/// case.
+pub fn currency_code(v: &str) -> Result<String, String> {
+    if v.len() == 3 && v.chars().all(|c| c.is_ascii_alphabetic()) {
+        Ok(v.to_ascii_uppercase())
+    } else {
+        Err(format!(
+            "`{v}` is not an ISO 4217 currency code; enter three letters, e.g. GBP, EUR or USD"
+        ))
     }
 }
 

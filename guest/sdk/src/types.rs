@@ -5,7 +5,7 @@
 #![allow(clippy::derivable_impls)]
 
 use crate::{
-    CustomerContext, OrderStage, OrderStatus, OrderUpdate, PluginError, PriceRequest,
+    CustomerContext, Order, OrderStage, OrderStatus, OrderUpdate, PluginError, PriceRequest,
     ProductMapping, StockRequest, WebhookRequest,
 };
 
@@ -83,6 +83,70 @@ impl OrderStatus {
             stage,
             text: text.into(),
         }
+    }
+}
+
+impl Order {
+    /// The order id (trimmed) of a well-formed order: an id of 1 to 100
+    /// characters, at least one line, each of quantity 1 or more, dates in
+    /// the form YYYY-MM-DD; else `rejected`, saying what is wrong.
+    pub fn checked_id(&self) -> Result<&str, PluginError> {
+        let id = self.order_id.trim();
+        let reject = |m: String| Err(PluginError::Rejected(m));
+        if id.is_empty() {
+            return reject("the order has no order id".into());
+        }
+        if id.len() > 100 {
+            return reject(format!("order id `{id}` is longer than 100 characters"));
+        }
+        if self.lines.is_empty() {
+            return reject(format!("order {id} has no lines"));
+        }
+        let date = self.order_date.trim();
+        if !is_date(date) {
+            return reject(format!(
+                "order {id}: order date `{date}` is not a date (YYYY-MM-DD)"
+            ));
+        }
+        let required = self.required_date.as_deref().map(str::trim);
+        if let Some(d) = required.filter(|d| !d.is_empty())
+            && !is_date(d)
+        {
+            return reject(format!(
+                "order {id}: required date `{d}` is not a date (YYYY-MM-DD)"
+            ));
+        }
+        match self.lines.iter().position(|l| l.quantity == 0) {
+            Some(n) => reject(format!(
+                "order {id}, line {} ({}): the quantity must be at least 1",
+                n + 1,
+                self.lines[n].line_ref
+            )),
+            None => Ok(id),
+        }
+    }
+}
+
+/// `YYYY-MM-DD` with a month of 1-12 and a day of 1-31.
+pub fn is_date(d: &str) -> bool {
+    let b = d.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && (1..=12).contains(&d[5..7].parse::<u32>().unwrap_or(0))
+        && (1..=31).contains(&d[8..10].parse::<u32>().unwrap_or(0))
+}
+
+impl CustomerContext {
+    /// The department's own customer code (trimmed), if it has one.
+    pub fn department(&self) -> Option<&str> {
+        self.department_code
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
     }
 }
 
@@ -166,5 +230,13 @@ mod tests {
             matches!(PluginError::unsupported("stock"), PluginError::Unsupported(m) if m.contains("stock"))
         );
         assert_eq!(OrderStage::InProduction.as_str(), "in-production");
+    }
+
+    #[test]
+    fn dates() {
+        assert!(is_date("2026-11-29"));
+        assert!(!is_date("2026-13-01"));
+        assert!(!is_date("29/11/2026"));
+        assert!(!is_date("2026-1-01"));
     }
 }

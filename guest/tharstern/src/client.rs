@@ -11,7 +11,7 @@ use crate::sdk::cache::digest;
 use crate::sdk::http::{self, Api, Failure};
 use crate::sdk::platform::Log;
 use crate::settings::Settings;
-use crate::{HttpError, HttpRequest, HttpResponse, Method, Platform, PluginError};
+use crate::{HttpError, HttpResponse, Method, Platform, PluginError};
 
 /// How long a token is reused before a new one is generated. Tharstern's
 /// token lifetime is not documented; a 401 re-authenticates anyway.
@@ -59,21 +59,8 @@ impl<'a> TharsternApi<'a> {
                 ("applicationId", &self.s.application_id),
             ],
         );
-        let req = HttpRequest {
-            method: Method::Get,
-            url,
-            headers: base_headers(),
-            body: None,
-        };
-        let resp = self
-            .p
-            .http(req)
-            .map_err(|e| http_error(self.s, "GET authentication/GenerateAPIToken", &e))?;
-        self.p.debug(&format!(
-            "GET {AUTH_PATH} -> HTTP {} ({} bytes)",
-            resp.status,
-            resp.body.len()
-        ));
+        let what = format!("GET {AUTH_PATH}");
+        let resp = http::send_once(self.p, self, Method::Get, &what, url)?;
         if resp.status == 401 || resp.status == 403 {
             return Err(bad_credentials());
         }

@@ -31,12 +31,7 @@ impl Tharstern {
     /// Resolve without any I/O when possible (department code, default, or a
     /// cached link).
     pub(crate) fn resolve_customer(&self, ctx: &CustomerContext) -> Result<Resolved, PluginError> {
-        if let Some(code) = ctx
-            .department_code
-            .as_deref()
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-        {
+        if let Some(code) = ctx.department() {
             return Ok(Resolved {
                 code: code.to_string(),
                 link: None,

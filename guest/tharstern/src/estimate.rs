@@ -34,6 +34,7 @@
 use serde_json::{Map, Value};
 
 use crate::PluginError;
+use crate::sdk::json::{key as find_key, merge_patch};
 
 /// One segment selector of a path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,14 +109,6 @@ pub fn parse_path(path: &str) -> Result<Vec<Segment>, String> {
             return Err(format!("`{path}` ends with a `.`"));
         }
     }
-}
-
-/// The key of `obj` matching `name` case-insensitively (exact first).
-fn find_key(obj: &Map<String, Value>, name: &str) -> Option<String> {
-    if obj.contains_key(name) {
-        return Some(name.to_string());
-    }
-    obj.keys().find(|k| k.eq_ignore_ascii_case(name)).cloned()
 }
 
 /// Set the value at `path` to the text `value`, converted (see module doc).
@@ -215,33 +208,6 @@ pub fn convert(existing: Option<&Value>, raw: &str) -> Result<Value, String> {
                 _ => Value::String(raw.to_string()),
             },
         }),
-    }
-}
-
-/// RFC 7386 JSON merge patch; object keys match case-insensitively (the
-/// Tharstern API ignores field-name case, so a patch never duplicates one).
-pub fn merge_patch(target: &mut Value, patch: &Value) {
-    let Value::Object(patch_obj) = patch else {
-        *target = patch.clone();
-        return;
-    };
-    if !target.is_object() {
-        *target = Value::Object(Map::new());
-    }
-    let Value::Object(obj) = target else {
-        unreachable!("made an object above")
-    };
-    for (k, v) in patch_obj {
-        let key = find_key(obj, k);
-        if v.is_null() {
-            if let Some(key) = key {
-                obj.remove(&key);
-            }
-        } else {
-            let key = key.unwrap_or_else(|| k.clone());
-            let slot = obj.entry(key).or_insert(Value::Null);
-            merge_patch(slot, v);
-        }
     }
 }
 

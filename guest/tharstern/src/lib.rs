@@ -59,47 +59,21 @@ impl Tharstern {
     }
 
     /// Never let a secret out in an error message, whatever the backend
-    /// echoed: the password (also percent-encoded) and the cached token.
-    fn guard<T>(&self, op: &str, r: Result<T, PluginError>) -> Result<T, PluginError> {
-        r.map_err(|e| {
-            let e = self.redact(e);
-            self.p.log(
-                match e {
-                    PluginError::Internal(_) => LogLevel::Error,
-                    PluginError::Unreachable(_)
-                    | PluginError::Configuration(_)
-                    | PluginError::Authentication(_) => LogLevel::Warn,
-                    _ => LogLevel::Info,
-                },
-                &format!("{op} failed: {}", e.describe()),
-            );
-            e
-        })
-    }
-
-    fn redact(&self, e: PluginError) -> PluginError {
-        let mut secrets: Vec<String> = Vec::new();
-        if self.s.password.len() >= 3 {
-            secrets.push(self.s.password.clone());
-            secrets.push(sdk::http::encode(&self.s.password));
-        }
-        if let Some(t) = self
+    /// echoed: the password, the cached token, the webhook secret.
+    fn secrets(&self) -> Vec<String> {
+        let token = self
             .p
             .cache_get(&self.client().token_cache_key())
             .and_then(|t| String::from_utf8(t).ok())
-            .filter(|t| t.len() >= 8)
-        {
-            secrets.push(t);
-        }
-        if let Some(w) = self.s.webhook_secret.as_ref().filter(|w| w.len() >= 3) {
-            secrets.push(w.clone());
-        }
-        e.map_message(|mut m| {
-            for s in &secrets {
-                m = m.replace(s.as_str(), "***");
-            }
-            m
-        })
+            .filter(|t| t.len() >= 8);
+        [
+            Some(self.s.password.clone()),
+            token,
+            self.s.webhook_secret.clone(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
     }
 }
 
@@ -133,19 +107,19 @@ impl Connector for Tharstern {
 
     /// Verify the settings against Tharstern and report what was checked.
     fn check_connection(&self) -> Result<ConnectionReport, PluginError> {
-        self.guard("check-connection", self.check_connection_impl())
+        self.check_connection_impl()
     }
 
     fn price(&self, req: &PriceRequest) -> Result<PriceQuote, PluginError> {
-        self.guard("price", self.price_impl(req))
+        self.price_impl(req)
     }
 
     fn stock(&self, req: &StockRequest) -> Result<StockLevel, PluginError> {
-        self.guard("stock", self.stock_impl(req))
+        self.stock_impl(req)
     }
 
     fn submit_order(&self, order: &Order) -> Result<OrderReceipt, PluginError> {
-        self.guard("submit-order", self.submit_order_impl(order))
+        self.submit_order_impl(order)
     }
 
     fn order_status(
@@ -153,14 +127,11 @@ impl Connector for Tharstern {
         order_id: &str,
         backend_order_id: Option<&str>,
     ) -> Result<OrderUpdate, PluginError> {
-        self.guard(
-            "order-status",
-            self.order_status_impl(order_id, backend_order_id),
-        )
+        self.order_status_impl(order_id, backend_order_id)
     }
 
     fn refresh_catalogue(&self) -> Result<CatalogueReport, PluginError> {
-        self.guard("refresh-catalogue", self.refresh_catalogue_impl())
+        self.refresh_catalogue_impl()
     }
 
     fn products(
@@ -169,11 +140,15 @@ impl Connector for Tharstern {
         limit: u32,
         search: Option<&str>,
     ) -> Result<ProductPage, PluginError> {
-        self.guard("products", self.products_impl(offset, limit, search))
+        self.products_impl(offset, limit, search)
     }
 
     fn handle_webhook(&self, req: &WebhookRequest) -> Result<Vec<OrderUpdate>, PluginError> {
-        self.guard("handle-webhook", self.handle_webhook_impl(req))
+        self.handle_webhook_impl(req)
+    }
+
+    fn on_error(&self, operation: &str, e: PluginError) -> PluginError {
+        sdk::errors::report(&*self.p, &self.secrets(), operation, e)
     }
 }
 

@@ -6,13 +6,13 @@
 //! first looks the order up by `UniqueSubmitOrderID` (Tharstern also answers
 //! a repeated `UniqueSubmitOrderID` with the existing order).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::LogLevel;
 use crate::json;
-use crate::sdk::cache::digest;
+use crate::sdk::cache::{Cache, digest};
 use crate::settings::SendPrice;
 use crate::stock::stock_product_code;
 use crate::{Order, OrderLine, OrderReceipt, PluginError, PriceSource};
@@ -65,13 +65,6 @@ struct SubmitItem<'a> {
     description: Option<&'a str>,
 }
 
-#[derive(Serialize, Deserialize)]
-struct CachedReceipt {
-    id: String,
-    no: Option<String>,
-    code: String,
-}
-
 /// An order as Tharstern lists it.
 #[derive(Debug, Clone)]
 pub(crate) struct FoundOrder {
@@ -80,45 +73,23 @@ pub(crate) struct FoundOrder {
     pub(crate) status: Option<String>,
 }
 
-fn valid_date(d: &str) -> bool {
-    let b = d.as_bytes();
-    b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
-        && (1..=12).contains(&d[5..7].parse::<u32>().unwrap_or(0))
-        && (1..=31).contains(&d[8..10].parse::<u32>().unwrap_or(0))
-}
-
 impl Tharstern {
     fn order_key(&self, kind: &str, order_id: &str) -> String {
         format!("{kind}:{}", digest(&[&self.s.api_url, order_id]))
     }
 
     pub(crate) fn submit_order_impl(&self, order: &Order) -> Result<OrderReceipt, PluginError> {
-        let order_id = order.order_id.trim();
-        validate(order, order_id)?;
+        let order_id = order.checked_id()?;
         let receipt_key = self.order_key("order", order_id);
-        if let Some(r) = self
-            .p
-            .cache_get(&receipt_key)
-            .and_then(|b| serde_json::from_slice::<CachedReceipt>(&b).ok())
-        {
+        if let Some(r) = Cache::new(&*self.p).receipt(&receipt_key) {
             self.p.log(
                 LogLevel::Info,
                 &format!(
                     "order {order_id} was already submitted as Tharstern order {}",
-                    r.id
+                    r.backend_order_id
                 ),
             );
-            return Ok(OrderReceipt {
-                backend_order_id: r.id,
-                backend_order_no: r.no,
-                customer_code: r.code,
-                customer_link: None,
-            });
+            return Ok(r);
         }
         let customer = self.resolve_customer(&order.customer)?;
         let attempt_key = self.order_key("order-attempt", order_id);
@@ -129,14 +100,7 @@ impl Tharstern {
                 customer_code: customer.code.clone(),
                 customer_link: customer.link.clone(),
             };
-            let cached = CachedReceipt {
-                id: r.backend_order_id.clone(),
-                no: r.backend_order_no.clone(),
-                code: r.customer_code.clone(),
-            };
-            if let Ok(bytes) = serde_json::to_vec(&cached) {
-                self.p.cache_set(&receipt_key, &bytes, ORDER_TTL_SECS);
-            }
+            Cache::new(&*self.p).set_receipt(&receipt_key, &r, ORDER_TTL_SECS);
             r
         };
 
@@ -351,48 +315,6 @@ pub(crate) fn found_order(o: &Value) -> Option<FoundOrder> {
         order_no: json::text_field(o, &["OrderNo", "OrderNumber"]),
         status: json::text_field(o, &["Status"]),
     })
-}
-
-fn validate(order: &Order, order_id: &str) -> Result<(), PluginError> {
-    let reject = |m: String| Err(PluginError::Rejected(m));
-    if order_id.is_empty() {
-        return reject("the order has no order id".into());
-    }
-    if order_id.len() > 100 {
-        return reject(format!(
-            "order id `{order_id}` is longer than 100 characters"
-        ));
-    }
-    if order.lines.is_empty() {
-        return reject(format!("order {order_id} has no lines"));
-    }
-    if !valid_date(order.order_date.trim()) {
-        return reject(format!(
-            "order {order_id}: order date `{}` is not a date (YYYY-MM-DD)",
-            order.order_date
-        ));
-    }
-    if let Some(d) = order
-        .required_date
-        .as_deref()
-        .map(str::trim)
-        .filter(|d| !d.is_empty())
-        && !valid_date(d)
-    {
-        return reject(format!(
-            "order {order_id}: required date `{d}` is not a date (YYYY-MM-DD)"
-        ));
-    }
-    for (n, line) in order.lines.iter().enumerate() {
-        if line.quantity == 0 {
-            return reject(format!(
-                "order {order_id}, line {} ({}): the quantity must be at least 1",
-                n + 1,
-                line.line_ref
-            ));
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -9,7 +9,8 @@
 
 use std::fmt;
 
-use crate::sdk::settings::{Values, looks_like_email};
+use crate::sdk::settings::{Values, currency_code, looks_like_email};
+use crate::sdk::url::{self, BaseUrl};
 use crate::sdk::{Setting, SettingKind};
 
 pub const API_URL: &str = "api_url";
@@ -178,16 +179,6 @@ fn api_user_email(v: &str) -> Result<String, String> {
     }
 }
 
-fn currency_code(v: &str) -> Result<String, String> {
-    if v.len() == 3 && v.chars().all(|c| c.is_ascii_alphabetic()) {
-        Ok(v.to_ascii_uppercase())
-    } else {
-        Err(format!(
-            "`{v}` is not an ISO 4217 currency code; enter three letters, e.g. GBP, EUR or USD"
-        ))
-    }
-}
-
 /// When to send a line's price with the order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SendPrice {
@@ -286,121 +277,30 @@ impl Settings {
 
     /// `scheme://host:port` of the API URL, for messages.
     pub fn origin(&self) -> &str {
-        let after_scheme = self.api_url.find("://").map(|i| i + 3).unwrap_or(0);
-        let end = self.api_url[after_scheme..]
-            .find('/')
-            .map(|i| i + after_scheme)
-            .unwrap_or(self.api_url.len());
-        &self.api_url[..end]
+        url::origin(&self.api_url)
     }
 
     /// Host name of the API URL.
-    pub fn host(&self) -> &str {
-        let origin = self.origin();
-        let authority = origin.split("://").nth(1).unwrap_or(origin);
-        if authority.starts_with('[') {
-            return authority.split(']').next().map_or(authority, |h| &h[1..]);
-        }
-        authority.split(':').next().unwrap_or(authority)
+    pub fn host(&self) -> String {
+        let host = BaseUrl::parse(&self.api_url)
+            .map(|u| u.host)
+            .unwrap_or_default();
+        host.trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string()
     }
 
     /// Port of the API URL (explicit, or the scheme's default).
     pub fn port(&self) -> u16 {
-        let origin = self.origin();
-        let authority = origin.split("://").nth(1).unwrap_or(origin);
-        let after_host = match authority.rfind(']') {
-            Some(i) => &authority[i + 1..],
-            None => authority,
-        };
-        if let Some(p) = after_host
-            .rsplit_once(':')
-            .and_then(|(_, p)| p.parse().ok())
-        {
-            return p;
-        }
-        if self.api_url.starts_with("https") {
-            443
-        } else {
-            80
-        }
+        BaseUrl::parse(&self.api_url).map_or(80, |u| u.port_or_default())
     }
 }
 
 /// Normalise an API URL to `scheme://host[:port]<prefix>/TharsternAPI/api/`.
 pub fn normalise_api_url(input: &str) -> Result<String, String> {
-    let input = input.trim();
-    let Some((scheme, rest)) = input.split_once("://") else {
-        return Err(format!(
-            "`{input}` is not a full URL; include the scheme, e.g. https://{input}"
-        ));
-    };
-    let scheme = scheme.to_ascii_lowercase();
-    if scheme != "http" && scheme != "https" {
-        return Err(format!(
-            "scheme `{scheme}` is not supported; the URL must start with http:// or https://"
-        ));
-    }
-    let (authority, path) = match rest.find(['/', '?', '#']) {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, ""),
-    };
-    if authority.contains('@') {
-        return Err(
-            "the URL must not contain a user name or password; enter them in the email and password settings"
-                .into(),
-        );
-    }
-    if path.contains('?') || path.contains('#') {
-        return Err("the URL must not contain a query (?...) or fragment (#...)".into());
-    }
-    let (host, port) = if let Some(stripped) = authority.strip_prefix('[') {
-        let Some((h, after)) = stripped.split_once(']') else {
-            return Err("the IPv6 address in the URL lacks its closing `]`".into());
-        };
-        (
-            format!("[{}]", h.to_ascii_lowercase()),
-            after.strip_prefix(':'),
-        )
-    } else {
-        match authority.split_once(':') {
-            Some((h, p)) => (h.to_ascii_lowercase(), Some(p)),
-            None => (authority.to_ascii_lowercase(), None),
-        }
-    };
-    let host_ok = if host.starts_with('[') {
-        host.len() > 2
-            && host[1..host.len() - 1]
-                .chars()
-                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
-    } else {
-        !host.is_empty()
-            && host
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_')
-            && !host.starts_with('.')
-            && !host.ends_with("..")
-    };
-    if !host_ok {
-        return Err(format!(
-            "`{host}` is not a valid host name; enter the Tharstern server's host name or IP address"
-        ));
-    }
-    let port = match port {
-        None => None,
-        Some(p) => match p.parse::<u16>() {
-            Ok(n) if n > 0 => Some(n),
-            _ => {
-                return Err(format!(
-                    "port `{p}` is not valid; enter a number from 1 to 65535, e.g. https://host:8443/"
-                ));
-            }
-        },
-    };
-    if path.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err("the URL path contains spaces; remove them".into());
-    }
+    let url = BaseUrl::parse(input)?;
     // Keep any prefix before `/TharsternAPI/api`, drop anything after it.
-    let trimmed = path.trim_end_matches('/');
+    let trimmed = url.path.trim_end_matches('/');
     let lower = trimmed.to_ascii_lowercase();
     let prefix = if let Some(i) = lower.find("/tharsternapi/api") {
         let after = &lower[i + "/tharsternapi/api".len()..];
@@ -414,8 +314,7 @@ pub fn normalise_api_url(input: &str) -> Result<String, String> {
     } else {
         trimmed
     };
-    let port = port.map(|p| format!(":{p}")).unwrap_or_default();
-    Ok(format!("{scheme}://{host}{port}{prefix}{API_PATH}"))
+    Ok(format!("{}{prefix}{API_PATH}", url.origin()))
 }
 
 #[cfg(test)]

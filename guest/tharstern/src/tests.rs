@@ -19,7 +19,8 @@ fn secrets_never_reach_logs_or_errors() {
         fake.host(),
         settings_with(&[("webhook_secret", "whsec-123")]),
     );
-    let e = c.check_connection().unwrap_err();
+    // Through the exports, as the host calls: the error hook redacts.
+    let e = Exported(&c).check_connection().unwrap_err();
     assert!(
         !e.message().contains(PASSWORD) && !e.message().contains("p%26ss%3Dw%20rd%2B1"),
         "{e:?}"

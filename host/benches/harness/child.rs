@@ -61,12 +61,21 @@ impl Relaunch {
         }
     }
 
-    /// Starts the simulator in a child process.
+    /// Starts the Tharstern simulator in a child process.
     pub fn sim(&self, products: usize) -> anyhow::Result<SimProcess> {
+        self.start_sim("sim", serde_json::json!({ "products": products }))
+    }
+
+    /// Starts the printIQ simulator (demo data) in a child process.
+    pub fn printiq_sim(&self) -> anyhow::Result<SimProcess> {
+        self.start_sim("sim-printiq", Value::Null)
+    }
+
+    fn start_sim(&self, role: &str, params: Value) -> anyhow::Result<SimProcess> {
         let mut child = self
-            .command("sim", &serde_json::json!({ "products": products }))
+            .command(role, &params)
             .spawn()
-            .context("starting the simulator child")?;
+            .with_context(|| format!("starting the `{role}` child"))?;
         let stdout = child.stdout.take().expect("piped");
         let mut lines = BufReader::new(stdout).lines();
         let addr = loop {
@@ -79,7 +88,7 @@ impl Relaunch {
                 _ => {
                     let _ = child.kill();
                     let _ = child.wait();
-                    bail!("the simulator child exited before listening");
+                    bail!("the `{role}` child exited before listening");
                 }
             }
         };
@@ -146,21 +155,33 @@ pub fn answer(value: &Value) {
     let _ = out.flush();
 }
 
-/// The `sim` role: serve until the parent closes our stdin.
-pub fn serve_sim(params: &Value) -> anyhow::Result<()> {
+/// The `sim` role (Tharstern) and the `sim-printiq` role: serve until the
+/// parent closes our stdin.
+pub fn serve_sim(role: &str, params: &Value) -> anyhow::Result<()> {
     let products = params["products"].as_u64().unwrap_or(0) as usize;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     rt.block_on(async {
-        let sim = tharstern_sim::Simulator::builder()
-            .demo_data()
-            .products(products)
-            .start()
-            .await?;
+        // Whichever runs, dropped (stopped) at the end.
+        let (tharstern, printiq);
+        let addr = if role == "sim-printiq" {
+            printiq = printiq_sim::Simulator::builder()
+                .demo_data()
+                .start()
+                .await?;
+            printiq.addr()
+        } else {
+            tharstern = tharstern_sim::Simulator::builder()
+                .demo_data()
+                .products(products)
+                .start()
+                .await?;
+            tharstern.addr()
+        };
         {
             let mut out = std::io::stdout().lock();
-            writeln!(out, "{SIM_PREFIX}{}", sim.addr())?;
+            writeln!(out, "{SIM_PREFIX}{addr}")?;
             out.flush()?;
         }
         // Blocks until the parent closes the pipe (or dies).
@@ -171,7 +192,6 @@ pub fn serve_sim(params: &Value) -> anyhow::Result<()> {
             }
         })
         .await?;
-        drop(sim);
         anyhow::Ok(())
     })
 }

@@ -16,6 +16,7 @@ pub mod refresh;
 pub mod service;
 pub mod setup;
 pub mod stats;
+pub mod throughput;
 
 use std::fmt::Write as _;
 use std::time::Instant;
@@ -240,12 +241,20 @@ pub fn run(options: &Options) -> Report {
 fn run_sections(options: &Options, report: &mut Report) -> anyhow::Result<()> {
     type Section = fn(&Options, &mut Report, &setup::Shared) -> anyhow::Result<()>;
     let sections: [(&str, &str, Section); 9] = [
-        ("warm", "1. warm price quote", quotes::warm),
-        ("cold", "2. cold-tenant quote", quotes::cold),
+        (
+            "warm",
+            "1. warm price quote (Tharstern, printIQ)",
+            quotes::warm,
+        ),
+        (
+            "cold",
+            "2. cold-tenant quote (Tharstern, printIQ)",
+            quotes::cold,
+        ),
         (
             "throughput",
             "3. throughput of cached quotes",
-            quotes::throughput,
+            throughput::run,
         ),
         ("memory", "4. memory of 10,000 storefronts", memory::run),
         ("load", "5. plugin load", load::run),
@@ -277,7 +286,7 @@ pub fn child_main() -> bool {
         return false;
     };
     let result = match role.as_str() {
-        "sim" => child::serve_sim(&params).map(|()| serde_json::Value::Null),
+        "sim" | "sim-printiq" => child::serve_sim(&role, &params).map(|()| serde_json::Value::Null),
         "memory" => memory::child(&params),
         "refresh" => refresh::child(&params),
         other => Err(anyhow::anyhow!("unknown child role {other}")),

@@ -1,9 +1,11 @@
-//! The native baseline: the same connector source (`tharstern-connector`,
-//! compiled natively as an rlib) bound to the host's own cache backend, so
-//! the only difference from the plugin is the WebAssembly boundary.
+//! The native baseline: the same connector source (`tharstern-connector`
+//! or `printiq-connector`, compiled natively as an rlib) bound to the
+//! host's own cache backend, so the only difference from the plugin is the
+//! WebAssembly boundary.
 
 use connect_host::capabilities::cache::TenantCache;
 use connect_host::contract as wit;
+use printiq_connector::PrintIq;
 use tharstern_connector::Tharstern;
 use tharstern_connector::sdk::native::NativePlatform;
 use tharstern_connector::sdk::{self, HttpError, HttpRequest, HttpResponse, LogLevel, Platform};
@@ -64,17 +66,26 @@ pub fn now<T>(call: impl std::future::Future<Output = T>) -> T {
     }
 }
 
-/// The connector bound to a tenant's (normalised) settings, natively.
+fn host(cache: TenantCache) -> sdk::Host {
+    Box::new(HostCachePlatform {
+        cache,
+        net: NativePlatform::new(),
+    })
+}
+
+/// The Tharstern connector bound to a tenant's (normalised) settings,
+/// natively.
 pub fn connector(cache: TenantCache, settings: &wit::Settings) -> anyhow::Result<Tharstern> {
     let settings = tharstern_connector::settings_for_init(settings)
         .map_err(|e| anyhow::anyhow!("settings: {e:?}"))?;
-    Ok(Tharstern::new(
-        Box::new(HostCachePlatform {
-            cache,
-            net: NativePlatform::new(),
-        }),
-        settings,
-    ))
+    Ok(Tharstern::new(host(cache), settings))
+}
+
+/// The printIQ connector likewise.
+pub fn printiq(cache: TenantCache, settings: &wit::Settings) -> anyhow::Result<PrintIq> {
+    let settings = printiq_connector::settings_for_init(settings)
+        .map_err(|e| anyhow::anyhow!("settings: {e:?}"))?;
+    Ok(PrintIq::new(host(cache), settings))
 }
 
 /// The host's WIT price request as the SDK's (what the component's glue

@@ -1,26 +1,40 @@
-//! Figures 1-3: warm quotes (runtime vs native, same run), cold-tenant
-//! quotes (pooling and on-demand allocators), throughput of cached quotes.
+//! Figures 1-2: warm quotes (runtime vs native, same run) and cold-tenant
+//! quotes (pooling and on-demand allocators), for Tharstern and for printIQ
+//! (same figures, labels prefixed `printIQ: `, keys `warm.printiq.…`).
 
 use std::hint::black_box;
-use std::sync::{Arc, Barrier};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, bail};
+use anyhow::bail;
 use connect_host::capabilities::cache::{MemoryCache, Namespace, TenantCache};
+use connect_host::contract::Settings;
 use connect_host::engine::{AllocatorKind, EngineOptions};
-use connect_host::runtime::{Runtime, RuntimeConfig};
-use connect_host::tenant::TenantSpec;
-use tharstern_connector::Connector as _;
+use connect_host::runtime::RuntimeConfig;
+use tharstern_connector::Connector;
 
-use super::setup::{self, PLUGIN, Shared, expect_cached, price_call, quote, tokio_rt};
-use super::stats::{fmt_duration, fmt_rate, summarize};
+use super::setup::{Mis, Shared, expect_cached, tokio_rt};
+use super::stats::{fmt_duration, summarize};
 use super::{Options, Report, Target, native};
 
 /// Figure 1, warm price quote: the tenant's instance is alive and the quote is in
 /// its cache. The same request through the runtime, and through the same
 /// connector source compiled natively over the same cache backend and
 /// namespace, interleaved in rounds so that both see the same machine.
+/// Tharstern first, then printIQ.
 pub fn warm(o: &Options, r: &mut Report, shared: &Shared) -> anyhow::Result<()> {
+    warm_one(o, r, shared, Mis::Tharstern, native::connector)?;
+    warm_one(o, r, shared, Mis::PrintIq, native::printiq)
+}
+
+fn warm_one<C: Connector>(
+    o: &Options,
+    r: &mut Report,
+    shared: &Shared,
+    mis: Mis,
+    make_native: fn(TenantCache, &Settings) -> anyhow::Result<C>,
+) -> anyhow::Result<()> {
+    let sim_url = shared.sim_of(mis)?.url();
     let (rounds, per_round, warmup) = if o.smoke() {
         (2, 100, 10)
     } else {
@@ -29,23 +43,24 @@ pub fn warm(o: &Options, r: &mut Report, shared: &Shared) -> anyhow::Result<()> 
     let cache = Arc::new(MemoryCache::new(64 << 20));
     let tokio = tokio_rt();
     let (rt_samples, native_samples) = tokio.block_on(async {
-        let rt = setup::runtime(RuntimeConfig {
-            cache: cache.clone(),
-            ..RuntimeConfig::default()
-        })
-        .await?;
-        let tenant = setup::tenants(&rt, &shared.sim.url(), 1).await?.remove(0);
-        let first = quote(&rt, &tenant).await?; // over HTTP: fills the cache
-        expect_cached(&quote(&rt, &tenant).await?)?;
+        let rt = mis
+            .runtime(RuntimeConfig {
+                cache: cache.clone(),
+                ..RuntimeConfig::default()
+            })
+            .await?;
+        let tenant = mis.tenant(&rt, &sim_url).await?;
+        let first = mis.quote(&rt, &tenant).await?; // over HTTP: fills the cache
+        expect_cached(&mis.quote(&rt, &tenant).await?)?;
 
-        let connector = native::connector(
+        let connector = make_native(
             TenantCache {
                 backend: cache.clone(),
-                ns: Namespace::new(tenant.id(), PLUGIN),
+                ns: Namespace::new(tenant.id(), mis.plugin()),
             },
             tenant.settings(),
         )?;
-        let request = native::price_request(&setup::price_request());
+        let request = native::price_request(&mis.price_request());
         let q = connector
             .price(&request)
             .map_err(|e| anyhow::anyhow!("native price: {e:?}"))?;
@@ -53,9 +68,9 @@ pub fn warm(o: &Options, r: &mut Report, shared: &Shared) -> anyhow::Result<()> 
             bail!("the native connector did not answer the runtime's cached quote: {q:?}");
         }
 
-        let call = price_call();
+        let call = mis.price_request();
         for _ in 0..warmup {
-            black_box(rt.price(&tenant, PLUGIN, &call).await.ok());
+            black_box(rt.price(&tenant, mis.plugin(), &call).await.ok());
             black_box(connector.price(&request).ok());
         }
         let mut rt_samples = Vec::with_capacity(rounds * per_round);
@@ -63,7 +78,7 @@ pub fn warm(o: &Options, r: &mut Report, shared: &Shared) -> anyhow::Result<()> 
         for _ in 0..rounds {
             for _ in 0..per_round {
                 let t = Instant::now();
-                let answer = rt.price(&tenant, PLUGIN, &call).await;
+                let answer = rt.price(&tenant, mis.plugin(), &call).await;
                 rt_samples.push(t.elapsed());
                 if !matches!(answer, Ok(ref q) if q.cached) {
                     bail!("warm quote through the runtime: {answer:?}");
@@ -85,8 +100,8 @@ pub fn warm(o: &Options, r: &mut Report, shared: &Shared) -> anyhow::Result<()> 
     let secs = |d: Duration| d.as_secs_f64();
     r.add(
         1,
-        "warm.runtime.median",
-        "warm quote through the runtime: median",
+        &format!("warm.{}runtime.median", mis.key()),
+        &format!("{}warm quote through the runtime: median", mis.label()),
         secs(rt_s.median),
         fmt_duration(rt_s.median),
         Target::AtMost(5e-6),
@@ -94,8 +109,8 @@ pub fn warm(o: &Options, r: &mut Report, shared: &Shared) -> anyhow::Result<()> 
     );
     r.add(
         1,
-        "warm.runtime.p99",
-        "warm quote through the runtime: p99",
+        &format!("warm.{}runtime.p99", mis.key()),
+        &format!("{}warm quote through the runtime: p99", mis.label()),
         secs(rt_s.p99),
         fmt_duration(rt_s.p99),
         Target::None,
@@ -103,8 +118,11 @@ pub fn warm(o: &Options, r: &mut Report, shared: &Shared) -> anyhow::Result<()> 
     );
     r.add(
         1,
-        "warm.native.median",
-        "warm quote, native build of the connector: median",
+        &format!("warm.{}native.median", mis.key()),
+        &format!(
+            "{}warm quote, native build of the connector: median",
+            mis.label()
+        ),
         secs(nat.median),
         fmt_duration(nat.median),
         Target::None,
@@ -112,8 +130,11 @@ pub fn warm(o: &Options, r: &mut Report, shared: &Shared) -> anyhow::Result<()> 
     );
     r.add(
         1,
-        "warm.native.p99",
-        "warm quote, native build of the connector: p99",
+        &format!("warm.{}native.p99", mis.key()),
+        &format!(
+            "{}warm quote, native build of the connector: p99",
+            mis.label()
+        ),
         secs(nat.p99),
         fmt_duration(nat.p99),
         Target::None,
@@ -122,15 +143,16 @@ pub fn warm(o: &Options, r: &mut Report, shared: &Shared) -> anyhow::Result<()> 
     let ratio = secs(rt_s.median) / secs(nat.median);
     r.add(
         1,
-        "warm.ratio",
-        "warm quote: runtime ÷ native (medians)",
+        &format!("warm.{}ratio", mis.key()),
+        &format!("{}warm quote: runtime ÷ native (medians)", mis.label()),
         ratio,
         format!("{ratio:.2}×"),
         Target::AtMost(10.0),
         "≤ 10× (stretch ≤ 5×)",
     );
     r.note(format!(
-        "{} samples per side in {rounds} interleaved rounds; means {} (runtime) and {} (native)",
+        "{}{} samples per side in {rounds} interleaved rounds; means {} (runtime) and {} (native)",
+        mis.label(),
         rt_s.n,
         fmt_duration(rt_s.mean),
         fmt_duration(nat.mean)
@@ -141,34 +163,43 @@ pub fn warm(o: &Options, r: &mut Report, shared: &Shared) -> anyhow::Result<()> 
 /// Figure 2, cold-tenant quote: no idle instance (pool capacity 0), so every call
 /// instantiates from the plugin's `InstancePre`, runs `init` with the
 /// tenant's settings, then `price` (answered from the warm cache), and
-/// drops the instance.
+/// drops the instance. Tharstern first, then printIQ.
 pub fn cold(o: &Options, r: &mut Report, shared: &Shared) -> anyhow::Result<()> {
+    for mis in Mis::ALL {
+        cold_one(o, r, shared, mis)?;
+    }
+    Ok(())
+}
+
+fn cold_one(o: &Options, r: &mut Report, shared: &Shared, mis: Mis) -> anyhow::Result<()> {
+    let sim_url = shared.sim_of(mis)?.url();
     let (n, warmup) = if o.smoke() { (20, 2) } else { (5_000, 500) };
     let cache = Arc::new(MemoryCache::new(64 << 20));
     let tokio = tokio_rt();
     for (name, pooling) in [("pooling", true), ("on-demand", false)] {
         let (samples, allocator, misses) = tokio.block_on(async {
-            let rt = setup::runtime(RuntimeConfig {
-                engine: EngineOptions {
-                    pooling,
-                    ..EngineOptions::default()
-                },
-                pool_capacity: 0,
-                cache: cache.clone(),
-                ..RuntimeConfig::default()
-            })
-            .await?;
-            let tenant = setup::tenants(&rt, &shared.sim.url(), 1).await?.remove(0);
-            quote(&rt, &tenant).await?; // the first runtime fills the cache
+            let rt = mis
+                .runtime(RuntimeConfig {
+                    engine: EngineOptions {
+                        pooling,
+                        ..EngineOptions::default()
+                    },
+                    pool_capacity: 0,
+                    cache: cache.clone(),
+                    ..RuntimeConfig::default()
+                })
+                .await?;
+            let tenant = mis.tenant(&rt, &sim_url).await?;
+            mis.quote(&rt, &tenant).await?; // the first runtime fills the cache
             for _ in 0..warmup {
-                black_box(quote(&rt, &tenant).await?);
+                black_box(mis.quote(&rt, &tenant).await?);
             }
             let before = rt.pool_stats().misses;
-            let call = price_call();
+            let call = mis.price_request();
             let mut samples = Vec::with_capacity(n);
             for _ in 0..n {
                 let t = Instant::now();
-                let answer = rt.price(&tenant, PLUGIN, &call).await;
+                let answer = rt.price(&tenant, mis.plugin(), &call).await;
                 samples.push(t.elapsed());
                 if !matches!(answer, Ok(ref q) if q.cached) {
                     bail!("cold quote: {answer:?}");
@@ -178,7 +209,10 @@ pub fn cold(o: &Options, r: &mut Report, shared: &Shared) -> anyhow::Result<()> 
             anyhow::Ok((samples, rt.allocator(), misses))
         })?;
         if misses != n as u64 {
-            bail!("{n} cold calls but only {misses} instantiations");
+            bail!(
+                "{}{n} cold calls but only {misses} instantiations",
+                mis.label()
+            );
         }
         let want = if pooling {
             AllocatorKind::Pooling
@@ -187,7 +221,8 @@ pub fn cold(o: &Options, r: &mut Report, shared: &Shared) -> anyhow::Result<()> 
         };
         if allocator != want {
             r.note(format!(
-                "asked for the {name} allocator, got {allocator:?} (the pool could not be reserved)"
+                "{}asked for the {name} allocator, got {allocator:?} (the pool could not be reserved)",
+                mis.label()
             ));
         }
         let s = summarize(samples);
@@ -198,8 +233,8 @@ pub fn cold(o: &Options, r: &mut Report, shared: &Shared) -> anyhow::Result<()> 
         };
         r.add(
             2,
-            &format!("cold.{name}.median"),
-            &format!("cold-tenant quote, {name} allocator: median"),
+            &format!("cold.{}{name}.median", mis.key()),
+            &format!("{}cold-tenant quote, {name} allocator: median", mis.label()),
             s.median.as_secs_f64(),
             fmt_duration(s.median),
             target,
@@ -207,8 +242,8 @@ pub fn cold(o: &Options, r: &mut Report, shared: &Shared) -> anyhow::Result<()> 
         );
         r.add(
             2,
-            &format!("cold.{name}.p99"),
-            &format!("cold-tenant quote, {name} allocator: p99"),
+            &format!("cold.{}{name}.p99", mis.key()),
+            &format!("{}cold-tenant quote, {name} allocator: p99", mis.label()),
             s.p99.as_secs_f64(),
             fmt_duration(s.p99),
             Target::None,
@@ -216,191 +251,4 @@ pub fn cold(o: &Options, r: &mut Report, shared: &Shared) -> anyhow::Result<()> 
         );
     }
     Ok(())
-}
-
-/// How each worker picks the next tenant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Pick {
-    /// Every tenant in turn (each worker from its own offset).
-    RoundRobin,
-    /// Uniformly at random: the worst case for an LRU pool.
-    Uniform,
-    /// Zipf (s = 1): a few storefronts get most of the traffic.
-    Zipf,
-}
-
-/// Figure 3, throughput of cached quotes through the runtime: 1 and 2 worker
-/// threads (each a current-thread tokio runtime, as a server worker),
-/// 1, 100 and 10,000 tenants; with 10,000 the idle pool (500) is smaller
-/// than the tenant count, and the pool hit rate is reported.
-pub fn throughput(o: &Options, r: &mut Report, shared: &Shared) -> anyhow::Result<()> {
-    let (duration, counts, big_pool) = if o.smoke() {
-        (Duration::from_millis(100), [1, 10, 100], 20)
-    } else {
-        (Duration::from_secs(3), [1, 100, 10_000], 500)
-    };
-    for (i, &count) in counts.iter().enumerate() {
-        let big = i == counts.len() - 1;
-        let mut config = RuntimeConfig::default();
-        if big {
-            config.pool_capacity = big_pool;
-        }
-        let (rt, tenants) = tokio_rt().block_on(async {
-            let rt = setup::runtime(config).await?;
-            let tenants = setup::tenants(&rt, &shared.sim.url(), count).await?;
-            anyhow::Ok((rt, Arc::new(tenants)))
-        })?;
-        let warm = setup::warm_all(&rt, &tenants, 16).context("warming the tenants")?;
-        if big {
-            r.note(format!(
-                "{count} tenants got their first quote in {:.1} s; pool capacity {}",
-                warm.as_secs_f64(),
-                rt.pool_stats().capacity
-            ));
-        }
-        let picks: &[Pick] = if big {
-            &[Pick::Uniform, Pick::Zipf]
-        } else {
-            &[Pick::RoundRobin]
-        };
-        for &pick in picks {
-            for threads in [1usize, 2] {
-                let (rate, hit_rate) = measure(&rt, &tenants, threads, duration, pick)?;
-                let tenants_label = super::stats::thousands(count as u64);
-                let (what, key) = match pick {
-                    Pick::RoundRobin => (String::new(), String::new()),
-                    Pick::Uniform => (", uniform".to_string(), ".uniform".to_string()),
-                    Pick::Zipf => (", Zipf".to_string(), ".zipf".to_string()),
-                };
-                let target = !big && threads == 2;
-                r.add(
-                    3,
-                    &format!("throughput.{threads}t.{count}{key}"),
-                    &format!(
-                        "cached quotes/s, {threads} thread{}, {tenants_label} tenant{}{what}",
-                        if threads == 1 { "" } else { "s" },
-                        if count == 1 { "" } else { "s" }
-                    ),
-                    rate,
-                    fmt_rate(rate, "/s"),
-                    if target {
-                        Target::AtLeast(100_000.0)
-                    } else {
-                        Target::None
-                    },
-                    if target { "≥ 100,000/s" } else { "" },
-                );
-                if big {
-                    r.add(
-                        3,
-                        &format!("throughput.{threads}t.{count}{key}.hits"),
-                        &format!("  pool hit rate of the line above (pool {big_pool})"),
-                        hit_rate,
-                        format!("{:.1} %", hit_rate * 100.0),
-                        Target::None,
-                        "report",
-                    );
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Runs `threads` workers for `duration`; answers (quotes/s, pool hit rate).
-fn measure(
-    rt: &Arc<Runtime>,
-    tenants: &Arc<Vec<TenantSpec>>,
-    threads: usize,
-    duration: Duration,
-    pick: Pick,
-) -> anyhow::Result<(f64, f64)> {
-    let zipf = Arc::new(if pick == Pick::Zipf {
-        zipf_cdf(tenants.len())
-    } else {
-        Vec::new()
-    });
-    let before = rt.pool_stats();
-    let barrier = Arc::new(Barrier::new(threads));
-    let results: Vec<anyhow::Result<(u64, Duration)>> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..threads)
-            .map(|w| {
-                let (rt, tenants, barrier, zipf) =
-                    (rt.clone(), tenants.clone(), barrier.clone(), zipf.clone());
-                s.spawn(move || {
-                    tokio_rt().block_on(async move {
-                        let call = price_call();
-                        let n = tenants.len();
-                        let mut next = w * n / threads;
-                        let mut rng = 0x9e37_79b9_7f4a_7c15u64 ^ (w as u64 + 1);
-                        barrier.wait();
-                        let started = Instant::now();
-                        let mut calls = 0u64;
-                        while started.elapsed() < duration {
-                            for _ in 0..16 {
-                                let t = match pick {
-                                    Pick::RoundRobin => {
-                                        next = (next + 1) % n;
-                                        next
-                                    }
-                                    Pick::Uniform => (xorshift(&mut rng) % n as u64) as usize,
-                                    Pick::Zipf => {
-                                        let u =
-                                            (xorshift(&mut rng) >> 11) as f64 / (1u64 << 53) as f64;
-                                        zipf.partition_point(|&c| c < u).min(n - 1)
-                                    }
-                                };
-                                match rt.price(&tenants[t], PLUGIN, &call).await {
-                                    Ok(q) if q.cached => calls += 1,
-                                    other => bail!("quote under load: {other:?}"),
-                                }
-                            }
-                        }
-                        Ok((calls, started.elapsed()))
-                    })
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|h| h.join().expect("worker panicked"))
-            .collect()
-    });
-    let mut calls = 0u64;
-    let mut elapsed = Duration::ZERO;
-    for result in results {
-        let (c, e) = result?;
-        calls += c;
-        elapsed = elapsed.max(e);
-    }
-    let after = rt.pool_stats();
-    let hits = after.hits - before.hits;
-    let total = (after.hits + after.misses) - (before.hits + before.misses);
-    Ok((
-        calls as f64 / elapsed.as_secs_f64(),
-        hits as f64 / total.max(1) as f64,
-    ))
-}
-
-fn xorshift(state: &mut u64) -> u64 {
-    let mut x = *state;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    *state = x;
-    x.wrapping_mul(0x2545_f491_4f6c_dd1d)
-}
-
-/// Cumulative Zipf(1) probabilities of ranks 1..=n.
-fn zipf_cdf(n: usize) -> Vec<f64> {
-    let weights: Vec<f64> = (1..=n).map(|k| 1.0 / k as f64).collect();
-    let total: f64 = weights.iter().sum();
-    let mut acc = 0.0;
-    weights
-        .iter()
-        .map(|w| {
-            acc += w / total;
-            acc
-        })
-        .collect()
 }

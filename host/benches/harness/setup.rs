@@ -1,5 +1,6 @@
-//! What every section needs: the simulator, a runtime with the real
-//! Tharstern plugin, configured storefronts, and the machine's facts.
+//! What every section needs: the simulators, a runtime with the real
+//! plugin (Tharstern; printIQ beside it for the warm and cold quotes),
+//! configured storefronts, and the machine's facts.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -15,17 +16,147 @@ use super::child::SimProcess;
 
 pub const PLUGIN: &str = "tharstern";
 
-/// State shared by the sections: one simulator (demo data) in a child
-/// process, so its work and memory stay out of the measured process.
+/// State shared by the sections: the simulators (demo data) in child
+/// processes, so their work and memory stay out of the measured process.
+/// The printIQ one runs only for the sections that measure printIQ.
 pub struct Shared {
     pub sim: SimProcess,
+    pub printiq: Option<SimProcess>,
 }
 
 impl Shared {
     pub fn start(options: &Options) -> anyhow::Result<Self> {
+        let printiq = Mis::PRINTIQ_SECTIONS.iter().any(|s| options.runs(s));
         Ok(Self {
             sim: options.relaunch.sim(0)?,
+            printiq: if printiq {
+                Some(options.relaunch.printiq_sim()?)
+            } else {
+                None
+            },
         })
+    }
+
+    /// The simulator of `mis`.
+    pub fn sim_of(&self, mis: Mis) -> anyhow::Result<&SimProcess> {
+        match mis {
+            Mis::Tharstern => Ok(&self.sim),
+            Mis::PrintIq => self
+                .printiq
+                .as_ref()
+                .ok_or_else(|| anyhow!("the printIQ simulator was not started")),
+        }
+    }
+}
+
+/// The back office a quote figure measures: the same figures, the same
+/// runtime, each connector's own plugin, settings and simulator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mis {
+    Tharstern,
+    PrintIq,
+}
+
+impl Mis {
+    pub const ALL: [Mis; 2] = [Mis::Tharstern, Mis::PrintIq];
+    /// The sections that measure printIQ too.
+    pub const PRINTIQ_SECTIONS: [&str; 2] = ["warm", "cold"];
+
+    pub fn plugin(self) -> &'static str {
+        match self {
+            Mis::Tharstern => PLUGIN,
+            Mis::PrintIq => "printiq",
+        }
+    }
+
+    /// Prefix of a figure's label: none for Tharstern (the labels as they
+    /// always were), `printIQ: ` for printIQ.
+    pub fn label(self) -> &'static str {
+        match self {
+            Mis::Tharstern => "",
+            Mis::PrintIq => "printIQ: ",
+        }
+    }
+
+    /// Prefix of a figure's key: `warm.runtime.median`,
+    /// `warm.printiq.runtime.median`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Mis::Tharstern => "",
+            Mis::PrintIq => "printiq.",
+        }
+    }
+
+    /// The plugin's `.wasm`: the one built for the tests, unless
+    /// `CONNECT_BENCH_PLUGIN` (Tharstern) or `CONNECT_BENCH_PRINTIQ_PLUGIN`
+    /// names another build.
+    pub fn plugin_path(self) -> std::path::PathBuf {
+        match self {
+            Mis::Tharstern => plugin_path(),
+            Mis::PrintIq => std::env::var_os("CONNECT_BENCH_PRINTIQ_PLUGIN")
+                .map(Into::into)
+                .unwrap_or_else(|| connect_artifacts::PRINTIQ.into()),
+        }
+    }
+
+    /// Storefront settings against the simulator at `sim_url`.
+    pub fn settings(self, sim_url: &str) -> Settings {
+        match self {
+            Mis::Tharstern => settings(sim_url, "BENCH"),
+            Mis::PrintIq => [
+                ("api_url", sim_url),
+                ("user_name", printiq_sim::DEMO_USER_NAME),
+                ("password", printiq_sim::DEMO_PASSWORD),
+                ("application_name", printiq_sim::DEMO_APPLICATION_NAME),
+                ("application_key", printiq_sim::DEMO_APPLICATION_KEY),
+                ("customer_code", printiq_sim::WEBSHOP),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+        }
+    }
+
+    /// The price request of every quote figure: 250 business cards, the
+    /// storefront's own customer code (Tharstern: product type 1; printIQ:
+    /// product code BC-STD).
+    pub fn price_request(self) -> PriceRequest {
+        let mut r = price_request();
+        if self == Mis::PrintIq {
+            r.product.product_ref = "code:BC-STD".into();
+        }
+        r
+    }
+
+    /// A runtime with this back office's plugin loaded.
+    pub async fn runtime(self, config: RuntimeConfig) -> anyhow::Result<Arc<Runtime>> {
+        let config = RuntimeConfig {
+            artifacts_dir: Some(connect_artifacts::PRECOMPILED_DIR.into()),
+            ..config
+        };
+        let rt = Runtime::new(config)?;
+        rt.load_plugin(&self.plugin_path()).await?;
+        Ok(Arc::new(rt))
+    }
+
+    /// One storefront (`store-00000`) on this back office.
+    pub async fn tenant(self, rt: &Runtime, sim_url: &str) -> anyhow::Result<TenantSpec> {
+        if self == Mis::Tharstern {
+            return Ok(tenants(rt, sim_url, 1).await?.remove(0));
+        }
+        let normalised = rt
+            .configure(self.plugin(), self.settings(sim_url))
+            .await
+            .map_err(|e| anyhow!("configure {}: {e}", self.plugin()))?;
+        Ok(TenantSpec::new(tenant_id(0), normalised).with_private_networks(true))
+    }
+
+    /// One quote through the runtime.
+    pub async fn quote(self, rt: &Runtime, tenant: &TenantSpec) -> anyhow::Result<PriceQuote> {
+        match rt.price(tenant, self.plugin(), &self.price_request()).await {
+            Ok(q) => Ok(q),
+            Err(e) => bail!("{}price failed for {}: {e}", self.label(), tenant.id()),
+        }
     }
 }
 

@@ -258,3 +258,14 @@ fn json_answers_read_as_types() {
         Err(PluginError::Authentication(_))
     ));
 }
+
+#[test]
+fn query_parameters_are_found_and_decoded() {
+    assert_eq!(decode("Create%20Job+x%2b%zz%4"), "Create Job x+%zz%4");
+    assert_eq!(decode(&encode("p&ss=w rd+1/é")), "p&ss=w rd+1/é");
+    let q = "?a=1&EVENT=Create%20Job&b";
+    assert_eq!(query_param(q, "event").as_deref(), Some("Create Job"));
+    assert_eq!(query_param(q, "a").as_deref(), Some("1"));
+    assert_eq!(query_param(q, "b"), None);
+    assert_eq!(query_param("", "a"), None);
+}

@@ -253,14 +253,6 @@ fn order_status_from_order_and_job() {
 use super::*;
 
 #[test]
-fn dates() {
-    assert!(valid_date("2026-11-29"));
-    assert!(!valid_date("2026-13-01"));
-    assert!(!valid_date("29/11/2026"));
-    assert!(!valid_date("2026-1-01"));
-}
-
-#[test]
 fn status_text_maps_onto_stages_keeping_the_text() {
     let stage = |t: &str| crate::status::order_status(t.to_string());
     for (text, want) in [
