@@ -91,3 +91,22 @@ async fn open_redis(url: &str, _: usize) -> anyhow::Result<Arc<dyn CacheBackend>
         redact_url(url)
     )
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_cache_url_comes_from_the_environment_and_prints_without_its_password() {
+        let vars = [("CONNECT_CACHE_URL", "redis://:s3cret@cache:6379/1")]
+            .map(|(k, v)| (k.to_string(), v.to_string()));
+        let mut table = toml::Table::new();
+        super::super::config::apply_env(&mut table, vars.into_iter()).unwrap();
+        let config: super::Config = toml::Value::Table(table).try_into().unwrap();
+        assert_eq!(config.cache.url, "redis://:s3cret@cache:6379/1");
+        let shown = config.redacted_toml();
+        assert!(
+            shown.contains("url = \"redis://:***@cache:6379/1\""),
+            "{shown}"
+        );
+        assert!(!shown.contains("s3cret"), "{shown}");
+    }
+}
