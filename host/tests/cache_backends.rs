@@ -94,6 +94,7 @@ async fn a_redis_outage_fails_soft_and_the_cache_recovers() {
     assert_eq!(cache.get("k").await.as_deref(), Some(&b"v"[..]));
 
     server.kill();
+    let mut slowest = Duration::ZERO;
     for _ in 0..3 {
         let started = Instant::now();
         assert_eq!(cache.get("k").await, None);
@@ -105,7 +106,9 @@ async fn a_redis_outage_fails_soft_and_the_cache_recovers() {
             "calls to a dead Redis took {:?}",
             started.elapsed()
         );
+        slowest = slowest.max(started.elapsed());
     }
+    println!("Redis down: 4 cache calls answered within {slowest:?} at worst");
     let error = backend
         .get(&cache.ns, "k")
         .await
@@ -118,6 +121,7 @@ async fn a_redis_outage_fails_soft_and_the_cache_recovers() {
 
     server.restart();
     let deadline = Instant::now() + Duration::from_secs(10);
+    let restarted = Instant::now();
     loop {
         cache.set("back", b"1", 0).await;
         if cache.get("back").await.is_some() {
@@ -126,6 +130,10 @@ async fn a_redis_outage_fails_soft_and_the_cache_recovers() {
         assert!(Instant::now() < deadline, "the cache did not recover");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    println!(
+        "Redis back: the cache worked again after {:?}",
+        restarted.elapsed()
+    );
     assert!(cache.add("lease", b"1", 10).await);
     assert!(!cache.add("lease", b"1", 10).await, "leases work again");
 }

@@ -160,7 +160,7 @@ impl Entries {
 impl CacheBackend for MemoryCache {
     fn get<'a>(&'a self, ns: &'a Namespace, key: &'a str) -> CacheFuture<'a, Option<Vec<u8>>> {
         let found = self.get_now(ns, key);
-        Box::pin(async move { Ok(found) })
+        CacheFuture::ready(Ok(found))
     }
 
     fn set<'a>(
@@ -171,7 +171,7 @@ impl CacheBackend for MemoryCache {
         ttl: Option<Duration>,
     ) -> CacheFuture<'a, ()> {
         self.store(ns, key, value, ttl, false);
-        Box::pin(async { Ok(()) })
+        CacheFuture::ready(Ok(()))
     }
 
     fn add<'a>(
@@ -182,12 +182,12 @@ impl CacheBackend for MemoryCache {
         ttl: Option<Duration>,
     ) -> CacheFuture<'a, bool> {
         let stored = self.store(ns, key, value, ttl, true);
-        Box::pin(async move { Ok(stored) })
+        CacheFuture::ready(Ok(stored))
     }
 
     fn delete<'a>(&'a self, ns: &'a Namespace, key: &'a str) -> CacheFuture<'a, ()> {
         self.delete_now(ns, key);
-        Box::pin(async { Ok(()) })
+        CacheFuture::ready(Ok(()))
     }
 
     fn clear<'a>(&'a self, ns: &'a Namespace) -> CacheFuture<'a, ()> {
@@ -195,7 +195,7 @@ impl CacheBackend for MemoryCache {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .remove(ns);
-        Box::pin(async { Ok(()) })
+        CacheFuture::ready(Ok(()))
     }
 }
 

@@ -31,6 +31,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 pub use memory::MemoryCache;
@@ -62,8 +63,33 @@ impl Namespace {
     }
 }
 
-/// An answer that may wait on a backend.
-pub type CacheFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, CacheError>> + Send + 'a>>;
+/// A backend's answer. The embedded backends answer at once, without an
+/// allocation (a warm quote makes a cache call or two); Redis's waits.
+pub enum CacheFuture<'a, T> {
+    Ready(std::future::Ready<Result<T, CacheError>>),
+    Waiting(Pin<Box<dyn Future<Output = Result<T, CacheError>> + Send + 'a>>),
+}
+
+impl<'a, T> CacheFuture<'a, T> {
+    pub fn ready(answer: Result<T, CacheError>) -> Self {
+        Self::Ready(std::future::ready(answer))
+    }
+
+    pub fn waiting(answer: impl Future<Output = Result<T, CacheError>> + Send + 'a) -> Self {
+        Self::Waiting(Box::pin(answer))
+    }
+}
+
+impl<T> Future for CacheFuture<'_, T> {
+    type Output = Result<T, CacheError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.get_mut() {
+            Self::Ready(answer) => Pin::new(answer).poll(cx),
+            Self::Waiting(answer) => answer.as_mut().poll(cx),
+        }
+    }
+}
 
 /// Why a backend could not answer. The message says what to check.
 #[derive(Debug, thiserror::Error)]
@@ -260,7 +286,7 @@ mod tests {
     struct Down;
 
     fn down<'a, T: Send + 'a>() -> CacheFuture<'a, T> {
-        Box::pin(async {
+        CacheFuture::waiting(async {
             Err(CacheError::Unavailable {
                 backend: "test",
                 detail: "down".into(),

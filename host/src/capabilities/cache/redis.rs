@@ -183,7 +183,7 @@ impl RedisCache {
         // Whole milliseconds, at least one: Redis refuses `PX 0`.
         let ttl_ms = ttl.map_or(0, |t| t.as_millis().max(1) as u64).to_string();
         let budget = self.max_bytes_per_namespace.to_string();
-        Box::pin(async move {
+        CacheFuture::waiting(async move {
             let args: [&[u8]; 3] = [value, ttl_ms.as_bytes(), budget.as_bytes()];
             let stored: i64 = self.script(op, script, ns, key, &args).await?;
             Ok(stored == 1)
@@ -283,7 +283,7 @@ static CLEAR: LazyLock<Script> = LazyLock::new(|| {
 
 impl CacheBackend for RedisCache {
     fn get<'a>(&'a self, ns: &'a Namespace, key: &'a str) -> CacheFuture<'a, Option<Vec<u8>>> {
-        Box::pin(self.script("get", &GET, ns, key, &[]))
+        CacheFuture::waiting(self.script("get", &GET, ns, key, &[]))
     }
 
     fn set<'a>(
@@ -294,7 +294,7 @@ impl CacheBackend for RedisCache {
         ttl: Option<Duration>,
     ) -> CacheFuture<'a, ()> {
         let stored = self.store("set", &SET, ns, key, value, ttl);
-        Box::pin(async move { stored.await.map(drop) })
+        CacheFuture::waiting(async move { stored.await.map(drop) })
     }
 
     fn add<'a>(
@@ -308,14 +308,14 @@ impl CacheBackend for RedisCache {
     }
 
     fn delete<'a>(&'a self, ns: &'a Namespace, key: &'a str) -> CacheFuture<'a, ()> {
-        Box::pin(async move {
+        CacheFuture::waiting(async move {
             let _: i64 = self.script("delete", &DELETE, ns, key, &[]).await?;
             Ok(())
         })
     }
 
     fn clear<'a>(&'a self, ns: &'a Namespace) -> CacheFuture<'a, ()> {
-        Box::pin(async move {
+        CacheFuture::waiting(async move {
             let prefix = prefix(ns);
             let mut call = CLEAR.prepare_invoke();
             for meta in META {

@@ -265,7 +265,7 @@ impl CacheBackend for SqliteCache {
             }
             Ok(Some(value))
         });
-        Box::pin(async move { found })
+        CacheFuture::ready(found)
     }
 
     fn set<'a>(
@@ -276,7 +276,7 @@ impl CacheBackend for SqliteCache {
         ttl: Option<Duration>,
     ) -> CacheFuture<'a, ()> {
         let done = self.store(ns, key, value, ttl, false).map(drop);
-        Box::pin(async move { done })
+        CacheFuture::ready(done)
     }
 
     fn add<'a>(
@@ -287,7 +287,7 @@ impl CacheBackend for SqliteCache {
         ttl: Option<Duration>,
     ) -> CacheFuture<'a, bool> {
         let stored = self.store(ns, key, value, ttl, true);
-        Box::pin(async move { stored })
+        CacheFuture::ready(stored)
     }
 
     fn delete<'a>(&'a self, ns: &'a Namespace, key: &'a str) -> CacheFuture<'a, ()> {
@@ -296,7 +296,7 @@ impl CacheBackend for SqliteCache {
                 .execute((ns.as_str(), key))
                 .map(drop)
         });
-        Box::pin(async move { done })
+        CacheFuture::ready(done)
     }
 
     fn clear<'a>(&'a self, ns: &'a Namespace) -> CacheFuture<'a, ()> {
@@ -305,7 +305,7 @@ impl CacheBackend for SqliteCache {
                 .execute([ns.as_str()])
                 .map(drop)
         });
-        Box::pin(async move { done })
+        CacheFuture::ready(done)
     }
 }
 
