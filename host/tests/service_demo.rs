@@ -1,8 +1,8 @@
 //! The main job: `connect-host demo` starts both simulators and the service
 //! with a storefront on Tharstern and one on printIQ; for each, the curl
 //! line it prints answers a price, and the order line it prints is delivered
-//! and comes back despatched with a tracking number. Needs `--features demo`
-//! (and `curl`).
+//! and comes back despatched with a tracking number. Needs the `demo`
+//! feature (on by default) and `curl`.
 #![cfg(feature = "demo")]
 
 mod service_support;

@@ -140,13 +140,12 @@ fn seed_plugins(dir: &Path) -> anyhow::Result<()> {
             .filter_map(|e| e.ok())
             .all(|e| e.path().extension().is_none_or(|x| x != "wasm"));
         if empty {
-            let bundled = Path::new(connect_artifacts::THARSTERN);
-            let target = dir.join("tharstern.wasm");
-            std::fs::copy(bundled, &target).with_context(|| {
+            let bundled = connect_bundled::THARSTERN;
+            let target = dir.join(bundled.file_name);
+            std::fs::write(&target, bundled.bytes).with_context(|| {
                 format!(
-                    "seeding {} with the bundled Tharstern plugin {}",
-                    dir.display(),
-                    bundled.display()
+                    "seeding {} with the bundled Tharstern plugin",
+                    dir.display()
                 )
             })?;
             tracing::info!(plugin = %target.display(), "seeded the plugins directory with the bundled Tharstern connector");

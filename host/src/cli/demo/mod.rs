@@ -84,12 +84,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     // The demo always runs the plugins built with this binary.
     let plugins = config.plugins_dir();
     std::fs::create_dir_all(&plugins)?;
-    for (built, file) in [
-        (connect_artifacts::THARSTERN, "tharstern.wasm"),
-        (connect_artifacts::PRINTIQ, "printiq.wasm"),
-    ] {
-        std::fs::copy(built, plugins.join(file))
-            .with_context(|| format!("copying {file} into {}", plugins.display()))?;
+    for bundled in [connect_bundled::THARSTERN, connect_bundled::PRINTIQ] {
+        let file = plugins.join(bundled.file_name);
+        std::fs::write(&file, bundled.bytes)
+            .with_context(|| format!("writing {}", file.display()))?;
     }
     let listener = connect_host::server::bind(config.server.listen).await?;
     let svc = Service::open(config).await?;
