@@ -289,8 +289,10 @@ pub fn classify(what: &str, message: &str) -> PluginError {
     let has = |words: &[&str]| words.iter().any(|w| m.contains(w));
     let message = clip(message, 500);
     if is_token_error(&m) {
-        PluginError::Authentication(format!(
-            "printIQ refused the login token for {what} even after logging in again: {message}"
+        // Only after a fresh login printIQ had just accepted: its sessions
+        // are failing, not the credentials, so this is worth trying again.
+        PluginError::Unreachable(format!(
+            "printIQ refused the login token for {what} even after logging in again: {message}; try again later"
         ))
     } else if has(&[
         "call for price",

@@ -121,7 +121,10 @@ impl PrintIq {
             Ok((quote_no.clone(), jobs))
         };
         if st.accepting {
-            match self.acceptance(&quote_no)? {
+            match self
+                .acceptance(&quote_no)
+                .map_err(|e| unread(e, order_id, &quote_no))?
+            {
                 Acceptance::Accepted(jobs) => {
                     self.p.log(
                         LogLevel::Info,
@@ -271,6 +274,19 @@ pub fn job_nos(details: Option<&Value>) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// A failed read of a quote this order made: the order cannot go on
+/// without it, and reading again later is always safe, so it is retried
+/// (an `IsError` here is printIQ failing, not the order being wrong).
+fn unread(e: PluginError, order_id: &str, quote_no: &str) -> PluginError {
+    match e {
+        PluginError::Configuration(_) => e,
+        e => PluginError::Unreachable(format!(
+            "could not read quote {quote_no} of order {order_id} before accepting it: {}; the order is tried again",
+            e.message()
+        )),
+    }
 }
 
 fn cannot_tell(order_id: &str, quote_no: &str) -> PluginError {

@@ -142,6 +142,40 @@ fn a_retry_after_a_lost_answer_looks_before_accepting() {
 }
 
 #[test]
+fn an_is_error_reading_the_quote_at_a_retry_is_retried_not_parked() {
+    let m = mis(vec![Accept::TimeoutAfter]);
+    m.fake.respond(
+        Method::Post,
+        &qp("GetQuoteDetails"),
+        text_response(503, "text/html", ""),
+    );
+    let c = connector(&m.fake);
+    assert!(c.submit_order(&order("web-1006")).is_err());
+    // The retry's read gets printIQ's IsError: retryable (the host's outbox
+    // parks only non-retryable errors), and nothing is accepted.
+    m.fake.on_ok(
+        "GetQuoteDetails",
+        json!({"IsError": true, "ErrorMessage": "Database busy"}),
+    );
+    let e = c.submit_order(&order("web-1006")).unwrap_err();
+    assert!(
+        matches!(&e, PluginError::Unreachable(m) if m.contains("Database busy") && m.contains("tried again")),
+        "{e:?}"
+    );
+    let j = m.jobs.clone();
+    m.fake.on(Method::Post, &qp("GetQuoteDetails"), move |_| {
+        Ok(ok(
+            json!({"QuoteDetails": {"QuoteAccepted": true, "JobNos": j.borrow().clone()}}),
+        ))
+    });
+    assert_eq!(
+        c.submit_order(&order("web-1006")).unwrap().backend_order_id,
+        "J000001"
+    );
+    assert_eq!(m.fake.count(Method::Post, &qp("AcceptQuote")), 1);
+}
+
+#[test]
 fn an_answer_that_cannot_tell_never_leads_to_a_second_accept() {
     let m = mis(vec![Accept::TimeoutAfter]);
     m.fake.on_ok(
