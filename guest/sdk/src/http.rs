@@ -7,6 +7,7 @@
 //! request discipline is [`Client`]'s. [`JsonApi`] is a plain REST/JSON
 //! [`Api`] for simple backends.
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -298,79 +299,6 @@ pub fn body_text(resp: &HttpResponse) -> String {
     t.strip_prefix('\u{feff}').unwrap_or(&t).to_string()
 }
 
-/// A plain REST/JSON backend: JSON answers, static credentials in one
-/// header, failures worded generically with the backend's name.
-pub struct JsonApi<'a> {
-    /// The backend's name in messages, e.g. "Acme MIS".
-    pub name: &'a str,
-    /// A header sent with every request, e.g. `("Authorization", "Bearer …")`.
-    pub credentials: Option<(&'a str, &'a str)>,
-}
-
-impl Api for JsonApi<'_> {
-    type Reply = Value;
-
-    fn authorise(&self, headers: &mut Vec<(String, String)>) -> Result<(), PluginError> {
-        if let Some((k, v)) = self.credentials {
-            headers.push((k.to_string(), v.to_string()));
-        }
-        Ok(())
-    }
-
-    fn transport_error(&self, what: &str, e: &HttpError) -> PluginError {
-        let name = self.name;
-        match e {
-            HttpError::Denied(d) => PluginError::Configuration(format!(
-                "the platform's egress policy denied {what} ({d}): the endpoint setting decides which host this plugin may reach"
-            )),
-            HttpError::TooLarge => {
-                PluginError::Internal(format!("{name}'s answer to {what} exceeded the size limit"))
-            }
-            other => PluginError::Unreachable(format!(
-                "{name} could not be reached for {what} ({}); check the endpoint setting, or try again later",
-                clip(&format!("{other:?}"), 300)
-            )),
-        }
-    }
-
-    fn interpret(&self, what: &str, resp: HttpResponse) -> Result<Value, Failure> {
-        let name = self.name;
-        let status = resp.status;
-        let text = String::from_utf8_lossy(&resp.body);
-        let json = if text.trim().is_empty() {
-            Ok(Value::Null)
-        } else {
-            serde_json::from_str::<Value>(&text)
-        };
-        match (status, json) {
-            (200..=299, Ok(v)) => Ok(v),
-            (200..=299, Err(_)) => Err(Failure {
-                error: PluginError::Unreachable(format!(
-                    "{name}'s answer to {what} was not valid JSON (HTTP {status}); try again"
-                )),
-                retry: true,
-            }),
-            (401 | 403, _) => Err(PluginError::Authentication(format!(
-                "{name} refused the credentials for {what} (HTTP {status}): check the API key"
-            ))
-            .into()),
-            (404, _) => Err(PluginError::NotFound(format!(
-                "{name} found nothing for {what} (HTTP 404)"
-            ))
-            .into()),
-            (408 | 429 | 500..=599, _) => Err(PluginError::Unreachable(format!(
-                "{name} failed on {what} (HTTP {status}); try again later"
-            ))
-            .into()),
-            _ => Err(PluginError::Rejected(format!(
-                "{name} rejected {what} (HTTP {status}): {}",
-                clip(text.trim(), 300)
-            ))
-            .into()),
-        }
-    }
-}
-
 /// `base + path + ?query`, each query key and value percent-encoded.
 pub fn url(base: &str, path: &str, query: &[(&str, &str)]) -> String {
     let mut url = format!("{base}{path}");
@@ -393,42 +321,24 @@ pub fn label(path: &str, query: &[(&str, &str)]) -> String {
     }
 }
 
+/// Everything but RFC 3986's unreserved characters is encoded.
+const QUERY_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
 /// Percent-encode a query component (everything but unreserved characters).
 pub fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(s, QUERY_COMPONENT).to_string()
 }
 
 /// Percent-decode a query component (`+` is a space; a `%` not followed
 /// by two hex digits is kept as it is; invalid UTF-8 is replaced).
 pub fn decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(b)) => {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-            (b'+', _) => out.push(b' '),
-            (b, _) => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_decode_str(&s.replace('+', " "))
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// The value of parameter `name` (matched ignoring ASCII case) in a query
@@ -453,6 +363,10 @@ pub fn clip(s: &str, max: usize) -> String {
     }
     format!("{}...", &s[..end])
 }
+
+mod json_api;
+
+pub use json_api::JsonApi;
 
 #[cfg(test)]
 mod tests;
