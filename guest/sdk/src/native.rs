@@ -1,11 +1,9 @@
-//! A std-only [`Platform`] for running a connector natively (smoke tests
-//! against a simulator, benchmarks): plain-`http://` HTTP/1.1 over
-//! `TcpStream`, an in-memory cache with TTLs, logging to stderr. Not compiled
-//! for wasm32. It speaks no TLS: `https://` URLs answer [`HttpError::Tls`].
+//! A [`Platform`] for running a connector natively (smoke tests against a
+//! simulator, benchmarks): plain-`http://` HTTP/1.1 through `ureq`, an
+//! in-memory cache with TTLs, logging to stderr. Not compiled for wasm32. It
+//! speaks no TLS: `https://` URLs answer [`HttpError::Tls`].
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -48,130 +46,82 @@ impl NativePlatform {
     }
 }
 
-fn io_error(e: std::io::Error) -> HttpError {
-    use std::io::ErrorKind as K;
-    match e.kind() {
-        K::ConnectionRefused => HttpError::ConnectionRefused,
-        K::TimedOut | K::WouldBlock => HttpError::ResponseTimeout,
-        K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => {
-            HttpError::ConnectionClosed
+impl NativePlatform {
+    /// An agent with this platform's timeouts that hands back every status
+    /// (and redirects unfollowed), as `wasi:http` does.
+    fn agent(&self) -> ureq::Agent {
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .max_redirects_will_error(false)
+            .timeout_connect(Some(self.connect_timeout))
+            .timeout_recv_response(Some(self.read_timeout))
+            .timeout_recv_body(Some(self.read_timeout))
+            .build()
+            .into()
+    }
+}
+
+fn http_error(e: ureq::Error) -> HttpError {
+    use ureq::Timeout;
+    match e {
+        ureq::Error::Timeout(Timeout::Connect | Timeout::Resolve) => HttpError::ConnectTimeout,
+        ureq::Error::Timeout(_) => HttpError::ResponseTimeout,
+        ureq::Error::HostNotFound => HttpError::Dns("no address".into()),
+        ureq::Error::ConnectionFailed => HttpError::ConnectionRefused,
+        ureq::Error::BodyExceedsLimit(_) => HttpError::TooLarge,
+        ureq::Error::Io(e) => {
+            use std::io::ErrorKind as K;
+            match e.kind() {
+                K::ConnectionRefused => HttpError::ConnectionRefused,
+                K::TimedOut | K::WouldBlock => HttpError::ResponseTimeout,
+                K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => {
+                    HttpError::ConnectionClosed
+                }
+                _ => HttpError::Other(e.to_string()),
+            }
         }
-        _ => HttpError::Other(e.to_string()),
+        ureq::Error::Protocol(_) => HttpError::ConnectionClosed,
+        other => HttpError::Other(other.to_string()),
     }
 }
 
 impl Platform for NativePlatform {
     fn http(&self, req: HttpRequest) -> Result<HttpResponse, HttpError> {
-        let rest = match req.url.split_once("://") {
-            Some((s, rest)) if s.eq_ignore_ascii_case("http") => rest,
-            Some((s, _)) if s.eq_ignore_ascii_case("https") => {
-                return Err(HttpError::Tls("the native platform speaks no TLS".into()));
-            }
-            _ => return Err(HttpError::Other("unsupported URL".into())),
-        };
-        let (authority, path) = match rest.find('/') {
-            Some(i) => (&rest[..i], &rest[i..]),
-            None => (rest, "/"),
-        };
-        let addr_text = if authority
-            .rsplit_once(':')
-            .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
-            && !authority.ends_with(']')
+        if req
+            .url
+            .get(..8)
+            .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
         {
-            authority.to_string()
-        } else {
-            format!("{authority}:80")
-        };
-        let addrs: Vec<_> = addr_text
-            .to_socket_addrs()
-            .map_err(|e| HttpError::Dns(e.to_string()))?
-            .collect();
-        let addr = addrs
-            .first()
-            .ok_or_else(|| HttpError::Dns("no address".into()))?;
-        let mut stream = TcpStream::connect_timeout(addr, self.connect_timeout).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::TimedOut {
-                HttpError::ConnectTimeout
-            } else {
-                io_error(e)
-            }
-        })?;
-        stream
-            .set_read_timeout(Some(self.read_timeout))
-            .map_err(io_error)?;
-        let body = req.body.unwrap_or_default();
-        let mut head = format!(
-            "{} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\nContent-Length: {}\r\n",
-            req.method.as_str(),
-            body.len()
-        );
+            return Err(HttpError::Tls("the native platform speaks no TLS".into()));
+        }
+        let mut builder = ureq::http::Request::builder()
+            .method(req.method.as_str())
+            .uri(&req.url);
         for (k, v) in &req.headers {
-            head.push_str(&format!("{k}: {v}\r\n"));
+            builder = builder.header(k, v);
         }
-        head.push_str("\r\n");
-        stream.write_all(head.as_bytes()).map_err(io_error)?;
-        stream.write_all(&body).map_err(io_error)?;
-
-        let mut reader = BufReader::new(stream);
-        let mut line = String::new();
-        reader.read_line(&mut line).map_err(io_error)?;
-        let status: u16 = line
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .ok_or(HttpError::ConnectionClosed)?;
-        let mut headers = Vec::new();
-        loop {
-            line.clear();
-            reader.read_line(&mut line).map_err(io_error)?;
-            let l = line.trim_end();
-            if l.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = l.split_once(':') {
-                headers.push((k.trim().to_string(), v.trim().to_string()));
-            }
-        }
-        let header = |name: &str| {
-            headers
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.clone())
-        };
-        let mut body = Vec::new();
-        if header("transfer-encoding").is_some_and(|t| t.eq_ignore_ascii_case("chunked")) {
-            loop {
-                line.clear();
-                reader.read_line(&mut line).map_err(io_error)?;
-                let size = usize::from_str_radix(line.trim().split(';').next().unwrap_or(""), 16)
-                    .map_err(|_| HttpError::ConnectionClosed)?;
-                if size == 0 {
-                    break;
-                }
-                if body.len() + size > MAX_BODY_BYTES {
-                    return Err(HttpError::TooLarge);
-                }
-                let start = body.len();
-                body.resize(start + size, 0);
-                reader.read_exact(&mut body[start..]).map_err(io_error)?;
-                line.clear();
-                reader.read_line(&mut line).map_err(io_error)?;
-            }
-        } else if let Some(len) = header("content-length").and_then(|l| l.parse::<usize>().ok()) {
-            if len > MAX_BODY_BYTES {
-                return Err(HttpError::TooLarge);
-            }
-            body.resize(len, 0);
-            reader.read_exact(&mut body).map_err(io_error)?;
-        } else {
-            reader
-                .take(MAX_BODY_BYTES as u64 + 1)
-                .read_to_end(&mut body)
-                .map_err(io_error)?;
-            if body.len() > MAX_BODY_BYTES {
-                return Err(HttpError::TooLarge);
-            }
-        }
+        let request = builder
+            .body(req.body.unwrap_or_default())
+            .map_err(|e| HttpError::Other(format!("bad request: {e}")))?;
+        let mut response = self.agent().run(request).map_err(http_error)?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_BODY_BYTES as u64)
+            .read_to_vec()
+            .map_err(http_error)?;
         Ok(HttpResponse {
             status,
             headers,
