@@ -7,12 +7,13 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// (package, file stem of its component)
-const PLUGINS: &[(&str, &str)] = &[
-    ("tharstern-connector", "tharstern_connector"),
-    ("printiq-connector", "printiq_connector"),
-    ("rogue-plugin", "rogue_plugin"),
-    ("minimal-connector", "minimal_connector"),
+/// (package, file stem of its component, name of its path constant)
+const PLUGINS: &[(&str, &str, &str)] = &[
+    ("tharstern-connector", "tharstern_connector", "THARSTERN"),
+    ("printiq-connector", "printiq_connector", "PRINTIQ"),
+    ("rogue-plugin", "rogue_plugin", "ROGUE"),
+    ("minimal-connector", "minimal_connector", "MINIMAL"),
+    ("minimal-next", "minimal_next", "MINIMAL_NEXT"),
 ];
 
 fn main() {
@@ -48,7 +49,7 @@ fn main() {
         ])
         .arg("--target-dir")
         .arg(&wasm_target);
-    for (package, _) in PLUGINS {
+    for (package, _, _) in PLUGINS {
         cmd.args(["--package", package]);
     }
     // Flags meant for the host build must not leak into the guest build.
@@ -73,14 +74,13 @@ fn main() {
 
     let wasm_dir = wasm_target.join("wasm32-wasip2").join("wasm");
     let mut consts = String::new();
-    for (package, stem) in PLUGINS {
+    for (package, stem, name) in PLUGINS {
         let path = wasm_dir.join(format!("{stem}.wasm"));
         assert!(
             path.exists(),
             "{package} did not produce {}",
             path.display()
         );
-        let name = stem.split('_').next().unwrap().to_uppercase();
         consts += &format!(
             "/// The `{package}` component.\npub const {name}: &str = {:?};\n",
             path.display().to_string()
