@@ -353,6 +353,59 @@ async fn unacceptable_uploads_are_refused_with_their_reason() {
     service.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_plugins_page_uploads_and_shows_refusals() {
+    let service = start().await;
+    let api = Api::new(&service.url);
+    let api_url = price_api().await;
+    storefront(&api, SHOP_B, &api_url, "k3y").await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let login = http
+        .post(format!("{}/admin/login", service.url))
+        .form(&[("username", ""), ("secret", TOKEN)])
+        .send()
+        .await
+        .unwrap();
+    let cookie = login.headers()["set-cookie"].to_str().unwrap();
+    let cookie = cookie.split(';').next().unwrap().to_string();
+
+    let next = std::fs::read(connect_artifacts::MINIMAL_NEXT).unwrap();
+    let boundary = "admin-form-boundary";
+    let mut form = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"component\"; \
+         filename=\"minimal-next.wasm\"\r\nContent-Type: application/wasm\r\n\r\n"
+    )
+    .into_bytes();
+    form.extend_from_slice(&next);
+    form.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let page = http
+        .post(format!("{}/admin/plugins", service.url))
+        .header("cookie", &cookie)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(form)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Uploaded minimal version 1.0.0"), "{page}");
+    assert!(page.contains("id=\"refused-shop-b\""), "{page}");
+    assert!(
+        page.contains("API keys have 8 characters or more"),
+        "{page}"
+    );
+    assert!(page.contains("id=\"version-minimal-1.0.0\""), "{page}");
+    assert!(page.contains("id=\"version-minimal-0.1.0\""), "{page}");
+    service.stop().await;
+}
+
 /// The component with its exported interface renamed everywhere it is named
 /// (same length, still a valid component of another world).
 fn rename_export(wasm: &[u8]) -> Vec<u8> {
