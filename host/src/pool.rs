@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::sandbox::Sandbox;
 
-/// (tenant, plugin)
+/// (tenant, plugin version `id@version`)
 pub type PoolKey = (Arc<str>, Arc<str>);
 
 pub struct InstancePool {
@@ -127,14 +127,19 @@ impl InstancePool {
 
     /// Drops every idle instance of a tenant (its settings changed).
     pub fn evict_tenant(&self, tenant: &str) {
+        self.evict(|(t, _)| &**t == tenant);
+    }
+
+    /// Drops every idle instance of a plugin version (`id@version`): no
+    /// tenant runs it any more.
+    pub fn evict_plugin(&self, plugin_key: &str) {
+        self.evict(|(_, p)| &**p == plugin_key);
+    }
+
+    fn evict(&self, matches: impl Fn(&PoolKey) -> bool) {
         let removed: Vec<_> = {
             let mut inner = self.lock();
-            let keys: Vec<PoolKey> = inner
-                .idle
-                .keys()
-                .filter(|(t, _)| &**t == tenant)
-                .cloned()
-                .collect();
+            let keys: Vec<PoolKey> = inner.idle.keys().filter(|k| matches(k)).cloned().collect();
             let mut removed = Vec::new();
             for key in keys {
                 if let Some(list) = inner.idle.remove(&key) {

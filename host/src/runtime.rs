@@ -3,7 +3,6 @@
 //! export for a tenant in that tenant's sandbox, taking and answering the
 //! host's own contract types whatever version the plugin speaks.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
@@ -22,6 +21,7 @@ use crate::plugin::{Plugin, PluginLoader};
 use crate::pool::{InstancePool, PoolStats};
 use crate::sandbox::{Grant, HostState, Limits, Sandbox};
 use crate::tenant::TenantSpec;
+use crate::versions::Versions;
 
 /// How the runtime is built.
 pub struct RuntimeConfig {
@@ -51,7 +51,8 @@ pub struct Runtime {
     engine: Engine,
     allocator: AllocatorKind,
     loader: PluginLoader,
-    plugins: RwLock<BTreeMap<String, Arc<Plugin>>>,
+    /// Every version of every plugin: see `versions`.
+    plugins: RwLock<Versions>,
     pool: InstancePool,
     /// Bounds instances in flight so that, with the idle ones, they never
     /// exceed what the engine's allocator was sized for.
@@ -126,27 +127,24 @@ impl Runtime {
         self.bounds.stats()
     }
 
-    /// Loads a plugin from a `.wasm` file. A plugin whose id is already
-    /// loaded is refused: a second file never silently takes over the first
-    /// one's tenants (and their secrets).
+    /// Loads a plugin from a `.wasm` file (see [`Runtime::add_plugin`]).
     pub async fn load_plugin(&self, path: &Path) -> anyhow::Result<Arc<Plugin>> {
-        let plugin = Arc::new(self.loader.load(path).await?);
-        let id = plugin.info.id.clone();
-        {
-            let mut plugins = self.plugins.write().unwrap_or_else(|e| e.into_inner());
-            if let Some(loaded) = plugins.get(&id) {
-                bail!(
-                    "{} declares plugin id `{id}` (version {}), which {} (version {}) already has; \
-                     remove one of the two files",
-                    path.display(),
-                    plugin.info.version,
-                    loaded.source.display(),
-                    loaded.info.version
-                );
-            }
-            plugins.insert(id.clone(), plugin.clone());
-        }
-        tracing::info!(plugin = id, version = plugin.info.version, contract = %plugin.contract, source = %path.display(), "plugin loaded");
+        let plugin = self.loader.load(path).await?;
+        self.add_plugin(plugin)
+    }
+
+    /// Makes a loaded plugin callable. The same id and version as a loaded
+    /// one is refused: a file never silently takes over another's tenants
+    /// (and their secrets). The same id with another version is added
+    /// beside the others; tenants that name no version run the newest.
+    pub fn add_plugin(&self, plugin: Plugin) -> anyhow::Result<Arc<Plugin>> {
+        let plugin = Arc::new(plugin);
+        self.plugins
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .add(plugin.clone())
+            .with_context(|| format!("{} refused", plugin.source.display()))?;
+        tracing::info!(plugin = &*plugin.id, version = plugin.info.version, contract = %plugin.contract, source = %plugin.source.display(), "plugin loaded");
         Ok(plugin)
     }
 
@@ -174,36 +172,62 @@ impl Runtime {
         Ok(outcome)
     }
 
+    /// The newest version of plugin `id`.
     pub fn plugin(&self, id: &str) -> Result<Arc<Plugin>, CallError> {
+        self.plugin_version(id, None)
+    }
+
+    /// `version` of plugin `id` (`None`: its newest).
+    pub fn plugin_version(
+        &self,
+        id: &str,
+        version: Option<&str>,
+    ) -> Result<Arc<Plugin>, CallError> {
         self.plugins
             .read()
             .unwrap_or_else(|e| e.into_inner())
-            .get(id)
-            .cloned()
-            .ok_or_else(|| CallError::UnknownPlugin { id: id.to_owned() })
+            .get(id, version)
     }
 
+    /// The newest version of each plugin.
     pub fn plugins(&self) -> Vec<Arc<Plugin>> {
         self.plugins
             .read()
             .unwrap_or_else(|e| e.into_inner())
-            .values()
-            .cloned()
-            .collect()
+            .newest()
     }
 
+    /// Every loaded version of plugin `id`, oldest first.
+    pub fn versions(&self, id: &str) -> Vec<Arc<Plugin>> {
+        self.plugins
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .of(id)
+    }
+
+    /// The newest version's self-description.
     pub fn info(&self, plugin: &str) -> Result<PluginInfo, CallError> {
         Ok(self.plugin(plugin)?.info.clone())
     }
 
-    /// Validates and normalises settings with the plugin's `configure`, in a
-    /// throwaway instance with no egress and no tenant cache.
+    /// Validates and normalises settings with the newest version's
+    /// `configure` (see [`Runtime::configure_with`]).
     pub async fn configure(&self, plugin: &str, settings: Settings) -> Result<Settings, CallError> {
-        let plugin = self.plugin(plugin)?;
+        self.configure_with(&*self.plugin(plugin)?, settings).await
+    }
+
+    /// Validates and normalises settings with this plugin version's
+    /// `configure`, in a throwaway instance with no egress and no tenant
+    /// cache.
+    pub async fn configure_with(
+        &self,
+        plugin: &Plugin,
+        settings: Settings,
+    ) -> Result<Settings, CallError> {
         let _permit = self.permit().await?;
         let grant = Grant {
             tenant: "(configure)".into(),
-            plugin: plugin.info.id.as_str().into(),
+            plugin: plugin.key.clone(),
             egress: Arc::new(EgressPolicy::default()),
             cache: TenantCache {
                 backend: Arc::new(MemoryCache::new(1 << 20)),
@@ -320,6 +344,9 @@ impl Runtime {
     }
 
     /// Runs one export for a tenant, on a pooled instance when one is idle.
+    /// The version is resolved once, here: the call holds it to the end,
+    /// whatever is switched meanwhile, and its pooled instances are keyed by
+    /// it, so the next call after a switch starts on the new version.
     async fn invoke<T>(
         &self,
         tenant: &TenantSpec,
@@ -331,9 +358,9 @@ impl Runtime {
             &mut Store<HostState>,
         ) -> wasmtime::Result<Result<T, CallError>>,
     ) -> Result<T, CallError> {
-        let plugin = self.plugin(plugin)?;
+        let plugin = self.plugin_version(plugin, tenant.version())?;
         let _permit = self.permit().await?;
-        let key = (tenant.id().clone(), plugin.id.clone());
+        let key = (tenant.id().clone(), plugin.key.clone());
         let mut sandbox = match self.pool.take(&key, tenant.fingerprint()) {
             Some(sandbox) => sandbox,
             None => Box::new(self.instantiate(&plugin, tenant).await?),
@@ -346,7 +373,7 @@ impl Runtime {
     }
 
     /// Forgets a tenant's live instances and cached data for a plugin (its
-    /// settings changed or it was removed).
+    /// settings or its version changed, or it was removed).
     /// A cache that fails to clear is logged: its entries still expire.
     pub async fn reset_tenant(&self, tenant: &str, plugin: &str) {
         self.pool.evict_tenant(tenant);
@@ -357,6 +384,11 @@ impl Runtime {
                 "the cache kept the old settings' entries: {e}"
             );
         }
+    }
+
+    /// Drops the idle instances of a plugin version no tenant runs any more.
+    pub fn retire(&self, plugin: &Plugin) {
+        self.pool.evict_plugin(&plugin.key);
     }
 
     async fn permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>, CallError> {
@@ -384,7 +416,7 @@ impl Runtime {
     ) -> Result<Sandbox, CallError> {
         let grant = Grant {
             tenant: tenant.id().clone(),
-            plugin: plugin.id.clone(),
+            plugin: plugin.key.clone(),
             egress: Arc::new(tenant.egress(&plugin.info)),
             cache: TenantCache {
                 backend: self.cache.clone(),

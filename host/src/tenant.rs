@@ -19,6 +19,8 @@ pub struct TenantSpec {
     /// Whether the plugin may reach loopback and private-network addresses
     /// (an on-premises back office); off by default.
     allow_private_networks: bool,
+    /// The plugin version this tenant runs; `None`: the newest loaded.
+    version: Option<Arc<str>>,
     fingerprint: u64,
 }
 
@@ -29,6 +31,7 @@ impl TenantSpec {
             settings,
             allowed: None,
             allow_private_networks: false,
+            version: None,
             fingerprint: 0,
         };
         spec.fingerprint = spec.compute_fingerprint();
@@ -48,6 +51,17 @@ impl TenantSpec {
         self.allow_private_networks = allow;
         self.fingerprint = self.compute_fingerprint();
         self
+    }
+
+    /// Runs this version of the plugin rather than the newest.
+    pub fn with_version(mut self, version: impl Into<Arc<str>>) -> Self {
+        self.version = Some(version.into());
+        self.fingerprint = self.compute_fingerprint();
+        self
+    }
+
+    pub fn version(&self) -> Option<&str> {
+        self.version.as_deref()
     }
 
     pub fn allows_private_networks(&self) -> bool {
@@ -101,6 +115,7 @@ impl TenantSpec {
             .map(|a| a.iter().map(|o| o.to_string()).collect::<Vec<_>>())
             .hash(&mut h);
         self.allow_private_networks.hash(&mut h);
+        self.version.hash(&mut h);
         h.finish()
     }
 }

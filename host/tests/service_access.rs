@@ -20,6 +20,10 @@ const B: &str = "other";
 /// who may call it.
 const ROUTES: &[(&str, &str, bool)] = &[
     ("GET", "/plugins", false),
+    ("POST", "/plugins", false),
+    ("GET", "/plugins/{plugin}", false),
+    ("PUT", "/plugins/{plugin}/version", false),
+    ("PUT", "/storefronts/{sf}/plugins/{plugin}/version", false),
     ("GET", "/storefronts", false),
     ("POST", "/storefronts", false),
     ("GET", "/storefronts/{sf}", false),
@@ -104,6 +108,7 @@ fn request(method: &str, route: &str, t: &Target) -> (String, Option<Value>) {
         ("PUT", "{id}") => Some(json!({"email": "mallory@example.com"})),
         ("PUT", "{product}") => Some(json!({"product_ref": "STK-MUG"})),
         ("POST", "keys") => Some(json!({"label": "minted"})),
+        ("PUT", "version") => Some(json!({"version": null})),
         ("POST", "price") => Some(json!({"product": "business-cards", "quantity": 500})),
         ("POST", "stock") => Some(json!({"product": "pens"})),
         ("POST", "orders") => {

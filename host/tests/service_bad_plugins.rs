@@ -1,7 +1,8 @@
 //! Bad plugin files never take the service down: started with a truncated
 //! `.wasm`, a component of a foreign world and a second file declaring an
 //! id already loaded, the service starts, serves the good plugin, and lists
-//! each bad file with its reason (API and admin page).
+//! each bad file with its reason (API and admin page). Two files of one id
+//! at two versions both load, as two versions of that plugin.
 
 mod service_support;
 
@@ -35,6 +36,13 @@ async fn the_service_starts_with_bad_plugin_files_and_reports_each() {
     foreign.extend_from_slice(rest);
     assert_ne!(foreign, minimal, "the minimal plugin names its export");
     std::fs::write(dir.join("d-foreign.wasm"), &foreign).unwrap();
+    // One id at two versions: both load, as versions of one plugin.
+    std::fs::copy(connect_artifacts::MINIMAL, dir.join("e-minimal.wasm")).unwrap();
+    std::fs::copy(
+        connect_artifacts::MINIMAL_NEXT,
+        dir.join("f-minimal-next.wasm"),
+    )
+    .unwrap();
 
     let plugins_dir = dir.to_path_buf();
     let service = start_service(move |c| c.plugins.dir = plugins_dir).await;
@@ -47,7 +55,15 @@ async fn the_service_starts_with_bad_plugin_files_and_reports_each() {
         .iter()
         .filter_map(|p| p["id"].as_str())
         .collect();
-    assert_eq!(ids, ["tharstern"], "{answer}");
+    assert_eq!(ids, ["minimal", "tharstern"], "{answer}");
+    let minimal = api.ok("GET", "/api/v1/plugins/minimal", None, 200).await;
+    let versions: Vec<&str> = minimal["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v["version"].as_str())
+        .collect();
+    assert_eq!(versions, ["0.1.0", "1.0.0"], "{minimal}");
     let failed = answer["failed"].as_array().expect("failed plugins listed");
     let reason = |file: &str| -> String {
         failed

@@ -12,6 +12,7 @@ const PLUGINS: &[(&str, &str)] = &[
     ("printiq-connector", "PRINTIQ"),
     ("rogue-plugin", "ROGUE"),
     ("minimal-connector", "MINIMAL"),
+    ("minimal-next", "MINIMAL_NEXT"),
 ];
 
 fn main() {

@@ -84,7 +84,7 @@ impl Default for StorageConfig {
     }
 }
 
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PluginsConfig {
     /// Directory of plugin components (`*.wasm`). Empty:
@@ -93,6 +93,18 @@ pub struct PluginsConfig {
     pub dir: PathBuf,
     /// Directory of precompiled plugins. Empty: `<data_dir>/precompiled`.
     pub precompiled_dir: PathBuf,
+    /// Largest plugin component accepted by an upload, in MiB.
+    pub max_upload_mib: usize,
+}
+
+impl Default for PluginsConfig {
+    fn default() -> Self {
+        Self {
+            dir: PathBuf::new(),
+            precompiled_dir: PathBuf::new(),
+            max_upload_mib: 32,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

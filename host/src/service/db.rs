@@ -163,6 +163,30 @@ const MIGRATIONS: &[&str] = &[
         FOREIGN KEY (storefront, department) REFERENCES departments(storefront, id) ON DELETE CASCADE
     );
     "#,
+    // 7: the plugin registry (`registry`): uploaded components by content
+    // hash, the plugin versions they are, and the version a storefront
+    // chose (no row: the newest).
+    r#"
+    CREATE TABLE plugin_components (
+        sha256      TEXT PRIMARY KEY,
+        bytes       BLOB NOT NULL,
+        uploaded_at INTEGER NOT NULL
+    );
+    CREATE TABLE plugin_versions (
+        plugin      TEXT NOT NULL,
+        version     TEXT NOT NULL,
+        sha256      TEXT NOT NULL REFERENCES plugin_components(sha256),
+        uploaded_at INTEGER NOT NULL,
+        PRIMARY KEY (plugin, version)
+    );
+    CREATE TABLE plugin_choices (
+        storefront TEXT NOT NULL REFERENCES storefronts(id) ON DELETE CASCADE,
+        plugin     TEXT NOT NULL,
+        version    TEXT NOT NULL,
+        chosen_at  INTEGER NOT NULL,
+        PRIMARY KEY (storefront, plugin)
+    );
+    "#,
 ];
 
 /// The database handle. SQLite calls are short and local, so they run

@@ -3,7 +3,8 @@
 //!
 //! Labels are bounded: plugin ids and functions are finite, error kinds are
 //! the fixed `CallError::kind` labels, and storefronts beyond the first
-//! `max_storefront_labels` seen share `storefront="other"`.
+//! `max_storefront_labels` seen share `storefront="other"`. The plugin
+//! version labels only the latency histogram, which has no storefront label.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -29,7 +30,9 @@ type CallKey = (String, &'static str, String); // plugin, function, storefront
 struct Inner {
     calls: BTreeMap<(CallKey, &'static str), u64>,
     errors: BTreeMap<(CallKey, &'static str), u64>,
-    latency: BTreeMap<(String, &'static str), Histogram>,
+    /// By plugin, function and plugin version (no storefront label: a
+    /// handful of versions per plugin keeps this small).
+    latency: BTreeMap<(String, &'static str, String), Histogram>,
     cache: BTreeMap<(String, &'static str, &'static str), u64>,
     deliveries: BTreeMap<(String, &'static str), u64>,
     webhooks: BTreeMap<(String, &'static str), u64>,
@@ -77,6 +80,7 @@ impl Metrics {
         &self,
         storefront: &str,
         plugin: &str,
+        version: &str,
         function: &'static str,
         elapsed: Duration,
         outcome: Result<Option<bool>, &'static str>,
@@ -99,7 +103,7 @@ impl Metrics {
         }
         let h = inner
             .latency
-            .entry((plugin.to_string(), function))
+            .entry((plugin.to_string(), function, version.to_string()))
             .or_default();
         let secs = elapsed.as_secs_f64();
         for (i, bound) in BUCKETS.iter().enumerate() {
@@ -166,8 +170,12 @@ impl Metrics {
             "histogram",
             "Latency of plugin calls, backend I/O included.",
         );
-        for ((plugin, function), h) in &inner.latency {
-            let labels = format!("plugin=\"{}\",function=\"{function}\"", esc(plugin));
+        for ((plugin, function, version), h) in &inner.latency {
+            let labels = format!(
+                "plugin=\"{}\",function=\"{function}\",version=\"{}\"",
+                esc(plugin),
+                esc(version)
+            );
             for (bound, count) in BUCKETS.iter().zip(h.counts) {
                 let _ = writeln!(
                     out,
@@ -301,8 +309,8 @@ mod tests {
     fn storefront_labels_are_bounded() {
         let m = Metrics::new(1);
         let d = Duration::from_millis(3);
-        m.call("a", "p", "price", d, Ok(Some(true)));
-        m.call("b", "p", "price", d, Err("unreachable"));
+        m.call("a", "p", "1.0.0", "price", d, Ok(Some(true)));
+        m.call("b", "p", "1.0.0", "price", d, Err("unreachable"));
         let text = m.render(&[]);
         assert!(
             text.contains("storefront=\"a\",outcome=\"ok\"} 1"),

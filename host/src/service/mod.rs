@@ -21,6 +21,7 @@ pub mod orders;
 pub mod outbox;
 pub mod plugin_settings;
 pub mod quotes;
+pub mod registry;
 pub mod secrets;
 pub mod status_poller;
 pub mod storefronts;
@@ -48,7 +49,8 @@ pub struct Service {
     pub auth: auth::Auth,
     /// Webhook throttles and replay memory.
     pub webhook_guard: webhook_auth::Guard,
-    /// Plugin files in the plugins directory that did not load, with why.
+    /// Plugin files in the plugins directory (and stored uploads) that did
+    /// not load, with why.
     pub failed_plugins: Vec<crate::runtime::FailedPlugin>,
     /// Settings every request reads, kept decoded between writes.
     memo: memo::Memo,
@@ -85,13 +87,15 @@ impl Service {
         let plugins_dir = config.plugins_dir();
         seed_plugins(&plugins_dir)?;
         let loaded = runtime.load_dir(&plugins_dir).await?;
-        if loaded.loaded.is_empty() {
+        let mut failed = loaded.failed;
+        failed.extend(registry::load_stored(&runtime, &db).await?);
+        if runtime.plugins().is_empty() {
             tracing::warn!(dir = %plugins_dir.display(), "no plugins loaded: put plugin components (*.wasm) there");
         }
 
         let (shutdown, _) = watch::channel(false);
         Ok(Arc::new(Self {
-            failed_plugins: loaded.failed,
+            failed_plugins: failed,
             metrics: metrics::Metrics::new(config.metrics.max_storefront_labels),
             webhook_guard: webhook_auth::Guard::new(&config.webhooks),
             config,

@@ -32,6 +32,8 @@ pub struct SettingsView {
     pub secrets: BTreeMap<String, bool>,
     pub configured_at: Option<String>,
     pub last_check: Option<CheckOutcome>,
+    /// The plugin version this storefront runs (`registry`).
+    pub version: String,
     /// Where the back office should send webhooks for this storefront.
     pub webhook_path: String,
     /// Where this service's requests come from (`server.outgoing_ips`),
@@ -120,7 +122,8 @@ impl Service {
 
     pub fn settings_view(&self, storefront: &str, plugin: &str) -> Result<SettingsView> {
         self.storefront(storefront)?;
-        let info = self.runtime.info(plugin)?;
+        let running = self.plugin_for(storefront, plugin)?;
+        let info = &running.info;
         let stored = self.stored(storefront, plugin)?;
         let secret_values = match &stored {
             Some(s) => self.open_secrets(storefront, plugin, s.secrets.as_deref())?,
@@ -154,6 +157,7 @@ impl Service {
             secrets,
             configured_at: stored.and_then(|s| s.configured_at).map(iso8601),
             last_check,
+            version: info.version.clone(),
             webhook_path: format!("/webhooks/{storefront}/{plugin}"),
             outgoing_ips: self.config.server.outgoing_ips.clone(),
         })
@@ -169,7 +173,8 @@ impl Service {
         input: SettingsInput,
     ) -> Result<SettingsView> {
         self.storefront(storefront)?;
-        let info = self.runtime.info(plugin)?;
+        let running = self.plugin_for(storefront, plugin)?;
+        let info = &running.info;
         let stored = self.stored(storefront, plugin)?;
         let mut secrets = match &stored {
             Some(s) => self.open_secrets(storefront, plugin, s.secrets.as_deref())?,
@@ -177,7 +182,7 @@ impl Service {
         };
         let mut settings: Settings = Vec::new();
         for (key, value) in input {
-            if is_secret(&info, &key) {
+            if is_secret(info, &key) {
                 match value {
                     None => {
                         secrets.remove(&key);
@@ -192,7 +197,7 @@ impl Service {
             }
         }
         settings.extend(secrets);
-        let normalised = match self.runtime.configure(plugin, settings).await {
+        let normalised = match self.runtime.configure_with(&running, settings).await {
             Ok(s) => s,
             Err(CallError::InvalidSettings { fields }) => {
                 return Err(ServiceError::Invalid(fields));
@@ -201,7 +206,7 @@ impl Service {
         };
         let (secret, plain): (Vec<_>, Vec<_>) = normalised
             .into_iter()
-            .partition(|(k, _)| is_secret(&info, k));
+            .partition(|(k, _)| is_secret(info, k));
         let values: BTreeMap<String, String> = plain.into_iter().collect();
         let secret: BTreeMap<String, String> = secret.into_iter().collect();
         let sealed = if secret.is_empty() {
@@ -244,7 +249,8 @@ impl Service {
         Ok(spec)
     }
 
-    fn read_tenant(&self, storefront: &str, plugin: &str) -> Result<TenantSpec> {
+    /// The storefront's settings for the version of the plugin it runs.
+    pub(crate) fn read_tenant(&self, storefront: &str, plugin: &str) -> Result<TenantSpec> {
         let stored = self
             .stored(storefront, plugin)?
             .filter(|s| s.configured_at.is_some())
@@ -258,7 +264,10 @@ impl Service {
         let secrets = self.open_secrets(storefront, plugin, stored.secrets.as_deref())?;
         let mut settings: Settings = stored.values.into_iter().collect();
         settings.extend(secrets);
-        Ok(TenantSpec::new(storefront, settings).with_private_networks(private))
+        let version = self.plugin_for(storefront, plugin)?.info.version.clone();
+        Ok(TenantSpec::new(storefront, settings)
+            .with_private_networks(private)
+            .with_version(version))
     }
 
     /// Runs a plugin export for a storefront through the runtime's typed
@@ -277,10 +286,17 @@ impl Service {
             Ok(reply) => Ok(reply.cached()),
             Err(e) => Err(e.kind()),
         };
-        self.metrics
-            .call(storefront, plugin, what, started.elapsed(), outcome);
+        let version = tenant.version().unwrap_or_default();
+        self.metrics.call(
+            storefront,
+            plugin,
+            version,
+            what,
+            started.elapsed(),
+            outcome,
+        );
         if let Err(e) = &answer {
-            tracing::info!(storefront, plugin, call = what, kind = e.kind(), error = %e, "plugin call failed");
+            tracing::info!(storefront, plugin, version, call = what, kind = e.kind(), error = %e, "plugin call failed");
         }
         Ok(answer?)
     }

@@ -209,7 +209,11 @@ impl Service {
                 if let Some(link) = &q.customer_link {
                     self.store_link(storefront, &plugin, link)?;
                 }
-                let version = self.runtime.info(&plugin)?.version;
+                let version = self
+                    .tenant(storefront, &plugin)?
+                    .version()
+                    .unwrap_or_default()
+                    .to_string();
                 Ok(PriceAnswer {
                     handled: true,
                     quote_ref: q.quote_ref.map(|r| QuoteRef::encode(&plugin, &version, &r)),

@@ -41,6 +41,17 @@ impl TestService {
             task.await.expect("server task").expect("serve");
         }
     }
+
+    /// [`TestService::stop`], keeping the data directory for a restart.
+    pub async fn stop_keeping_dir(mut self) -> tempfile::TempDir {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("server task").expect("serve");
+        }
+        self.dir
+    }
 }
 
 /// A test configuration in `dir`: fast outbox, quick catalogue checks off.
@@ -149,6 +160,23 @@ impl Api {
 
     pub async fn put(&self, path: &str, body: Value) -> (u16, Value) {
         self.send("PUT", path, Some(body)).await
+    }
+
+    /// Sends raw bytes with a content type (plugin uploads).
+    pub async fn send_bytes(&self, path: &str, content_type: &str, body: Vec<u8>) -> (u16, Value) {
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(self.token.as_deref().unwrap_or_default())
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("request sent");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap();
+        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, value)
     }
 
     /// Asserts the status, answering the body.

@@ -59,6 +59,7 @@ pub fn page(title: &str, storefront: Option<(&str, Tab)>, body: Markup) -> Marku
             body {
                 header {
                     a href="/admin" { "connect · admin" }
+                    a #plugins-link href="/admin/plugins" { "Plugins" }
                     @if let Some((sf, _)) = storefront { span { "Storefront " strong #storefront-name { (sf) } } }
                     form method="post" action="/admin/logout" { button.secondary #logout type="submit" style="margin:0" { "Log out" } }
                     form method="post" action="/admin/logout-all" { button.secondary #logout-all type="submit" style="margin:0" title="Ends every admin session, on every device" { "Log out everywhere" } }

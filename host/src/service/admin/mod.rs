@@ -11,6 +11,7 @@ mod layout;
 mod mappings;
 mod pages;
 mod plugins;
+mod registry;
 
 use std::sync::Arc;
 
@@ -31,51 +32,59 @@ use super::auth::COOKIE as SESSION_COOKIE;
 pub type Svc = State<Arc<Service>>;
 
 pub fn router(svc: Arc<Service>) -> Router {
-    let protected = Router::new()
-        .route("/", get(pages::storefronts).post(pages::create_storefront))
-        .route(
-            "/storefronts/{sf}",
-            get(pages::connect).post(pages::save_connect),
-        )
-        .route("/storefronts/{sf}/plugins", get(plugins::list))
-        .route(
-            "/storefronts/{sf}/plugins/{plugin}/configure",
-            get(plugins::configure_form).post(plugins::configure_save),
-        )
-        .route(
-            "/storefronts/{sf}/plugins/{plugin}/check",
-            post(plugins::check_connection),
-        )
-        .route(
-            "/storefronts/{sf}/plugins/{plugin}/refresh",
-            post(plugins::refresh),
-        )
-        .route(
-            "/storefronts/{sf}/plugins/{plugin}/webhook-secret",
-            post(plugins::rotate_webhook_secret),
-        )
-        .route(
-            "/storefronts/{sf}/departments",
-            get(pages::departments).post(pages::save_department),
-        )
-        .route("/storefronts/{sf}/customers", post(pages::save_customer))
-        .route(
-            "/storefronts/{sf}/mappings",
-            get(mappings::list).post(mappings::save),
-        )
-        .route("/storefronts/{sf}/orders", get(pages::orders))
-        .route(
-            "/storefronts/{sf}/orders/{id}/retry",
-            post(pages::retry_order),
-        )
-        .route("/storefronts/{sf}/keys", get(keys::list).post(keys::create))
-        .route("/storefronts/{sf}/keys/{key}/revoke", post(keys::revoke))
-        .route("/logout", post(logout))
-        .route("/logout-all", post(logout_all))
-        .route_layer(axum::middleware::from_fn_with_state(
-            svc.clone(),
-            require_login,
-        ));
+    let protected =
+        Router::new()
+            .route("/", get(pages::storefronts).post(pages::create_storefront))
+            .route(
+                "/storefronts/{sf}",
+                get(pages::connect).post(pages::save_connect),
+            )
+            .route(
+                "/plugins",
+                get(registry::list).post(registry::upload).layer(
+                    axum::extract::DefaultBodyLimit::max(svc.config.plugins.max_upload_mib << 20),
+                ),
+            )
+            .route("/plugins/{plugin}/version", post(registry::switch))
+            .route("/storefronts/{sf}/plugins", get(plugins::list))
+            .route(
+                "/storefronts/{sf}/plugins/{plugin}/configure",
+                get(plugins::configure_form).post(plugins::configure_save),
+            )
+            .route(
+                "/storefronts/{sf}/plugins/{plugin}/check",
+                post(plugins::check_connection),
+            )
+            .route(
+                "/storefronts/{sf}/plugins/{plugin}/refresh",
+                post(plugins::refresh),
+            )
+            .route(
+                "/storefronts/{sf}/plugins/{plugin}/webhook-secret",
+                post(plugins::rotate_webhook_secret),
+            )
+            .route(
+                "/storefronts/{sf}/departments",
+                get(pages::departments).post(pages::save_department),
+            )
+            .route("/storefronts/{sf}/customers", post(pages::save_customer))
+            .route(
+                "/storefronts/{sf}/mappings",
+                get(mappings::list).post(mappings::save),
+            )
+            .route("/storefronts/{sf}/orders", get(pages::orders))
+            .route(
+                "/storefronts/{sf}/orders/{id}/retry",
+                post(pages::retry_order),
+            )
+            .route("/storefronts/{sf}/keys", get(keys::list).post(keys::create))
+            .route("/storefronts/{sf}/keys/{key}/revoke", post(keys::revoke))
+            .route("/logout", post(logout))
+            .route("/logout-all", post(logout_all))
+            .route_layer(axum::middleware::from_fn_with_state(
+                svc.clone(),
+                require_login,
+            ));
     Router::new()
         .merge(protected)
         .route("/login", get(login_form).post(login))

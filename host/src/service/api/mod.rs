@@ -12,6 +12,7 @@ pub mod error;
 mod keys;
 mod openapi;
 mod plugins;
+mod registry;
 mod storefronts;
 
 use std::sync::Arc;
@@ -29,83 +30,95 @@ use error::ApiError;
 pub type Svc = State<Arc<Service>>;
 
 pub fn router(svc: Arc<Service>) -> Router {
-    let api = Router::new()
-        .route("/plugins", get(plugins::list))
-        .route(
-            "/storefronts",
-            get(storefronts::list).post(storefronts::create),
-        )
-        .route("/storefronts/{sf}", get(storefronts::get_one))
-        .route(
-            "/storefronts/{sf}/connect",
-            get(storefronts::get_connect).put(storefronts::put_connect),
-        )
-        .route(
-            "/storefronts/{sf}/plugins/{plugin}/settings",
-            get(plugins::get_settings).put(plugins::put_settings),
-        )
-        .route(
-            "/storefronts/{sf}/plugins/{plugin}/check-connection",
-            post(plugins::check_connection),
-        )
-        .route(
-            "/storefronts/{sf}/plugins/{plugin}/webhook-secret",
-            get(plugins::get_webhook_secret).post(plugins::rotate_webhook_secret),
-        )
-        .route(
-            "/storefronts/{sf}/plugins/{plugin}/products",
-            get(plugins::products),
-        )
-        .route(
-            "/storefronts/{sf}/catalogue/refresh",
-            post(plugins::refresh),
-        )
-        .route(
-            "/storefronts/{sf}/departments",
-            get(storefronts::departments),
-        )
-        .route(
-            "/storefronts/{sf}/departments/{id}",
-            put(storefronts::put_department).delete(storefronts::delete_department),
-        )
-        .route("/storefronts/{sf}/customers", get(storefronts::customers))
-        .route(
-            "/storefronts/{sf}/customers/{id}",
-            get(storefronts::get_customer).put(storefronts::put_customer),
-        )
-        .route("/storefronts/{sf}/mappings", get(storefronts::mappings))
-        .route(
-            "/storefronts/{sf}/mappings/{product}",
-            get(storefronts::get_mapping)
-                .put(storefronts::put_mapping)
-                .delete(storefronts::delete_mapping),
-        )
-        .route("/storefronts/{sf}/keys", get(keys::list).post(keys::create))
-        .route(
-            "/storefronts/{sf}/keys/{key}",
-            axum::routing::delete(keys::revoke),
-        )
-        .route("/storefronts/{sf}/price", post(commerce::price))
-        .route("/storefronts/{sf}/stock", post(commerce::stock))
-        .route(
-            "/storefronts/{sf}/orders",
-            get(commerce::orders).post(commerce::accept_order),
-        )
-        .route("/storefronts/{sf}/orders/{id}", get(commerce::order))
-        .route("/storefronts/{sf}/orders/{id}/retry", post(commerce::retry))
-        .route(
-            "/storefronts/{sf}/orders/{id}/refresh-status",
-            post(commerce::refresh_status),
-        )
-        .route_layer(axum::middleware::from_fn_with_state(svc.clone(), authorize))
-        .route("/openapi.json", get(openapi::document))
-        .fallback(|| async {
-            ApiError::new(
-                axum::http::StatusCode::NOT_FOUND,
-                "not-found",
-                "no such API route; see /api/v1/openapi.json",
+    let api =
+        Router::new()
+            .route(
+                "/plugins",
+                get(plugins::list).post(registry::upload).layer(
+                    axum::extract::DefaultBodyLimit::max(svc.config.plugins.max_upload_mib << 20),
+                ),
             )
-        });
+            .route("/plugins/{plugin}", get(registry::versions))
+            .route("/plugins/{plugin}/version", put(registry::switch_all))
+            .route(
+                "/storefronts/{sf}/plugins/{plugin}/version",
+                put(registry::switch_one),
+            )
+            .route(
+                "/storefronts",
+                get(storefronts::list).post(storefronts::create),
+            )
+            .route("/storefronts/{sf}", get(storefronts::get_one))
+            .route(
+                "/storefronts/{sf}/connect",
+                get(storefronts::get_connect).put(storefronts::put_connect),
+            )
+            .route(
+                "/storefronts/{sf}/plugins/{plugin}/settings",
+                get(plugins::get_settings).put(plugins::put_settings),
+            )
+            .route(
+                "/storefronts/{sf}/plugins/{plugin}/check-connection",
+                post(plugins::check_connection),
+            )
+            .route(
+                "/storefronts/{sf}/plugins/{plugin}/webhook-secret",
+                get(plugins::get_webhook_secret).post(plugins::rotate_webhook_secret),
+            )
+            .route(
+                "/storefronts/{sf}/plugins/{plugin}/products",
+                get(plugins::products),
+            )
+            .route(
+                "/storefronts/{sf}/catalogue/refresh",
+                post(plugins::refresh),
+            )
+            .route(
+                "/storefronts/{sf}/departments",
+                get(storefronts::departments),
+            )
+            .route(
+                "/storefronts/{sf}/departments/{id}",
+                put(storefronts::put_department).delete(storefronts::delete_department),
+            )
+            .route("/storefronts/{sf}/customers", get(storefronts::customers))
+            .route(
+                "/storefronts/{sf}/customers/{id}",
+                get(storefronts::get_customer).put(storefronts::put_customer),
+            )
+            .route("/storefronts/{sf}/mappings", get(storefronts::mappings))
+            .route(
+                "/storefronts/{sf}/mappings/{product}",
+                get(storefronts::get_mapping)
+                    .put(storefronts::put_mapping)
+                    .delete(storefronts::delete_mapping),
+            )
+            .route("/storefronts/{sf}/keys", get(keys::list).post(keys::create))
+            .route(
+                "/storefronts/{sf}/keys/{key}",
+                axum::routing::delete(keys::revoke),
+            )
+            .route("/storefronts/{sf}/price", post(commerce::price))
+            .route("/storefronts/{sf}/stock", post(commerce::stock))
+            .route(
+                "/storefronts/{sf}/orders",
+                get(commerce::orders).post(commerce::accept_order),
+            )
+            .route("/storefronts/{sf}/orders/{id}", get(commerce::order))
+            .route("/storefronts/{sf}/orders/{id}/retry", post(commerce::retry))
+            .route(
+                "/storefronts/{sf}/orders/{id}/refresh-status",
+                post(commerce::refresh_status),
+            )
+            .route_layer(axum::middleware::from_fn_with_state(svc.clone(), authorize))
+            .route("/openapi.json", get(openapi::document))
+            .fallback(|| async {
+                ApiError::new(
+                    axum::http::StatusCode::NOT_FOUND,
+                    "not-found",
+                    "no such API route; see /api/v1/openapi.json",
+                )
+            });
     Router::new()
         .nest("/api/v1", api)
         .route("/webhooks/{sf}/{plugin}", post(commerce::webhook))

@@ -37,7 +37,27 @@ pub async fn document() -> Json<Value> {
         v
     };
     let mut paths = serde_json::Map::new();
-    paths.insert("/plugins".into(), json!({ "get": op("Loaded plugins with their info and settings schema", None, ("200", "plugins")) }));
+    let mut upload = op(
+        "Upload a plugin version: the .wasm as the raw body (application/wasm) or a multipart file part; validated before it is accepted (409: that id and version is loaded)",
+        None,
+        ("201", "the version and the storefronts upgraded or refused"),
+    );
+    upload["requestBody"] = json!({ "required": true, "content": {
+        "application/wasm": { "schema": { "type": "string", "format": "binary" } },
+        "multipart/form-data": { "schema": { "type": "object", "properties": { "component": { "type": "string", "format": "binary" } } } } } });
+    paths.insert("/plugins".into(), json!({
+        "get": op("Loaded plugins (newest version's info and settings schema) with every version", None, ("200", "plugins")),
+        "post": upload,
+    }));
+    paths.insert("/plugins/{plugin}".into(), p(&[&plugin], json!({
+        "get": op("A plugin's versions and the storefronts running each", None, ("200", "the plugin's versions")),
+    })));
+    paths.insert("/plugins/{plugin}/version".into(), p(&[&plugin], json!({
+        "put": op("Upgrade or roll back every storefront using the plugin (or those listed) to a version; null: follow the newest. A storefront whose settings the version refuses stays, listed under refused", Some("VersionSwitch"), ("200", "switched and refused storefronts")),
+    })));
+    paths.insert("/storefronts/{sf}/plugins/{plugin}/version".into(), p(&[&sf, &plugin], json!({
+        "put": op("Upgrade or roll back one storefront; 422 with the field errors when the version refuses its settings", Some("VersionSwitch"), ("200", "the switch")),
+    })));
     paths.insert(
         "/storefronts".into(),
         json!({
@@ -145,6 +165,9 @@ pub async fn document() -> Json<Value> {
                 "post": op("Ask the plugin for a delivered order's status (polling fallback)", None, ("200", "the order")),
             })));
     let mut schemas = serde_json::Map::new();
+    schemas.insert("VersionSwitch".into(), json!({ "type": "object", "required": ["version"], "properties": {
+                    "version": { "type": ["string", "null"], "description": "a loaded version; null: follow the newest" },
+                    "storefronts": { "type": "array", "items": { "type": "string" }, "description": "PUT /plugins/{plugin}/version only; default: every storefront using the plugin" } } }));
     schemas.insert("Error".into(), json!({ "type": "object", "properties": { "error": { "type": "object", "properties": {
                     "kind": { "type": "string" }, "message": { "type": "string" },
                     "fields": { "type": "array", "items": { "type": "object", "properties": { "key": { "type": "string" }, "message": { "type": "string" } } } } } } } }));

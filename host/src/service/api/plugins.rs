@@ -10,7 +10,9 @@ use super::Svc;
 use super::error::{ApiResult, Body, Path, Query};
 use crate::service::plugin_settings::SettingsInput;
 
+/// The newest version of each plugin, with every version under `versions`.
 pub async fn list(State(svc): Svc) -> ApiResult<Json<Value>> {
+    let registry = svc.plugin_registry()?;
     let plugins: Vec<Value> = svc
         .runtime
         .plugins()
@@ -18,6 +20,9 @@ pub async fn list(State(svc): Svc) -> ApiResult<Json<Value>> {
         .map(|p| {
             let mut v = json!(p.info);
             v["sha256"] = json!(p.digest);
+            if let Some(entry) = registry.iter().find(|e| e.id == p.info.id) {
+                v["versions"] = json!(entry.versions);
+            }
             v
         })
         .collect();
