@@ -9,7 +9,8 @@
 //! of that name (egress to private networks, per storefront); the settings
 //! view's `outgoing_ips` (addresses to allow-list at the back office); a
 //! mapping's `plugins` (blocks per plugin) and the tables `plugin_mappings`,
-//! `department_codes` and `webhook_secrets`. And
+//! `department_codes` and `webhook_secrets`; a plugin's `versions` and the
+//! settings view's `version` (the plugin registry's versions). And
 //! an order stored by that code still delivers.
 
 mod service_support;
