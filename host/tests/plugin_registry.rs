@@ -359,6 +359,9 @@ async fn the_admin_plugins_page_uploads_and_shows_refusals() {
     let api = Api::new(&service.url);
     let api_url = price_api().await;
     storefront(&api, SHOP_B, &api_url, "k3y").await;
+    for sf in ["shop-c", "shop-d"] {
+        storefront(&api, sf, &api_url, "long-enough-key").await;
+    }
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -403,6 +406,32 @@ async fn the_admin_plugins_page_uploads_and_shows_refusals() {
     );
     assert!(page.contains("id=\"version-minimal-1.0.0\""), "{page}");
     assert!(page.contains("id=\"version-minimal-0.1.0\""), "{page}");
+
+    // One storefront switched from the page: shop-c rolls back alone
+    // (shop-d, also on 1.0.0, stays); shop-b is refused 1.0.0 again.
+    let switch = |version: &'static str, sf: &'static str| {
+        http.post(format!("{}/admin/plugins/minimal/version", service.url))
+            .header("cookie", &cookie)
+            .form(&[("version", version), ("storefront", sf)])
+            .send()
+    };
+    let page = switch("0.1.0", "shop-c")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("class=\"inline switch-one\""), "{page}");
+    assert!(
+        page.contains("1 storefront(s) now run minimal 0.1.0"),
+        "{page}"
+    );
+    let page = switch("1.0.0", SHOP_B).await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains("0 storefront(s) now run minimal 1.0.0"),
+        "{page}"
+    );
+    assert!(page.contains("id=\"refused-shop-b\""), "{page}");
     service.stop().await;
 }
 

@@ -1,6 +1,7 @@
 //! The Plugins page: every plugin with its versions and the storefronts
-//! running each, an upload form, and a switch of every storefront to a
-//! version (upgrade or rollback), refusals shown with their field errors.
+//! running each, an upload form, and a switch of every storefront, or of
+//! one, to a version (upgrade or rollback), refusals shown with their field
+//! errors.
 
 use axum::extract::{Form, Multipart, Path, State};
 use axum::response::{IntoResponse, Response};
@@ -39,6 +40,19 @@ fn render(svc: &Service, shown: Markup) -> Response {
                                 form.inline method="post" action={ "/admin/plugins/" (entry.id) "/version" } {
                                     input type="hidden" name="version" value=(v.version);
                                     button.secondary type="submit" { "Switch every storefront to " (v.version) }
+                                }
+                                @let others: Vec<&str> = entry.versions.iter()
+                                    .filter(|o| o.version != v.version)
+                                    .flat_map(|o| o.storefronts.iter().map(|s| s.storefront.as_str()))
+                                    .collect();
+                                @if !others.is_empty() {
+                                    form.inline.switch-one method="post" action={ "/admin/plugins/" (entry.id) "/version" } {
+                                        input type="hidden" name="version" value=(v.version);
+                                        select name="storefront" aria-label="Storefront" {
+                                            @for sf in &others { option value=(sf) { (sf) } }
+                                        }
+                                        button.secondary type="submit" { "Switch it to " (v.version) }
+                                    }
                                 }
                             }
                         }
@@ -80,6 +94,9 @@ pub async fn upload(State(svc): Svc, mut form: Multipart) -> Response {
 #[derive(Deserialize)]
 pub struct SwitchForm {
     version: String,
+    /// One storefront; absent: every storefront.
+    #[serde(default)]
+    storefront: Option<String>,
 }
 
 pub async fn switch(
@@ -87,7 +104,8 @@ pub async fn switch(
     Path(plugin): Path<String>,
     Form(f): Form<SwitchForm>,
 ) -> Response {
-    let shown = match svc.switch_version(&plugin, Some(&f.version), None).await {
+    let only = f.storefront.filter(|s| !s.is_empty()).map(|s| vec![s]);
+    let shown = match svc.switch_version(&plugin, Some(&f.version), only).await {
         Ok(o) => html! {
             (flash(true, &format!("{} storefront(s) now run {} {}.", o.switched.len(), plugin, f.version)))
             (refusals(&o.refused))
