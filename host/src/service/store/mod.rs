@@ -16,10 +16,15 @@
 //!   (departments, customers, mappings); order rows are [`OrderRow`], which
 //!   the service turns into its view.
 
+#[cfg(feature = "testing")]
+pub mod conformance;
+#[cfg(feature = "postgres-store")]
+pub mod postgres;
 mod rows;
 pub mod sqlite;
 
 use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
 
 pub use rows::*;
 
@@ -222,9 +227,65 @@ pub fn update_detail(u: &OrderUpdate) -> String {
     detail.join(", ")
 }
 
+/// `[store]` in the configuration.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreConfig {
+    /// Where durable state lives. Empty: the SQLite file in the data
+    /// directory (one node). `postgres://user:password@host:port/db`:
+    /// PostgreSQL, shared by several nodes. `--print-config` and the logs
+    /// show it without its password.
+    pub url: String,
+    /// Connections a node keeps to PostgreSQL at most.
+    pub max_connections: usize,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        Self {
+            url: String::new(),
+            max_connections: 16,
+        }
+    }
+}
+
 /// The store `config` names: SQLite in the data directory by default.
 pub async fn open(config: &super::Config) -> anyhow::Result<std::sync::Arc<dyn Store>> {
-    let path = config.database_path();
-    let store = tokio::task::spawn_blocking(move || sqlite::SqliteStore::open(&path)).await??;
+    let url = config.store.url.trim();
+    let shown = crate::capabilities::cache::redact_url(url);
+    if url.is_empty() {
+        let path = config.database_path();
+        let store = tokio::task::spawn_blocking(move || sqlite::SqliteStore::open(&path)).await??;
+        return Ok(std::sync::Arc::new(store));
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return open_postgres(url, &shown, config.store.max_connections).await;
+    }
+    anyhow::bail!(
+        "store.url {shown} is not a store this host knows: leave it empty (SQLite in the data \
+         directory) or give a postgres:// URL"
+    )
+}
+
+#[cfg(feature = "postgres-store")]
+async fn open_postgres(
+    url: &str,
+    shown: &str,
+    max_connections: usize,
+) -> anyhow::Result<std::sync::Arc<dyn Store>> {
+    let store = postgres::PostgresStore::open(url, shown, max_connections).await?;
+    tracing::info!(url = %shown, "store: PostgreSQL");
     Ok(std::sync::Arc::new(store))
+}
+
+#[cfg(not(feature = "postgres-store"))]
+async fn open_postgres(
+    _: &str,
+    shown: &str,
+    _: usize,
+) -> anyhow::Result<std::sync::Arc<dyn Store>> {
+    anyhow::bail!(
+        "store.url {shown} names PostgreSQL, but this connect-host was built without it: \
+         build with the `postgres-store` feature"
+    )
 }
