@@ -30,11 +30,7 @@ pub fn router(svc: Arc<Service>) -> Router {
 }
 
 async fn healthz(State(svc): State<Arc<Service>>) -> Response {
-    let db_ok = svc
-        .db
-        .lock()
-        .query_row("SELECT 1", [], |r| r.get::<_, i64>(0))
-        .is_ok();
+    let db_ok = svc.store.ping().await.is_ok();
     let body = serde_json::json!({
         "status": if db_ok { "ok" } else { "degraded" },
         "database": db_ok,
@@ -49,7 +45,7 @@ async fn healthz(State(svc): State<Arc<Service>>) -> Response {
 }
 
 async fn metrics(State(svc): State<Arc<Service>>) -> Response {
-    let depth = svc.outbox_depth().unwrap_or_default();
+    let depth = svc.outbox_depth().await.unwrap_or_default();
     (
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
         svc.metrics.render(&depth) + &svc.metrics.render_bounds(&svc.runtime.bounds_stats()),

@@ -28,8 +28,8 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::config::Config;
-use super::db::now;
 use super::secrets::{load_or_create_token, random};
+use super::time::now;
 
 pub const COOKIE: &str = "connect_admin";
 

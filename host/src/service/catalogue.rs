@@ -5,10 +5,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use rusqlite::params;
 use serde::Serialize;
 
-use super::db::{iso8601, now};
+use super::time::{iso8601, now};
 use super::{Result, Service, ServiceError};
 use crate::contract::{Capability, ProductPage};
 use crate::runtime::Runtime;
@@ -30,20 +29,19 @@ pub struct RefreshOutcome {
 impl Service {
     /// Plugins of a storefront that are enabled, configured and keep a
     /// catalogue.
-    pub fn catalogue_plugins(&self, storefront: &str) -> Result<Vec<String>> {
-        let sf = self.storefront(storefront)?;
-        Ok(sf
-            .connect
-            .enabled_plugins
-            .iter()
-            .filter(|p| {
-                self.runtime
-                    .info(p)
-                    .is_ok_and(|i| i.capabilities.contains(&Capability::Catalogue))
-                    && self.tenant(storefront, p).is_ok()
-            })
-            .cloned()
-            .collect())
+    pub async fn catalogue_plugins(&self, storefront: &str) -> Result<Vec<String>> {
+        let sf = self.storefront(storefront).await?;
+        let mut out = Vec::new();
+        for p in &sf.connect.enabled_plugins {
+            let keeps_catalogue = self
+                .runtime
+                .info(p)
+                .is_ok_and(|i| i.capabilities.contains(&Capability::Catalogue));
+            if keeps_catalogue && self.tenant(storefront, p).await.is_ok() {
+                out.push(p.clone());
+            }
+        }
+        Ok(out)
     }
 
     /// Refreshes one plugin's catalogue for a storefront now.
@@ -80,11 +78,9 @@ impl Service {
             (None, Some(t), Some(p)) => format!("{p} products in {t} product types"),
             _ => String::new(),
         };
-        self.db.lock().execute(
-            "UPDATE plugin_settings SET refresh_at = ?3, refresh_ok = ?4, refresh_summary = ?5
-             WHERE storefront = ?1 AND plugin = ?2",
-            params![storefront, plugin, now(), outcome.ok, summary],
-        )?;
+        self.store
+            .record_refresh(storefront, plugin, outcome.ok, &summary)
+            .await?;
         tracing::info!(
             storefront,
             plugin,
@@ -98,7 +94,7 @@ impl Service {
     /// Refreshes every catalogue of a storefront.
     pub async fn refresh_storefront(&self, storefront: &str) -> Result<Vec<RefreshOutcome>> {
         let mut out = Vec::new();
-        for plugin in self.catalogue_plugins(storefront)? {
+        for plugin in self.catalogue_plugins(storefront).await? {
             out.push(self.refresh_catalogue(storefront, &plugin).await?);
         }
         Ok(out)
@@ -120,20 +116,6 @@ impl Service {
         };
         self.call(storefront, plugin, "products", products).await
     }
-
-    /// (storefront, plugin) pairs whose catalogue is due.
-    fn due_refreshes(&self) -> Result<Vec<(String, String)>> {
-        let conn = self.db.lock();
-        let mut stmt = conn.prepare(
-            "SELECT p.storefront, p.plugin FROM plugin_settings p JOIN storefronts s ON s.id = p.storefront
-             WHERE p.enabled = 1 AND p.configured_at IS NOT NULL
-               AND (p.refresh_at IS NULL OR p.refresh_at + s.refresh_minutes * 60 <= ?1)",
-        )?;
-        let rows = stmt
-            .query_map([now()], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(rows)
-    }
 }
 
 /// Refreshes due catalogues every `catalogue.check_secs` until shutdown.
@@ -148,7 +130,7 @@ pub async fn run_scheduler(svc: Arc<Service>) {
             _ = tokio::time::sleep(Duration::from_secs(every)) => {}
             _ = shutdown.changed() => return,
         }
-        let due = match svc.due_refreshes() {
+        let due = match svc.store.due_refreshes(now()).await {
             Ok(due) => due,
             Err(e) => {
                 tracing::error!(error = %e, "finding due catalogue refreshes failed");

@@ -26,6 +26,7 @@ pub struct Config {
     pub metrics: MetricsConfig,
     pub webhooks: WebhooksConfig,
     pub cache: super::cache::CacheConfig,
+    pub store: super::store::StoreConfig,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -400,6 +401,7 @@ impl Config {
             }
         }
         shown.cache.url = crate::capabilities::cache::redact_url(&shown.cache.url);
+        shown.store.url = crate::capabilities::cache::redact_url(&shown.store.url);
         toml::to_string_pretty(&shown).unwrap_or_default()
     }
 }

@@ -32,9 +32,9 @@ pub enum ServiceError {
     Internal(#[from] anyhow::Error),
 }
 
-impl From<rusqlite::Error> for ServiceError {
-    fn from(e: rusqlite::Error) -> Self {
-        Self::Internal(anyhow::Error::new(e).context("database"))
+impl From<super::store::StoreError> for ServiceError {
+    fn from(e: super::store::StoreError) -> Self {
+        Self::Internal(anyhow::Error::new(e))
     }
 }
 

@@ -8,12 +8,12 @@
 //! are 256-bit random tokens, so a slow KDF would add nothing but latency on
 //! every price request, and a hash lookup compares no secret bytes itself.
 
-use rusqlite::{OptionalExtension as _, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
-use super::db::{iso8601, now};
 use super::secrets::{random, random_token};
+use super::store::KeyRow;
+use super::time::{iso8601, now};
 use super::{Result, Service, ServiceError};
 
 /// Every key starts with this, so a key is recognisable in a config file
@@ -63,8 +63,8 @@ fn hash(key: &str) -> String {
 }
 
 impl Service {
-    pub fn create_key(&self, storefront: &str, input: KeyInput) -> Result<CreatedKey> {
-        self.storefront(storefront)?;
+    pub async fn create_key(&self, storefront: &str, input: KeyInput) -> Result<CreatedKey> {
+        self.storefront(storefront).await?;
         let label = input
             .label
             .map(|l| l.trim().to_string())
@@ -80,11 +80,16 @@ impl Service {
         let id = format!("{:016x}", u64::from_be_bytes(random::<8>()?));
         let prefix = key[..SHOWN_CHARS].to_string();
         let created = now();
-        self.db.lock().execute(
-            "INSERT INTO api_keys (id, storefront, label, prefix, hash, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![id, storefront, label, prefix, hash(&key), created],
-        )?;
+        self.store
+            .insert_key(&KeyRow {
+                id: id.clone(),
+                storefront: storefront.into(),
+                label: label.clone(),
+                prefix: prefix.clone(),
+                hash: hash(&key),
+                created_at: created,
+            })
+            .await?;
         tracing::info!(storefront, key_id = id, "storefront API key created");
         Ok(CreatedKey {
             info: ApiKey {
@@ -98,34 +103,24 @@ impl Service {
         })
     }
 
-    pub fn keys(&self, storefront: &str) -> Result<Vec<ApiKey>> {
-        self.storefront(storefront)?;
-        let conn = self.db.lock();
-        let mut stmt = conn.prepare(
-            "SELECT id, label, prefix, created_at FROM api_keys
-             WHERE storefront = ?1 ORDER BY created_at, id",
-        )?;
-        let keys = stmt
-            .query_map([storefront], |r| {
-                Ok(ApiKey {
-                    id: r.get(0)?,
-                    storefront: storefront.into(),
-                    label: r.get(1)?,
-                    prefix: r.get(2)?,
-                    created_at: iso8601(r.get(3)?),
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(keys)
+    pub async fn keys(&self, storefront: &str) -> Result<Vec<ApiKey>> {
+        self.storefront(storefront).await?;
+        let rows = self.store.keys(storefront).await?;
+        Ok(rows
+            .into_iter()
+            .map(|k| ApiKey {
+                id: k.id,
+                storefront: k.storefront,
+                label: k.label,
+                prefix: k.prefix,
+                created_at: iso8601(k.created_at),
+            })
+            .collect())
     }
 
     /// Revokes a key at once: the next request with it is refused.
-    pub fn revoke_key(&self, storefront: &str, id: &str) -> Result<()> {
-        let deleted = self.db.lock().execute(
-            "DELETE FROM api_keys WHERE storefront = ?1 AND id = ?2",
-            params![storefront, id],
-        )?;
-        if deleted == 0 {
+    pub async fn revoke_key(&self, storefront: &str, id: &str) -> Result<()> {
+        if !self.store.delete_key(storefront, id).await? {
             return Err(ServiceError::NotFound(format!(
                 "storefront `{storefront}` has no API key `{id}`"
             )));
@@ -135,13 +130,11 @@ impl Service {
     }
 
     /// The storefront a presented key belongs to, if it is a live key.
-    pub fn key_storefront(&self, key: &str) -> Result<Option<String>> {
+    pub async fn key_storefront(&self, key: &str) -> Result<Option<String>> {
         if !key.starts_with(KEY_PREFIX) {
             return Ok(None);
         }
-        let conn = self.db.lock();
-        let mut stmt = conn.prepare_cached("SELECT storefront FROM api_keys WHERE hash = ?1")?;
-        Ok(stmt.query_row([hash(key)], |r| r.get(0)).optional()?)
+        Ok(self.store.key_storefront(&hash(key)).await?)
     }
 }
 

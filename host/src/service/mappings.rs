@@ -9,7 +9,6 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{OptionalExtension as _, params};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -107,13 +106,9 @@ fn reference(key: &str, r: &str, problems: &mut Vec<FieldError>) -> String {
     r.trim().to_string()
 }
 
-fn json_text(v: &impl Serialize) -> Result<String> {
-    Ok(serde_json::to_string(v).map_err(anyhow::Error::from)?)
-}
-
 impl Service {
-    pub fn put_mapping(&self, storefront: &str, m: Mapping) -> Result<Mapping> {
-        self.storefront(storefront)?;
+    pub async fn put_mapping(&self, storefront: &str, m: Mapping) -> Result<Mapping> {
+        self.storefront(storefront).await?;
         let mut problems = Vec::new();
         if m.product.trim().is_empty() || m.product.len() > 200 {
             problems.push(FieldError {
@@ -163,134 +158,33 @@ impl Service {
             plugins,
             ..m
         };
-        let mut conn = self.db.lock();
-        let tx = conn.transaction()?;
-        tx.execute(
-            "INSERT INTO mappings (storefront, product, product_ref, overrides, advanced_json, min_order_qty)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (storefront, product) DO UPDATE SET product_ref = ?3, overrides = ?4,
-               advanced_json = ?5, min_order_qty = ?6",
-            params![
-                storefront,
-                m.product,
-                m.product_ref,
-                json_text(&m.overrides)?,
-                m.advanced_json.as_ref().map(|v| v.to_string()),
-                m.min_order_qty
-            ],
-        )?;
-        tx.execute(
-            "DELETE FROM plugin_mappings WHERE storefront = ?1 AND product = ?2",
-            params![storefront, m.product],
-        )?;
-        for (plugin, b) in &m.plugins {
-            tx.execute(
-                "INSERT INTO plugin_mappings (storefront, product, plugin, product_ref, overrides, advanced_json)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![
-                    storefront,
-                    m.product,
-                    plugin,
-                    b.product_ref,
-                    json_text(&b.overrides)?,
-                    b.advanced_json.as_ref().map(|v| v.to_string())
-                ],
-            )?;
-        }
-        tx.commit()?;
+        self.store.put_mapping(storefront, &m).await?;
         Ok(m)
     }
 
-    pub fn mappings(&self, storefront: &str) -> Result<Vec<Mapping>> {
-        self.storefront(storefront)?;
-        let conn = self.db.lock();
-        let mut stmt = conn.prepare(
-            "SELECT product, product_ref, overrides, advanced_json, min_order_qty FROM mappings
-             WHERE storefront = ?1 ORDER BY product",
-        )?;
-        let mut rows: Vec<Mapping> = stmt
-            .query_map([storefront], mapping_row)?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut stmt = conn.prepare(
-            "SELECT product, plugin, product_ref, overrides, advanced_json FROM plugin_mappings
-             WHERE storefront = ?1",
-        )?;
-        let blocks = stmt
-            .query_map([storefront], |r| {
-                Ok((r.get::<_, String>(0)?, plugin_row(r, 1)?))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        for (product, (plugin, block)) in blocks {
-            if let Some(m) = rows.iter_mut().find(|m| m.product == product) {
-                m.plugins.insert(plugin, block);
-            }
-        }
-        Ok(rows)
+    pub async fn mappings(&self, storefront: &str) -> Result<Vec<Mapping>> {
+        self.storefront(storefront).await?;
+        Ok(self.store.mappings(storefront).await?)
     }
 
-    pub fn mapping(&self, storefront: &str, product: &str) -> Result<Mapping> {
-        self.storefront(storefront)?;
-        let conn = self.db.lock();
-        let mut m = conn
-            .prepare_cached(
-                "SELECT product, product_ref, overrides, advanced_json, min_order_qty FROM mappings
-                 WHERE storefront = ?1 AND product = ?2",
-            )?
-            .query_row(params![storefront, product], mapping_row)
-            .optional()?
+    pub async fn mapping(&self, storefront: &str, product: &str) -> Result<Mapping> {
+        self.storefront(storefront).await?;
+        self.store
+            .mapping(storefront, product)
+            .await?
             .ok_or_else(|| {
                 ServiceError::NotFound(format!(
                     "storefront `{storefront}` has no mapping for product `{product}`"
                 ))
-            })?;
-        let mut stmt = conn.prepare_cached(
-            "SELECT plugin, product_ref, overrides, advanced_json FROM plugin_mappings
-             WHERE storefront = ?1 AND product = ?2",
-        )?;
-        m.plugins = stmt
-            .query_map(params![storefront, product], |r| plugin_row(r, 0))?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(m)
+            })
     }
 
-    pub fn delete_mapping(&self, storefront: &str, product: &str) -> Result<()> {
-        let n = self.db.lock().execute(
-            "DELETE FROM mappings WHERE storefront = ?1 AND product = ?2",
-            params![storefront, product],
-        )?;
-        if n == 0 {
+    pub async fn delete_mapping(&self, storefront: &str, product: &str) -> Result<()> {
+        if !self.store.delete_mapping(storefront, product).await? {
             return Err(ServiceError::NotFound(format!(
                 "storefront `{storefront}` has no mapping for product `{product}`"
             )));
         }
         Ok(())
     }
-}
-
-fn mapping_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Mapping> {
-    let overrides: String = r.get(2)?;
-    let advanced: Option<String> = r.get(3)?;
-    Ok(Mapping {
-        product: r.get(0)?,
-        product_ref: r.get(1)?,
-        overrides: serde_json::from_str(&overrides).unwrap_or_default(),
-        advanced_json: advanced.and_then(|a| serde_json::from_str(&a).ok()),
-        min_order_qty: r.get(4)?,
-        plugins: BTreeMap::new(),
-    })
-}
-
-/// (plugin, block) from columns plugin, product_ref, overrides,
-/// advanced_json starting at `at`.
-fn plugin_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<(String, PluginMapping)> {
-    let overrides: String = r.get(at + 2)?;
-    let advanced: Option<String> = r.get(at + 3)?;
-    Ok((
-        r.get(at)?,
-        PluginMapping {
-            product_ref: r.get(at + 1)?,
-            overrides: serde_json::from_str(&overrides).unwrap_or_default(),
-            advanced_json: advanced.and_then(|a| serde_json::from_str(&a).ok()),
-        },
-    ))
 }

@@ -11,7 +11,6 @@ pub mod auth;
 pub mod cache;
 pub mod catalogue;
 pub mod config;
-pub mod db;
 pub mod error;
 pub mod keys;
 pub mod mappings;
@@ -24,7 +23,9 @@ pub mod quotes;
 pub mod registry;
 pub mod secrets;
 pub mod status_poller;
+pub mod store;
 pub mod storefronts;
+pub mod time;
 pub mod webhook_auth;
 
 use std::path::Path;
@@ -43,7 +44,8 @@ pub use error::{Result, ServiceError};
 pub struct Service {
     pub config: Config,
     pub runtime: Arc<Runtime>,
-    pub db: db::Db,
+    /// Everything durable (`[store]`).
+    pub store: Arc<dyn store::Store>,
     pub secrets: secrets::SecretBox,
     pub metrics: metrics::Metrics,
     pub auth: auth::Auth,
@@ -66,7 +68,7 @@ impl Service {
         let data_dir = &config.storage.data_dir;
         std::fs::create_dir_all(data_dir)
             .with_context(|| format!("creating the data directory {}", data_dir.display()))?;
-        let db = db::Db::open(&config.database_path())?;
+        let store = store::open(&config).await?;
         let secrets = secrets::SecretBox::load(&config.secret_key_path())?;
         let auth = auth::Auth::from_config(&config)?;
 
@@ -100,7 +102,7 @@ impl Service {
             webhook_guard: webhook_auth::Guard::new(&config.webhooks),
             config,
             runtime,
-            db,
+            store,
             secrets,
             auth,
             memo: memo::Memo::default(),

@@ -4,12 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{OptionalExtension as _, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
-use super::db::{iso8601, now, now_ms, today, valid_date};
 use super::quotes::QuoteRef;
+use super::store::{NewOrder, OrderRow, OrderState};
+use super::time::{iso8601, today, valid_date};
 use super::{Result, Service, ServiceError};
 use crate::contract::{
     FieldError, Money, Order, OrderLine, OrderUpdate, PluginError, PriceSource, StockRequest,
@@ -72,11 +72,11 @@ pub enum LinePriceSource {
     None,
 }
 
-/// Outbox states.
-pub const PENDING: &str = "pending";
-pub const DELIVERING: &str = "delivering";
-pub const DELIVERED: &str = "delivered";
-pub const FAILED: &str = "failed";
+/// Outbox states, as the API names them.
+pub const PENDING: &str = OrderState::Pending.as_str();
+pub const DELIVERING: &str = OrderState::Delivering.as_str();
+pub const DELIVERED: &str = OrderState::Delivered.as_str();
+pub const FAILED: &str = OrderState::Failed.as_str();
 
 #[derive(Clone, Debug, Serialize)]
 pub struct OrderView {
@@ -129,20 +129,6 @@ pub struct StockCheck {
     pub items: Vec<(String, u32)>,
 }
 
-pub(crate) fn event(
-    conn: &rusqlite::Connection,
-    storefront: &str,
-    order: &str,
-    kind: &str,
-    detail: &str,
-) -> rusqlite::Result<()> {
-    conn.execute(
-        "INSERT INTO order_events (storefront, order_id, at, kind, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![storefront, order, now(), kind, detail],
-    )?;
-    Ok(())
-}
-
 /// What is wrong with a line's price, if anything: the back office is
 /// asked to charge it, so it must be a real amount in a real currency.
 fn price_problem(price: &Money) -> Option<String> {
@@ -167,7 +153,7 @@ impl Service {
     /// checked with the stock plugin first: short stock refuses the order,
     /// naming the line, before anything is stored.
     pub async fn accept_order(&self, storefront: &str, input: OrderInput) -> Result<Accepted> {
-        let sf = self.storefront(storefront)?;
+        let sf = self.storefront(storefront).await?;
         let plugin = sf.connect.order_plugin.clone().ok_or_else(|| {
             ServiceError::NotHandled(format!(
                 "no plugin handles orders for `{storefront}`: choose an order plugin in its Connect settings"
@@ -177,7 +163,7 @@ impl Service {
             let json = serde_json::to_vec(&input).map_err(anyhow::Error::from)?;
             format!("{:x}", Sha256::digest(&json))
         };
-        if let Some(repeat) = self.repeated_order(storefront, &input.id, &hash)? {
+        if let Some(repeat) = self.repeated_order(storefront, &input.id, &hash).await? {
             return Ok(repeat);
         }
 
@@ -208,7 +194,10 @@ impl Service {
                 );
             }
         }
-        let customer = match self.customer_context(storefront, &plugin, input.customer.as_deref()) {
+        let customer = match self
+            .customer_context(storefront, &plugin, input.customer.as_deref())
+            .await
+        {
             Ok(c) => Some(c),
             Err(ServiceError::Invalid(f)) => {
                 problems.extend(f);
@@ -231,7 +220,7 @@ impl Service {
                     message,
                 }));
             }
-            let mapping = match self.mapping(storefront, &line.product) {
+            let mapping = match self.mapping(storefront, &line.product).await {
                 Ok(m) => m,
                 Err(_) => {
                     problems.push(FieldError {
@@ -316,31 +305,21 @@ impl Service {
             }
         }
         let payload = serde_json::to_string(&order).map_err(anyhow::Error::from)?;
-        let created = {
-            let mut conn = self.db.lock();
-            let tx = conn.transaction()?;
-            let n = tx.execute(
-                "INSERT OR IGNORE INTO orders (storefront, id, plugin, state, next_attempt_at, payload,
-                   payload_hash, check_stock, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
-                params![storefront, input.id, plugin, PENDING, now_ms(), payload, hash, None::<String>, now()],
-            )?;
-            if n == 1 {
-                event(
-                    &tx,
-                    storefront,
-                    &input.id,
-                    "accepted",
-                    &format!("for delivery by `{plugin}`"),
-                )?;
-            }
-            tx.commit()?;
-            n == 1
-        };
+        let created = self
+            .store
+            .insert_order(&NewOrder {
+                storefront: storefront.into(),
+                id: input.id.clone(),
+                plugin: plugin.clone(),
+                payload,
+                payload_hash: hash.clone(),
+            })
+            .await?;
         if !created {
             // Accepted concurrently by another request: same rules as above.
             return self
-                .repeated_order(storefront, &input.id, &hash)?
+                .repeated_order(storefront, &input.id, &hash)
+                .await?
                 .ok_or_else(|| {
                     anyhow::anyhow!("order `{}` vanished while accepted", input.id).into()
                 });
@@ -349,18 +328,23 @@ impl Service {
         self.outbox_wake.notify_one();
         Ok(Accepted {
             created: true,
-            order: self.order(storefront, &input.id)?,
+            order: self.order(storefront, &input.id).await?,
         })
     }
 
     /// The answer for an order id accepted before: the same order
     /// (`created: false`) when the content is the same, else a conflict.
-    fn repeated_order(&self, storefront: &str, id: &str, hash: &str) -> Result<Option<Accepted>> {
-        match self.order_hash(storefront, id)? {
+    async fn repeated_order(
+        &self,
+        storefront: &str,
+        id: &str,
+        hash: &str,
+    ) -> Result<Option<Accepted>> {
+        match self.store.order_hash(storefront, id).await? {
             None => Ok(None),
             Some(existing) if existing == hash => Ok(Some(Accepted {
                 created: false,
-                order: self.order(storefront, id)?,
+                order: self.order(storefront, id).await?,
             })),
             Some(_) => Err(ServiceError::Conflict(format!(
                 "order `{id}` was already accepted with different content; an order id can be used once"
@@ -383,8 +367,9 @@ impl Service {
         if items.is_empty() {
             return Ok(short);
         }
-        let customer =
-            self.customer_context(storefront, stock_plugin, input.customer.as_deref())?;
+        let customer = self
+            .customer_context(storefront, stock_plugin, input.customer.as_deref())
+            .await?;
         for (i, product_ref, minimum, quantity) in items {
             let req = StockRequest {
                 product_ref: product_ref.clone(),
@@ -421,211 +406,74 @@ impl Service {
         Ok(short)
     }
 
-    fn order_hash(&self, storefront: &str, id: &str) -> Result<Option<String>> {
-        Ok(self
-            .db
-            .lock()
-            .query_row(
-                "SELECT payload_hash FROM orders WHERE storefront = ?1 AND id = ?2",
-                params![storefront, id],
-                |r| r.get(0),
-            )
-            .optional()?)
-    }
-
-    pub fn order(&self, storefront: &str, id: &str) -> Result<OrderView> {
-        let mut view = self
-            .query_orders("WHERE storefront = ?1 AND id = ?2", params![storefront, id])?
-            .pop()
+    pub async fn order(&self, storefront: &str, id: &str) -> Result<OrderView> {
+        let row = self.store.order(storefront, id).await?;
+        let row = row
             .ok_or_else(|| ServiceError::NotFound(format!("no order `{id}` in `{storefront}`")))?;
-        let conn = self.db.lock();
-        let mut stmt = conn.prepare(
-            "SELECT at, kind, detail FROM order_events WHERE storefront = ?1 AND order_id = ?2 ORDER BY seq",
-        )?;
-        view.history = stmt
-            .query_map(params![storefront, id], |r| {
-                Ok(OrderEvent {
-                    at: iso8601(r.get(0)?),
-                    kind: r.get(1)?,
-                    detail: r.get(2)?,
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(view)
+        view(row)
     }
 
     /// A storefront's orders, newest first, optionally in one state.
-    pub fn orders(
+    pub async fn orders(
         &self,
         storefront: &str,
         state: Option<&str>,
         limit: u32,
     ) -> Result<Vec<OrderView>> {
-        self.storefront(storefront)?;
-        let limit = limit.clamp(1, 1000);
-        match state {
-            Some(s) => self.query_orders(
-                "WHERE storefront = ?1 AND state = ?2 ORDER BY created_at DESC, id DESC LIMIT ?3",
-                params![storefront, s, limit],
-            ),
-            None => self.query_orders(
-                "WHERE storefront = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2",
-                params![storefront, limit],
-            ),
-        }
-    }
-
-    fn query_orders(&self, tail: &str, args: impl rusqlite::Params) -> Result<Vec<OrderView>> {
-        let conn = self.db.lock();
-        let mut stmt = conn.prepare(&format!(
-            "SELECT storefront, id, plugin, state, attempts, next_attempt_at, last_error, last_error_kind,
-               payload, backend_order_id, backend_order_no, customer_code, job_no, job_status,
-               tracking_number, status_at, created_at, updated_at FROM orders {tail}"
-        ))?;
-        let rows = stmt
-            .query_map(args, |r| {
-                let state: String = r.get(3)?;
-                let payload: String = r.get(8)?;
-                let next: i64 = r.get(5)?;
-                Ok(OrderView {
-                    storefront: r.get(0)?,
-                    id: r.get(1)?,
-                    plugin: r.get(2)?,
-                    next_attempt_at: (state == PENDING).then(|| iso8601(next / 1000)),
-                    state,
-                    attempts: r.get(4)?,
-                    last_error: r.get(6)?,
-                    last_error_kind: r.get(7)?,
-                    order: serde_json::from_str(&payload).map_err(|e| {
-                        rusqlite::Error::FromSqlConversionFailure(
-                            8,
-                            rusqlite::types::Type::Text,
-                            e.into(),
-                        )
-                    })?,
-                    backend_order_id: r.get(9)?,
-                    backend_order_no: r.get(10)?,
-                    customer_code: r.get(11)?,
-                    job_no: r.get(12)?,
-                    job_status: r.get(13)?,
-                    tracking_number: r.get(14)?,
-                    status_at: r.get(15)?,
-                    created_at: iso8601(r.get(16)?),
-                    updated_at: iso8601(r.get(17)?),
-                    history: vec![],
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(rows)
+        self.storefront(storefront).await?;
+        let state = match state.map(str::parse::<OrderState>) {
+            None => None,
+            Some(Ok(s)) => Some(s),
+            // No order is in a state that does not exist.
+            Some(Err(_)) => return Ok(Vec::new()),
+        };
+        let rows = self
+            .store
+            .orders(storefront, state, limit.clamp(1, 1000))
+            .await?;
+        rows.into_iter().map(view).collect()
     }
 
     /// Puts a parked (failed) order back into the outbox for a fresh round
     /// of attempts.
-    pub fn retry_order(&self, storefront: &str, id: &str) -> Result<OrderView> {
-        let state = self.order(storefront, id)?.state;
+    pub async fn retry_order(&self, storefront: &str, id: &str) -> Result<OrderView> {
+        let state = self.order(storefront, id).await?.state;
         if state != FAILED {
             return Err(ServiceError::Conflict(format!(
                 "order `{id}` is {state}; only failed orders can be retried"
             )));
         }
-        {
-            let mut conn = self.db.lock();
-            let tx = conn.transaction()?;
-            tx.execute(
-                "UPDATE orders SET state = ?3, attempts = 0, next_attempt_at = ?4, updated_at = ?5
-                 WHERE storefront = ?1 AND id = ?2 AND state = ?6",
-                params![storefront, id, PENDING, now_ms(), now(), FAILED],
-            )?;
-            event(
-                &tx,
-                storefront,
-                id,
-                "retry",
-                "an operator asked for a new round of attempts",
-            )?;
-            tx.commit()?;
+        if !self.store.retry_order(storefront, id).await? {
+            return Err(ServiceError::Conflict(format!(
+                "order `{id}` changed while it was retried; look at it again"
+            )));
         }
         self.outbox_wake.notify_one();
-        self.order(storefront, id)
+        self.order(storefront, id).await
     }
 
     /// Applies order updates a plugin produced (from a webhook or polling);
     /// answers how many matched an order of this storefront.
-    pub fn apply_updates(
+    pub async fn apply_updates(
         &self,
         storefront: &str,
         plugin: &str,
         updates: &[OrderUpdate],
         source: &str,
     ) -> Result<usize> {
-        let mut applied = 0;
-        let mut conn = self.db.lock();
-        let tx = conn.transaction()?;
-        for u in updates {
-            let id: Option<String> = match (&u.order_id, &u.backend_order_id) {
-                (Some(id), _) => tx
-                    .query_row(
-                        "SELECT id FROM orders WHERE storefront = ?1 AND id = ?2 AND plugin = ?3",
-                        params![storefront, id, plugin],
-                        |r| r.get(0),
-                    )
-                    .optional()?,
-                (None, Some(backend)) => tx
-                    .query_row(
-                        "SELECT id FROM orders WHERE storefront = ?1 AND backend_order_id = ?2 AND plugin = ?3",
-                        params![storefront, backend, plugin],
-                        |r| r.get(0),
-                    )
-                    .optional()?,
-                (None, None) => None,
-            };
-            let Some(id) = id else {
-                tracing::info!(storefront, plugin, order = ?u.order_id, "update for an unknown order ignored");
-                continue;
-            };
-            tx.execute(
-                "UPDATE orders SET
-                   backend_order_id = COALESCE(?3, backend_order_id),
-                   job_no = COALESCE(?4, job_no),
-                   job_status = COALESCE(?5, job_status),
-                   tracking_number = COALESCE(?6, tracking_number),
-                   status_at = COALESCE(?7, status_at),
-                   updated_at = ?8
-                 WHERE storefront = ?1 AND id = ?2",
-                params![
-                    storefront,
-                    id,
-                    u.backend_order_id,
-                    u.job_no,
-                    u.status,
-                    u.tracking_number,
-                    u.at,
-                    now()
-                ],
-            )?;
-            let mut detail = Vec::new();
-            if let Some(s) = &u.status {
-                detail.push(format!("status {s}"));
-            }
-            if let Some(j) = &u.job_no {
-                detail.push(format!("job {j}"));
-            }
-            if let Some(t) = &u.tracking_number {
-                detail.push(format!("tracking {t}"));
-            }
-            event(&tx, storefront, &id, source, &detail.join(", "))?;
-            applied += 1;
-        }
-        tx.commit()?;
-        Ok(applied)
+        Ok(self
+            .store
+            .apply_updates(storefront, plugin, updates, source)
+            .await?)
     }
 
     /// Polls the plugin for an order's status (the fallback to webhooks).
     pub async fn refresh_order_status(&self, storefront: &str, id: &str) -> Result<OrderView> {
-        let order = self.order(storefront, id)?;
+        let order = self.order(storefront, id).await?;
         let update = self.ask_order_status(&order).await?;
-        self.apply_updates(storefront, &order.plugin, &[update], "polled")?;
-        self.order(storefront, id)
+        self.apply_updates(storefront, &order.plugin, &[update], "polled")
+            .await?;
+        self.order(storefront, id).await
     }
 
     /// The plugin's `order-status` for a delivered order.
@@ -666,13 +514,10 @@ impl Service {
         } else {
             "unknown"
         };
-        let outcome = match self.authenticate_webhook(
-            storefront,
-            plugin,
-            credential,
-            &request.body,
-            client,
-        ) {
+        let outcome = match self
+            .authenticate_webhook(storefront, plugin, credential, &request.body, client)
+            .await
+        {
             Ok(()) => {
                 let handle = async |rt: &Runtime, t: &TenantSpec| {
                     rt.handle_webhook(t, plugin, &request).await
@@ -699,22 +544,52 @@ impl Service {
             },
         );
         self.apply_updates(storefront, plugin, &outcome?, "webhook")
+            .await
     }
 
     /// Orders by plugin and state, for the outbox depth gauge.
-    pub fn outbox_depth(&self) -> Result<Vec<super::metrics::OutboxDepth>> {
-        let conn = self.db.lock();
-        let mut stmt =
-            conn.prepare("SELECT plugin, state, COUNT(*) FROM orders GROUP BY plugin, state")?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok(super::metrics::OutboxDepth {
-                    plugin: r.get(0)?,
-                    state: r.get(1)?,
-                    count: r.get::<_, i64>(2)?.max(0) as u64,
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(rows)
+    pub async fn outbox_depth(&self) -> Result<Vec<super::metrics::OutboxDepth>> {
+        Ok(self.store.outbox_depth().await?)
     }
+}
+
+/// The API's view of a stored order.
+fn view(r: OrderRow) -> Result<OrderView> {
+    let order = serde_json::from_str(&r.payload).map_err(|e| {
+        anyhow::anyhow!(
+            "order `{}` of `{}` is stored unreadable: {e}",
+            r.id,
+            r.storefront
+        )
+    })?;
+    Ok(OrderView {
+        next_attempt_at: (r.state == OrderState::Pending)
+            .then(|| iso8601(r.next_attempt_ms / 1000)),
+        state: r.state.as_str().to_string(),
+        storefront: r.storefront,
+        id: r.id,
+        plugin: r.plugin,
+        attempts: r.attempts,
+        last_error: r.last_error,
+        last_error_kind: r.last_error_kind,
+        backend_order_id: r.backend_order_id,
+        backend_order_no: r.backend_order_no,
+        customer_code: r.customer_code,
+        job_no: r.job_no,
+        job_status: r.job_status,
+        tracking_number: r.tracking_number,
+        status_at: r.status_at,
+        created_at: iso8601(r.created_at),
+        updated_at: iso8601(r.updated_at),
+        order,
+        history: r
+            .history
+            .into_iter()
+            .map(|e| OrderEvent {
+                at: iso8601(e.at),
+                kind: e.kind,
+                detail: e.detail,
+            })
+            .collect(),
+    })
 }

@@ -15,31 +15,22 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use rusqlite::params;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use super::db::{now, now_ms};
-use super::orders::{DELIVERED, DELIVERING, FAILED, PENDING, StockCheck, event};
+use super::orders::StockCheck;
+use super::store::{Claimed, FailedAttempt};
+use super::time::now_ms;
 use super::{Service, ServiceError};
 use crate::contract::{Order, StockRequest};
 use crate::runtime::Runtime;
 use crate::tenant::TenantSpec;
 
-struct Claimed {
-    storefront: String,
-    id: String,
-    plugin: String,
-    attempts: u32,
-    payload: String,
-    check_stock: Option<String>,
-}
-
 /// Runs until the service shuts down, then lets in-flight deliveries finish
 /// within the grace period.
 pub async fn run(svc: Arc<Service>) {
     crash_hook::init();
-    match recover(&svc) {
+    match svc.store.recover().await {
         Ok(0) => {}
         Ok(n) => tracing::warn!(orders = n, "orders interrupted mid-delivery are due again"),
         Err(e) => tracing::error!(error = %e, "recovering the outbox failed"),
@@ -51,7 +42,7 @@ pub async fn run(svc: Arc<Service>) {
     while !svc.is_shutting_down() {
         let free = slots.available_permits();
         if free > 0 {
-            match claim(&svc, free) {
+            match svc.store.claim(free).await {
                 Ok(claimed) => {
                     for order in claimed {
                         let Ok(permit) = slots.clone().try_acquire_owned() else {
@@ -86,7 +77,7 @@ pub async fn run(svc: Arc<Service>) {
     if drained.is_err() {
         tasks.abort_all();
         while tasks.join_next().await.is_some() {}
-        match recover(&svc) {
+        match svc.store.recover().await {
             Ok(n) => tracing::warn!(
                 orders = n,
                 "deliveries cancelled at shutdown; they are due again at the next start"
@@ -94,72 +85,6 @@ pub async fn run(svc: Arc<Service>) {
             Err(e) => tracing::error!(error = %e, "resetting cancelled deliveries failed"),
         }
     }
-}
-
-/// Puts orders left `delivering` back to `pending`.
-fn recover(svc: &Service) -> Result<usize, ServiceError> {
-    let mut conn = svc.db.lock();
-    let tx = conn.transaction()?;
-    let ids: Vec<(String, String)> = {
-        let mut stmt = tx.prepare("SELECT storefront, id FROM orders WHERE state = ?1")?;
-        stmt.query_map([DELIVERING], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?
-    };
-    for (sf, id) in &ids {
-        tx.execute(
-            "UPDATE orders SET state = ?3, next_attempt_at = ?4, updated_at = ?5
-             WHERE storefront = ?1 AND id = ?2",
-            params![sf, id, PENDING, now_ms(), now()],
-        )?;
-        event(
-            &tx,
-            sf,
-            id,
-            "interrupted",
-            "the delivery was interrupted (restart or shutdown); it will be submitted again with the same order id",
-        )?;
-    }
-    tx.commit()?;
-    Ok(ids.len())
-}
-
-/// Claims up to `limit` due orders.
-fn claim(svc: &Service, limit: usize) -> Result<Vec<Claimed>, ServiceError> {
-    let mut conn = svc.db.lock();
-    let tx = conn.transaction()?;
-    let due: Vec<Claimed> = {
-        let mut stmt = tx.prepare(
-            "SELECT storefront, id, plugin, attempts, payload, check_stock FROM orders
-             WHERE state = ?1 AND next_attempt_at <= ?2
-             ORDER BY next_attempt_at, created_at LIMIT ?3",
-        )?;
-        stmt.query_map(params![PENDING, now_ms(), limit as i64], |r| {
-            Ok(Claimed {
-                storefront: r.get(0)?,
-                id: r.get(1)?,
-                plugin: r.get(2)?,
-                attempts: r.get::<_, u32>(3)? + 1,
-                payload: r.get(4)?,
-                check_stock: r.get(5)?,
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?
-    };
-    for c in &due {
-        tx.execute(
-            "UPDATE orders SET state = ?3, attempts = ?4, updated_at = ?5 WHERE storefront = ?1 AND id = ?2",
-            params![c.storefront, c.id, DELIVERING, c.attempts, now()],
-        )?;
-        event(
-            &tx,
-            &c.storefront,
-            &c.id,
-            "attempt",
-            &format!("attempt {}", c.attempts),
-        )?;
-    }
-    tx.commit()?;
-    Ok(due)
 }
 
 /// Why an attempt did not deliver.
@@ -192,13 +117,13 @@ async fn deliver(svc: &Service, c: Claimed) {
     let result = match outcome {
         Ok(receipt) => {
             svc.metrics.delivery(&c.plugin, "delivered");
-            record_delivered(svc, &c, &receipt)
+            record_delivered(svc, &c, &receipt).await
         }
         Err(f) => {
             let park = !f.retryable || c.attempts >= svc.config.outbox.max_attempts;
             svc.metrics
                 .delivery(&c.plugin, if park { "failed" } else { "retry" });
-            record_failure(svc, &c, &f, park)
+            record_failure(svc, &c, &f, park).await
         }
     };
     if let Err(e) = result {
@@ -247,39 +172,16 @@ async fn attempt(svc: &Service, c: &Claimed) -> Result<crate::contract::OrderRec
         .await?)
 }
 
-fn record_delivered(
+async fn record_delivered(
     svc: &Service,
     c: &Claimed,
     r: &crate::contract::OrderReceipt,
 ) -> Result<(), ServiceError> {
     if let Some(link) = &r.customer_link {
-        svc.store_link(&c.storefront, &c.plugin, link)?;
+        svc.store_link(&c.storefront, &c.plugin, link).await?;
     }
-    let mut conn = svc.db.lock();
-    let tx = conn.transaction()?;
-    tx.execute(
-        "UPDATE orders SET state = ?3, backend_order_id = ?4, backend_order_no = ?5,
-           customer_code = ?6, last_error = NULL, last_error_kind = NULL, updated_at = ?7
-         WHERE storefront = ?1 AND id = ?2",
-        params![
-            c.storefront,
-            c.id,
-            DELIVERED,
-            r.backend_order_id,
-            r.backend_order_no,
-            r.customer_code,
-            now()
-        ],
-    )?;
+    svc.store.record_delivered(c, r).await?;
     let no = r.backend_order_no.as_deref().unwrap_or(&r.backend_order_id);
-    event(
-        &tx,
-        &c.storefront,
-        &c.id,
-        "delivered",
-        &format!("backend order {no} for customer {}", r.customer_code),
-    )?;
-    tx.commit()?;
     tracing::info!(
         storefront = c.storefront,
         order = c.id,
@@ -289,10 +191,14 @@ fn record_delivered(
     Ok(())
 }
 
-fn record_failure(svc: &Service, c: &Claimed, f: &Failure, park: bool) -> Result<(), ServiceError> {
-    let (state, next, detail) = if park {
+async fn record_failure(
+    svc: &Service,
+    c: &Claimed,
+    f: &Failure,
+    park: bool,
+) -> Result<(), ServiceError> {
+    let (next_attempt_ms, detail) = if park {
         (
-            FAILED,
             now_ms(),
             format!("parked after attempt {}: {}", c.attempts, f.message),
         )
@@ -302,7 +208,6 @@ fn record_failure(svc: &Service, c: &Claimed, f: &Failure, park: bool) -> Result
             .unwrap_or(0.5);
         let wait = svc.config.outbox.backoff(c.attempts, jitter);
         (
-            PENDING,
             now_ms() + wait.as_millis() as i64,
             format!(
                 "attempt {} failed ({}), retrying in {} ms: {}",
@@ -313,21 +218,14 @@ fn record_failure(svc: &Service, c: &Claimed, f: &Failure, park: bool) -> Result
             ),
         )
     };
-    let mut conn = svc.db.lock();
-    let tx = conn.transaction()?;
-    tx.execute(
-        "UPDATE orders SET state = ?3, next_attempt_at = ?4, last_error = ?5, last_error_kind = ?6,
-           updated_at = ?7 WHERE storefront = ?1 AND id = ?2",
-        params![c.storefront, c.id, state, next, f.message, f.kind, now()],
-    )?;
-    event(
-        &tx,
-        &c.storefront,
-        &c.id,
-        if park { "failed" } else { "retry" },
-        &detail,
-    )?;
-    tx.commit()?;
+    let attempt = FailedAttempt {
+        park,
+        next_attempt_ms,
+        kind: f.kind.clone(),
+        message: f.message.clone(),
+        detail,
+    };
+    svc.store.record_failure(c, &attempt).await?;
     if park {
         tracing::warn!(
             storefront = c.storefront,

@@ -7,10 +7,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use rusqlite::{OptionalExtension as _, params};
 use serde::Serialize;
 
-use super::db::{iso8601, now};
+use super::time::{iso8601, now};
 use super::{Result, Service, ServiceError};
 use crate::contract::{
     CatalogueReport, Check, ConnectionReport, OrderReceipt, OrderUpdate, PluginInfo, PriceQuote,
@@ -69,6 +68,7 @@ pub fn is_secret(info: &PluginInfo, key: &str) -> bool {
     info.settings.iter().any(|s| s.key == key && secret_spec(s))
 }
 
+/// A storefront's stored settings for a plugin, decoded.
 struct Stored {
     enabled: bool,
     values: BTreeMap<String, String>,
@@ -77,32 +77,25 @@ struct Stored {
     check: Option<(bool, String, i64)>,
 }
 
+impl From<super::store::StoredSettings> for Stored {
+    fn from(s: super::store::StoredSettings) -> Self {
+        Self {
+            enabled: s.enabled,
+            values: serde_json::from_str(&s.values_json).unwrap_or_default(),
+            secrets: s.sealed_secrets,
+            configured_at: s.configured_at,
+            check: s.check,
+        }
+    }
+}
+
 impl Service {
-    fn stored(&self, storefront: &str, plugin: &str) -> Result<Option<Stored>> {
-        let conn = self.db.lock();
-        Ok(conn
-            .prepare_cached(
-                "SELECT enabled, settings, secrets, configured_at, check_ok, check_summary, check_at
-                 FROM plugin_settings WHERE storefront = ?1 AND plugin = ?2",
-            )?
-            .query_row(
-                params![storefront, plugin],
-                |r| {
-                    let values: String = r.get(1)?;
-                    let check = match (r.get::<_, Option<bool>>(4)?, r.get(5)?, r.get(6)?) {
-                        (Some(ok), Some(s), Some(at)) => Some((ok, s, at)),
-                        _ => None,
-                    };
-                    Ok(Stored {
-                        enabled: r.get(0)?,
-                        values: serde_json::from_str(&values).unwrap_or_default(),
-                        secrets: r.get(2)?,
-                        configured_at: r.get(3)?,
-                        check,
-                    })
-                },
-            )
-            .optional()?)
+    async fn stored(&self, storefront: &str, plugin: &str) -> Result<Option<Stored>> {
+        Ok(self
+            .store
+            .plugin_settings(storefront, plugin)
+            .await?
+            .map(Stored::from))
     }
 
     fn open_secrets(
@@ -120,11 +113,11 @@ impl Service {
         Ok(serde_json::from_slice(&plain).map_err(anyhow::Error::from)?)
     }
 
-    pub fn settings_view(&self, storefront: &str, plugin: &str) -> Result<SettingsView> {
-        self.storefront(storefront)?;
-        let running = self.plugin_for(storefront, plugin)?;
+    pub async fn settings_view(&self, storefront: &str, plugin: &str) -> Result<SettingsView> {
+        self.storefront(storefront).await?;
+        let running = self.plugin_for(storefront, plugin).await?;
         let info = &running.info;
-        let stored = self.stored(storefront, plugin)?;
+        let stored = self.stored(storefront, plugin).await?;
         let secret_values = match &stored {
             Some(s) => self.open_secrets(storefront, plugin, s.secrets.as_deref())?,
             None => BTreeMap::new(),
@@ -172,10 +165,10 @@ impl Service {
         plugin: &str,
         input: SettingsInput,
     ) -> Result<SettingsView> {
-        self.storefront(storefront)?;
-        let running = self.plugin_for(storefront, plugin)?;
+        self.storefront(storefront).await?;
+        let running = self.plugin_for(storefront, plugin).await?;
         let info = &running.info;
-        let stored = self.stored(storefront, plugin)?;
+        let stored = self.stored(storefront, plugin).await?;
         let mut secrets = match &stored {
             Some(s) => self.open_secrets(storefront, plugin, s.secrets.as_deref())?,
             None => BTreeMap::new(),
@@ -218,41 +211,33 @@ impl Service {
                     .seal(&format!("{storefront}/{plugin}"), &json)?,
             )
         };
-        self.db.lock().execute(
-            "INSERT INTO plugin_settings (storefront, plugin, enabled, settings, secrets, configured_at)
-             VALUES (?1, ?2, 0, ?3, ?4, ?5)
-             ON CONFLICT (storefront, plugin) DO UPDATE SET settings = ?3, secrets = ?4,
-               configured_at = ?5, check_ok = NULL, check_summary = NULL, check_at = NULL",
-            params![
-                storefront,
-                plugin,
-                serde_json::to_string(&values).map_err(anyhow::Error::from)?,
-                sealed,
-                now()
-            ],
-        )?;
+        let values = serde_json::to_string(&values).map_err(anyhow::Error::from)?;
+        self.store
+            .write_plugin_settings(storefront, plugin, &values, sealed.as_deref())
+            .await?;
         // Live instances and cached data were bound to the old settings.
         self.memo.invalidate();
         self.runtime.reset_tenant(storefront, plugin).await;
         tracing::info!(storefront, plugin, "plugin settings changed");
-        self.settings_view(storefront, plugin)
+        self.settings_view(storefront, plugin).await
     }
 
     /// The runtime's view of a storefront's configured plugin.
-    pub fn tenant(&self, storefront: &str, plugin: &str) -> Result<Arc<TenantSpec>> {
+    pub async fn tenant(&self, storefront: &str, plugin: &str) -> Result<Arc<TenantSpec>> {
         if let Some(spec) = self.memo.tenant(storefront, plugin) {
             return Ok(spec);
         }
         let generation = self.memo.generation();
-        let spec = Arc::new(self.read_tenant(storefront, plugin)?);
+        let spec = Arc::new(self.read_tenant(storefront, plugin).await?);
         self.memo.keep_tenant(generation, plugin, spec.clone());
         Ok(spec)
     }
 
     /// The storefront's settings for the version of the plugin it runs.
-    pub(crate) fn read_tenant(&self, storefront: &str, plugin: &str) -> Result<TenantSpec> {
+    pub(crate) async fn read_tenant(&self, storefront: &str, plugin: &str) -> Result<TenantSpec> {
         let stored = self
-            .stored(storefront, plugin)?
+            .stored(storefront, plugin)
+            .await?
             .filter(|s| s.configured_at.is_some())
             .ok_or_else(|| {
                 ServiceError::Conflict(format!(
@@ -260,7 +245,11 @@ impl Service {
                      configure it under Connect plugins first"
                 ))
             })?;
-        let private = self.storefront(storefront)?.connect.allow_private_networks;
+        let private = self
+            .storefront(storefront)
+            .await?
+            .connect
+            .allow_private_networks;
         let secrets = self.open_secrets(storefront, plugin, stored.secrets.as_deref())?;
         let mut settings: Settings = stored.values.into_iter().collect();
         settings.extend(secrets);
@@ -279,7 +268,7 @@ impl Service {
         what: &'static str,
         run: impl AsyncFnOnce(&Runtime, &TenantSpec) -> Result<T, CallError>,
     ) -> Result<T> {
-        let tenant = self.tenant(storefront, plugin)?;
+        let tenant = self.tenant(storefront, plugin).await?;
         let started = Instant::now();
         let answer = run(&self.runtime, &tenant).await;
         let outcome = match &answer {
@@ -327,11 +316,9 @@ impl Service {
             },
             Err(e) => return Err(e),
         };
-        self.db.lock().execute(
-            "UPDATE plugin_settings SET check_ok = ?3, check_summary = ?4, check_at = ?5
-             WHERE storefront = ?1 AND plugin = ?2",
-            params![storefront, plugin, outcome.ok, outcome.summary, now()],
-        )?;
+        self.store
+            .record_check(storefront, plugin, outcome.ok, &outcome.summary)
+            .await?;
         Ok(outcome)
     }
 }

@@ -121,7 +121,7 @@ impl<'a> QuoteRef<'a> {
 
 impl Service {
     /// Who is asking, as the plugin needs it.
-    pub(crate) fn customer_context(
+    pub(crate) async fn customer_context(
         &self,
         storefront: &str,
         plugin: &str,
@@ -134,7 +134,7 @@ impl Service {
                 name: None,
             });
         };
-        let c = self.customer(storefront, id).map_err(|_| {
+        let c = self.customer(storefront, id).await.map_err(|_| {
             ServiceError::invalid(
                 "customer",
                 format!("no customer `{id}` in `{storefront}`: register the customer first"),
@@ -142,7 +142,7 @@ impl Service {
         })?;
         let mut code = match &c.department {
             Some(d) => {
-                let d = self.department(storefront, d)?;
+                let d = self.department(storefront, d).await?;
                 d.plugin_codes.get(plugin).cloned().or(d.customer_code)
             }
             None => None,
@@ -150,7 +150,7 @@ impl Service {
         if code.is_none()
             && let Some(email) = &c.email
         {
-            code = self.linked_code(storefront, plugin, email)?;
+            code = self.linked_code(storefront, plugin, email).await?;
         }
         Ok(CustomerContext {
             department_code: code,
@@ -161,13 +161,13 @@ impl Service {
 
     /// The product as `plugin` knows it (its own mapping block, else the
     /// default one), and the minimum order quantity.
-    fn product_mapping(
+    async fn product_mapping(
         &self,
         storefront: &str,
         product: &str,
         plugin: &str,
     ) -> Result<(ProductMapping, Option<u32>)> {
-        let m = self.mapping(storefront, product).map_err(|_| {
+        let m = self.mapping(storefront, product).await.map_err(|_| {
             ServiceError::invalid(
                 "product",
                 format!("product `{product}` has no mapping in `{storefront}`: add one under Product mappings"),
@@ -177,7 +177,7 @@ impl Service {
     }
 
     pub async fn price(&self, storefront: &str, input: PriceInput) -> Result<PriceAnswer> {
-        let sf = self.storefront(storefront)?;
+        let sf = self.storefront(storefront).await?;
         let Some(plugin) = sf.connect.price_plugin.clone() else {
             return Ok(PriceAnswer {
                 handled: false,
@@ -195,8 +195,12 @@ impl Service {
         if input.quantity == 0 {
             return Err(ServiceError::invalid("quantity", "must be at least 1"));
         }
-        let (product, _) = self.product_mapping(storefront, &input.product, &plugin)?;
-        let customer = self.customer_context(storefront, &plugin, input.customer.as_deref())?;
+        let (product, _) = self
+            .product_mapping(storefront, &input.product, &plugin)
+            .await?;
+        let customer = self
+            .customer_context(storefront, &plugin, input.customer.as_deref())
+            .await?;
         let req = PriceRequest {
             product,
             quantity: input.quantity,
@@ -207,7 +211,7 @@ impl Service {
         match self.call(storefront, &plugin, "price", price).await {
             Ok(q) => {
                 if let Some(link) = &q.customer_link {
-                    self.store_link(storefront, &plugin, link)?;
+                    self.store_link(storefront, &plugin, link).await?;
                 }
                 let version = self
                     .tenant(storefront, &plugin)?
@@ -242,7 +246,7 @@ impl Service {
     }
 
     pub async fn stock(&self, storefront: &str, input: StockInput) -> Result<StockAnswer> {
-        let sf = self.storefront(storefront)?;
+        let sf = self.storefront(storefront).await?;
         let Some(plugin) = sf.connect.stock_plugin.clone() else {
             return Ok(StockAnswer {
                 handled: false,
@@ -256,8 +260,12 @@ impl Service {
                 )),
             });
         };
-        let (product, min) = self.product_mapping(storefront, &input.product, &plugin)?;
-        let customer = self.customer_context(storefront, &plugin, input.customer.as_deref())?;
+        let (product, min) = self
+            .product_mapping(storefront, &input.product, &plugin)
+            .await?;
+        let customer = self
+            .customer_context(storefront, &plugin, input.customer.as_deref())
+            .await?;
         let req = StockRequest {
             product_ref: product.product_ref,
             customer,

@@ -13,10 +13,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use rusqlite::params;
-
-use super::db::now;
-use super::orders::{DELIVERED, OrderView};
+use super::orders::OrderView;
+use super::time::now;
 use super::{Result, Service};
 use crate::contract::OrderUpdate;
 
@@ -37,7 +35,7 @@ pub async fn run(svc: Arc<Service>) {
             _ = tokio::time::sleep(tick) => {}
             _ = shutdown.changed() => return,
         }
-        let due = match svc.orders_due_for_status(every) {
+        let due = match svc.orders_due_for_status(every).await {
             Ok(due) => due,
             Err(e) => {
                 tracing::error!(error = %e, "finding orders to ask the status of failed");
@@ -59,41 +57,29 @@ pub async fn run(svc: Arc<Service>) {
 
 impl Service {
     /// (storefront, order id) of the delivered orders due for a status poll.
-    fn orders_due_for_status(&self, every: u64) -> Result<Vec<(String, String)>> {
+    async fn orders_due_for_status(&self, every: u64) -> Result<Vec<(String, String)>> {
         let cfg = &self.config.outbox;
         let now = now();
         let since = now.saturating_sub((cfg.status_poll_days as i64).saturating_mul(86_400));
         let quiet_since = now.saturating_sub(every as i64);
-        let conn = self.db.lock();
-        let mut stmt = conn.prepare_cached(
-            "SELECT storefront, id FROM orders
-             WHERE state = ?1 AND tracking_number IS NULL AND created_at >= ?2
-               AND MAX(updated_at, COALESCE(status_polled_at, 0)) <= ?3
-             ORDER BY MAX(updated_at, COALESCE(status_polled_at, 0))
-             LIMIT ?4",
-        )?;
-        let due = stmt
-            .query_map(
-                params![DELIVERED, since, quiet_since, cfg.status_poll_batch as i64],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(due)
+        let limit = cfg.status_poll_batch.try_into().unwrap_or(u32::MAX);
+        Ok(self
+            .store
+            .orders_due_for_status(since, quiet_since, limit)
+            .await?)
     }
 
     /// Asks the plugin about one order and records what changed. The order
     /// counts as asked even when the plugin fails, so a failing back office
     /// is asked once per interval, not once per round.
     async fn poll_order_status(&self, storefront: &str, id: &str) -> Result<()> {
-        let order = self.order(storefront, id)?;
+        let order = self.order(storefront, id).await?;
         let answer = self.ask_order_status(&order).await;
-        self.db.lock().execute(
-            "UPDATE orders SET status_polled_at = ?3 WHERE storefront = ?1 AND id = ?2",
-            params![storefront, id, now()],
-        )?;
+        self.store.mark_status_polled(storefront, id).await?;
         let update = answer?;
         if changes(&order, &update) {
-            self.apply_updates(storefront, &order.plugin, &[update], "polled")?;
+            self.apply_updates(storefront, &order.plugin, &[update], "polled")
+                .await?;
             tracing::info!(storefront, order = id, "order status changed (polled)");
         }
         Ok(())

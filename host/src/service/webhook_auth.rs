@@ -25,14 +25,13 @@ use std::sync::Mutex;
 
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use hmac::{Hmac, Mac};
-use rusqlite::{OptionalExtension as _, params};
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq as _;
 
 use super::config::WebhooksConfig;
-use super::db::{iso8601, now};
 use super::secrets::random_token;
+use super::time::{iso8601, now};
 use super::{Result, Service, ServiceError};
 
 pub const TIMESTAMP_HEADER: &str = "x-connect-timestamp";
@@ -181,18 +180,18 @@ impl Service {
     }
 
     /// Whether the pair has a secret, and where webhooks go.
-    pub fn webhook_secret_info(&self, storefront: &str, plugin: &str) -> Result<WebhookSecretInfo> {
-        self.storefront(storefront)?;
+    pub async fn webhook_secret_info(
+        &self,
+        storefront: &str,
+        plugin: &str,
+    ) -> Result<WebhookSecretInfo> {
+        self.storefront(storefront).await?;
         self.runtime.info(plugin)?;
-        let created: Option<i64> = self
-            .db
-            .lock()
-            .query_row(
-                "SELECT created_at FROM webhook_secrets WHERE storefront = ?1 AND plugin = ?2",
-                params![storefront, plugin],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let created = self
+            .store
+            .webhook_secret(storefront, plugin)
+            .await?
+            .map(|(_, at)| at);
         Ok(WebhookSecretInfo {
             storefront: storefront.into(),
             plugin: plugin.into(),
@@ -204,24 +203,21 @@ impl Service {
 
     /// Makes a new secret for the pair, replacing the old one at once (the
     /// back office must be given the new one).
-    pub fn rotate_webhook_secret(
+    pub async fn rotate_webhook_secret(
         &self,
         storefront: &str,
         plugin: &str,
     ) -> Result<NewWebhookSecret> {
-        self.storefront(storefront)?;
+        self.storefront(storefront).await?;
         self.runtime.info(plugin)?;
         let secret = format!("{SECRET_PREFIX}{}", random_token()?);
         let sealed = self
             .secrets
             .seal(&context(storefront, plugin), secret.as_bytes())?;
         let created = now();
-        self.db.lock().execute(
-            "INSERT INTO webhook_secrets (storefront, plugin, sealed, created_at)
-             VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (storefront, plugin) DO UPDATE SET sealed = ?3, created_at = ?4",
-            params![storefront, plugin, sealed, created],
-        )?;
+        self.store
+            .put_webhook_secret(storefront, plugin, &sealed, created)
+            .await?;
         tracing::info!(storefront, plugin, "webhook secret rotated");
         let signed_url = self.signed_url(storefront, plugin);
         Ok(NewWebhookSecret {
@@ -237,16 +233,12 @@ impl Service {
         })
     }
 
-    fn webhook_secret(&self, storefront: &str, plugin: &str) -> Result<Option<String>> {
-        let sealed: Option<String> = self
-            .db
-            .lock()
-            .query_row(
-                "SELECT sealed FROM webhook_secrets WHERE storefront = ?1 AND plugin = ?2",
-                params![storefront, plugin],
-                |r| r.get(0),
-            )
-            .optional()?;
+    async fn webhook_secret(&self, storefront: &str, plugin: &str) -> Result<Option<String>> {
+        let sealed = self
+            .store
+            .webhook_secret(storefront, plugin)
+            .await?
+            .map(|(sealed, _)| sealed);
         let Some(sealed) = sealed else {
             return Ok(None);
         };
@@ -259,7 +251,7 @@ impl Service {
     /// Checks a webhook's credential before its plugin sees it. Refusals
     /// are `Unauthenticated` (401) or, past the failure allowance of the
     /// client address or the storefront's webhook rate, `Throttled` (429).
-    pub fn authenticate_webhook(
+    pub async fn authenticate_webhook(
         &self,
         storefront: &str,
         plugin: &str,
@@ -267,7 +259,9 @@ impl Service {
         body: &[u8],
         client: IpAddr,
     ) -> Result<()> {
-        let outcome = self.check_credential(storefront, plugin, credential, body);
+        let outcome = self
+            .check_credential(storefront, plugin, credential, body)
+            .await;
         if let Err(reason) = outcome {
             tracing::warn!(storefront, plugin, %client, reason, "webhook refused");
             return Err(if self.webhook_guard.failure_allowed(client) {
@@ -295,14 +289,14 @@ impl Service {
     }
 
     /// `Err` holds why, for the log (never a secret).
-    fn check_credential(
+    async fn check_credential(
         &self,
         storefront: &str,
         plugin: &str,
         credential: Credential<'_>,
         body: &[u8],
     ) -> Result<(), &'static str> {
-        let secret = match self.webhook_secret(storefront, plugin) {
+        let secret = match self.webhook_secret(storefront, plugin).await {
             Ok(Some(s)) => s,
             Ok(None) => return Err("no webhook secret is set for this storefront and plugin"),
             Err(e) => {

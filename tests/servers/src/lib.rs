@@ -6,11 +6,12 @@
 //! A server whose binary is missing fails the test with a message saying
 //! what to install (`.ci/run` installs it), rather than skipping silently.
 //!
-//! Today: [`RedisServer`]. Later cluster tests (PostgreSQL, several Redis
-//! nodes) belong here too.
+//! [`RedisServer`] and [`PostgresServer`]; cluster tests start several.
 
+mod postgres;
 mod redis;
 
+pub use postgres::PostgresServer;
 pub use redis::RedisServer;
 
 use std::path::PathBuf;

@@ -21,7 +21,8 @@ pub async fn configure(
         STOREFRONT,
         "Demo: prices from printIQ, stock and orders through Tharstern",
         [printiq::PLUGIN, tharstern::PLUGIN, tharstern::PLUGIN],
-    )?;
+    )
+    .await?;
     svc.write_settings(STOREFRONT, tharstern::PLUGIN, tharstern::settings(sim))
         .await?;
     svc.write_settings(STOREFRONT, printiq::PLUGIN, printiq::settings(piq))
@@ -35,7 +36,7 @@ pub async fn configure(
             advanced_json: None,
         },
     );
-    svc.put_mapping(STOREFRONT, promo)?;
+    svc.put_mapping(STOREFRONT, promo).await?;
     for plugin in [tharstern::PLUGIN, printiq::PLUGIN] {
         super::check_and_refresh(svc, STOREFRONT, plugin).await?;
     }

@@ -97,12 +97,15 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
 
     let public = svc.config.public_url();
     // Each back office gets the webhook URL holding its storefront's secret.
-    let webhooks = |sf: &str, plugin: &str| -> anyhow::Result<String> {
-        Ok(svc.rotate_webhook_secret(sf, plugin)?.secret_url)
+    let webhooks = async |sf: &str, plugin: &str| -> anyhow::Result<String> {
+        Ok(svc.rotate_webhook_secret(sf, plugin).await?.secret_url)
     };
-    tharstern::subscribe_webhooks(&sim, &webhooks(tharstern::STOREFRONT, tharstern::PLUGIN)?)
-        .await?;
-    piq.set_webhook_url(&webhooks(printiq::STOREFRONT, printiq::PLUGIN)?);
+    tharstern::subscribe_webhooks(
+        &sim,
+        &webhooks(tharstern::STOREFRONT, tharstern::PLUGIN).await?,
+    )
+    .await?;
+    piq.set_webhook_url(&webhooks(printiq::STOREFRONT, printiq::PLUGIN).await?);
     // The service keeps only the token's hash; the demo reads the token it
     // was configured with, or the one the service generated on first start.
     let token = match &svc.config.auth.token {
@@ -175,7 +178,7 @@ fn existing_ok<T>(r: Result<T, ServiceError>) -> anyhow::Result<()> {
 /// Creates storefront `id` (or keeps it) with the plugins that handle its
 /// price, stock and orders; the demo's simulators listen on 127.0.0.1, so
 /// private networks are allowed.
-fn storefront(
+async fn storefront(
     svc: &Service,
     id: &str,
     name: &str,
@@ -189,10 +192,13 @@ fn storefront(
             );
         }
     }
-    existing_ok(svc.create_storefront(NewStorefront {
-        id: id.into(),
-        name: Some(name.into()),
-    }))?;
+    existing_ok(
+        svc.create_storefront(NewStorefront {
+            id: id.into(),
+            name: Some(name.into()),
+        })
+        .await,
+    )?;
     let mut enabled: Vec<String> = vec![price.into(), stock.into(), order.into()];
     enabled.dedup();
     svc.set_connect(
@@ -205,7 +211,8 @@ fn storefront(
             refresh_minutes: 1440,
             allow_private_networks: true,
         },
-    )?;
+    )
+    .await?;
     Ok(())
 }
 

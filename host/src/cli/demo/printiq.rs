@@ -10,7 +10,7 @@ pub const STOREFRONT: &str = "demo-printiq";
 pub const PLUGIN: &str = "printiq";
 
 pub async fn configure(svc: &Service, sim: &printiq_sim::SimHandle) -> anyhow::Result<()> {
-    super::storefront(svc, STOREFRONT, "Demo print shop on printIQ", [PLUGIN; 3])?;
+    super::storefront(svc, STOREFRONT, "Demo print shop on printIQ", [PLUGIN; 3]).await?;
     svc.write_settings(STOREFRONT, PLUGIN, settings(sim))
         .await?;
     for (product, product_ref) in [
@@ -18,7 +18,8 @@ pub async fn configure(svc: &Service, sim: &printiq_sim::SimHandle) -> anyhow::R
         ("flyers-a5", "code:FLY-A5"),
         ("pens", "code:PEN-BLUE"),
     ] {
-        svc.put_mapping(STOREFRONT, super::mapping(product, product_ref, None))?;
+        svc.put_mapping(STOREFRONT, super::mapping(product, product_ref, None))
+            .await?;
     }
     super::check_and_refresh(svc, STOREFRONT, PLUGIN).await
 }

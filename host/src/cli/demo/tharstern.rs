@@ -17,7 +17,7 @@ const WEBHOOK_SECRET: &str = "demo-webhook-secret";
 /// Storefront `demo` on Tharstern: price, stock and orders; a department
 /// with its own customer code; mappings; webhooks from the simulator.
 pub async fn configure(svc: &Service, sim: &tharstern_sim::SimHandle) -> anyhow::Result<()> {
-    super::storefront(svc, STOREFRONT, "Demo print shop", [PLUGIN; 3])?;
+    super::storefront(svc, STOREFRONT, "Demo print shop", [PLUGIN; 3]).await?;
     svc.write_settings(STOREFRONT, PLUGIN, settings(sim))
         .await?;
     svc.put_department(
@@ -28,7 +28,8 @@ pub async fn configure(svc: &Service, sim: &tharstern_sim::SimHandle) -> anyhow:
             customer_code: Some("ACME-MKT".into()),
             plugin_codes: Default::default(),
         },
-    )?;
+    )
+    .await?;
     for (id, email, dept) in [
         ("alice", "alice@acme.example", Some("acme-marketing")),
         ("bob", "bob@example.com", None),
@@ -41,14 +42,16 @@ pub async fn configure(svc: &Service, sim: &tharstern_sim::SimHandle) -> anyhow:
                 name: None,
                 department: dept.map(Into::into),
             },
-        )?;
+        )
+        .await?;
     }
     for (product, product_ref, min) in [
         ("business-cards", "BC-STD", None),
         ("flyers-a5", "FLY-A5", None),
         ("pens", "STK-PEN", Some(100)),
     ] {
-        svc.put_mapping(STOREFRONT, super::mapping(product, product_ref, min))?;
+        svc.put_mapping(STOREFRONT, super::mapping(product, product_ref, min))
+            .await?;
     }
     super::check_and_refresh(svc, STOREFRONT, PLUGIN).await
 }

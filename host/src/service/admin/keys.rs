@@ -14,17 +14,17 @@ use crate::service::keys::{CreatedKey, KeyInput};
 use crate::service::{Service, ServiceError};
 
 pub async fn list(State(svc): Svc, Path(sf): Path<String>, Query(n): Query<Notice>) -> Response {
-    render(&svc, &sf, None, None, n.saved.is_some())
+    render(&svc, &sf, None, None, n.saved.is_some()).await
 }
 
-fn render(
+async fn render(
     svc: &Service,
     sf: &str,
     created: Option<&CreatedKey>,
     error: Option<&ServiceError>,
     revoked: bool,
 ) -> Response {
-    let keys = match svc.keys(sf) {
+    let keys = match svc.keys(sf).await {
         Ok(k) => k,
         Err(e) => return error_page(e, None),
     };
@@ -72,14 +72,14 @@ pub async fn create(
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
     let label = form.into_iter().find(|(k, _)| k == "label").map(|(_, v)| v);
-    match svc.create_key(&sf, KeyInput { label }) {
-        Ok(created) => render(&svc, &sf, Some(&created), None, false),
-        Err(e) => render(&svc, &sf, None, Some(&e), false),
+    match svc.create_key(&sf, KeyInput { label }).await {
+        Ok(created) => render(&svc, &sf, Some(&created), None, false).await,
+        Err(e) => render(&svc, &sf, None, Some(&e), false).await,
     }
 }
 
 pub async fn revoke(State(svc): Svc, Path((sf, id)): Path<(String, String)>) -> Response {
-    match svc.revoke_key(&sf, &id) {
+    match svc.revoke_key(&sf, &id).await {
         Ok(()) => Redirect::to(&format!("/admin/storefronts/{sf}/keys?saved=1")).into_response(),
         Err(e) => error_page(e, Some((&sf, Tab::Keys))),
     }

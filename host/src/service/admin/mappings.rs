@@ -17,13 +17,13 @@ use crate::service::mappings::{Mapping, PluginMapping};
 use crate::service::{Service, ServiceError};
 
 pub async fn list(State(svc): Svc, Path(sf): Path<String>, Query(n): Query<Notice>) -> Response {
-    render(&svc, &sf, None, n.saved.is_some(), &Fields::new())
+    render(&svc, &sf, None, n.saved.is_some(), &Fields::new()).await
 }
 
 /// The plugins the storefront uses for price, stock or orders, when there
 /// is more than one: each gets its own block on the form.
-fn plugins_in_use(svc: &Service, sf: &str) -> Vec<String> {
-    let Ok(storefront) = svc.storefront(sf) else {
+async fn plugins_in_use(svc: &Service, sf: &str) -> Vec<String> {
+    let Ok(storefront) = svc.storefront(sf).await else {
         return Vec::new();
     };
     let c = &storefront.connect;
@@ -41,18 +41,18 @@ fn overrides_text(o: &BTreeMap<String, String>) -> Markup {
     html! { @for (k, v) in o { code { (k) " = " (v) } br; } }
 }
 
-fn render(
+async fn render(
     svc: &Service,
     sf: &str,
     error: Option<&ServiceError>,
     saved: bool,
     form: &Fields,
 ) -> Response {
-    let list = match svc.mappings(sf) {
+    let list = match svc.mappings(sf).await {
         Ok(l) => l,
         Err(e) => return error_page(e, None),
     };
-    let used = plugins_in_use(svc, sf);
+    let used = plugins_in_use(svc, sf).await;
     let errors = error.map(errors_of).unwrap_or_default();
     let body = html! {
         @if saved { (flash(true, "Mapping saved.")) }
@@ -130,31 +130,32 @@ fn parse_overrides(text: &str) -> Result<BTreeMap<String, String>, String> {
 }
 
 pub async fn save(State(svc): Svc, Path(sf): Path<String>, Form(form): Form<Fields>) -> Response {
-    let fail = |key: &str, message: String| {
+    let fail = async |key: &str, message: String| {
         let e = ServiceError::invalid(key, message);
-        render(&svc, &sf, Some(&e), false, &form)
+        render(&svc, &sf, Some(&e), false, &form).await
     };
     let overrides = match parse_overrides(field(&form, "overrides")) {
         Ok(o) => o,
-        Err(m) => return fail("overrides", m),
+        Err(m) => return fail("overrides", m).await,
     };
     let min = field(&form, "min_order_qty").trim();
     let min_order_qty = match min.parse::<u32>() {
         Ok(n) => Some(n),
         Err(_) if min.is_empty() => None,
-        Err(_) => return fail("min_order_qty", "enter a whole number".into()),
+        Err(_) => return fail("min_order_qty", "enter a whole number".into()).await,
     };
     let product = field(&form, "product").trim().to_string();
     // Blocks of plugins not on the form (set through the API) are kept.
     let mut plugins = svc
         .mapping(&sf, &product)
+        .await
         .map(|m| m.plugins)
         .unwrap_or_default();
-    for plugin in plugins_in_use(&svc, &sf) {
+    for plugin in plugins_in_use(&svc, &sf).await {
         let reference = field(&form, &format!("ref-{plugin}")).trim();
         let overrides = match parse_overrides(field(&form, &format!("overrides-{plugin}"))) {
             Ok(o) => o,
-            Err(m) => return fail(&format!("overrides-{plugin}"), m),
+            Err(m) => return fail(&format!("overrides-{plugin}"), m).await,
         };
         if reference.is_empty() {
             plugins.remove(&plugin);
@@ -178,8 +179,8 @@ pub async fn save(State(svc): Svc, Path(sf): Path<String>, Form(form): Form<Fiel
         min_order_qty,
         plugins,
     };
-    match svc.put_mapping(&sf, m) {
+    match svc.put_mapping(&sf, m).await {
         Ok(_) => Redirect::to(&format!("/admin/storefronts/{sf}/mappings?saved=1")).into_response(),
-        Err(e) => render(&svc, &sf, Some(&e), false, &form),
+        Err(e) => render(&svc, &sf, Some(&e), false, &form).await,
     }
 }

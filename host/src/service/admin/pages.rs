@@ -55,11 +55,11 @@ pub struct Notice {
 }
 
 pub async fn storefronts(State(svc): Svc) -> Response {
-    render_storefronts(&svc, None).into_response()
+    render_storefronts(&svc, None).await.into_response()
 }
 
-fn render_storefronts(svc: &Service, error: Option<&ServiceError>) -> Response {
-    let list = match svc.storefronts() {
+async fn render_storefronts(svc: &Service, error: Option<&ServiceError>) -> Response {
+    let list = match svc.storefronts().await {
         Ok(l) => l,
         Err(e) => return error_page(e, None),
     };
@@ -100,18 +100,23 @@ pub async fn create_storefront(State(svc): Svc, Form(form): Form<Fields>) -> Res
         id: field(&form, "id").trim().to_string(),
         name: opt(&form, "name"),
     };
-    match svc.create_storefront(new) {
+    match svc.create_storefront(new).await {
         Ok(sf) => Redirect::to(&format!("/admin/storefronts/{}", sf.id)).into_response(),
-        Err(e) => render_storefronts(&svc, Some(&e)),
+        Err(e) => render_storefronts(&svc, Some(&e)).await,
     }
 }
 
 pub async fn connect(State(svc): Svc, Path(sf): Path<String>, Query(n): Query<Notice>) -> Response {
-    render_connect(&svc, &sf, None, n.saved.is_some())
+    render_connect(&svc, &sf, None, n.saved.is_some()).await
 }
 
-fn render_connect(svc: &Service, sf: &str, error: Option<&ServiceError>, saved: bool) -> Response {
-    let storefront = match svc.storefront(sf) {
+async fn render_connect(
+    svc: &Service,
+    sf: &str,
+    error: Option<&ServiceError>,
+    saved: bool,
+) -> Response {
+    let storefront = match svc.storefront(sf).await {
         Ok(s) => s,
         Err(e) => return error_page(e, None),
     };
@@ -198,9 +203,9 @@ pub async fn save_connect(
         },
         allow_private_networks: !field(&form, "allow_private_networks").is_empty(),
     };
-    match svc.set_connect(&sf, cs) {
+    match svc.set_connect(&sf, cs).await {
         Ok(_) => Redirect::to(&format!("/admin/storefronts/{sf}?saved=1")).into_response(),
-        Err(e) => render_connect(&svc, &sf, Some(&e), false),
+        Err(e) => render_connect(&svc, &sf, Some(&e), false).await,
     }
 }
 
@@ -209,19 +214,19 @@ pub async fn departments(
     Path(sf): Path<String>,
     Query(n): Query<Notice>,
 ) -> Response {
-    render_departments(&svc, &sf, None, n.saved.as_deref())
+    render_departments(&svc, &sf, None, n.saved.as_deref()).await
 }
 
-fn render_departments(
+async fn render_departments(
     svc: &Service,
     sf: &str,
     error: Option<&ServiceError>,
     saved: Option<&str>,
 ) -> Response {
     let (depts, customers, links) = match (
-        svc.departments(sf),
-        svc.customers(sf),
-        svc.customer_links(sf),
+        svc.departments(sf).await,
+        svc.customers(sf).await,
+        svc.customer_links(sf).await,
     ) {
         (Ok(d), Ok(c), Ok(l)) => (d, c, l),
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return error_page(e, None),
@@ -294,6 +299,7 @@ pub async fn save_department(
     // Codes for particular plugins are set through the API; keep them.
     let plugin_codes = svc
         .department(&sf, &id)
+        .await
         .map(|d| d.plugin_codes)
         .unwrap_or_default();
     let d = Department {
@@ -302,12 +308,12 @@ pub async fn save_department(
         customer_code: opt(&form, "customer_code"),
         plugin_codes,
     };
-    match svc.put_department(&sf, d) {
+    match svc.put_department(&sf, d).await {
         Ok(_) => Redirect::to(&format!(
             "/admin/storefronts/{sf}/departments?saved=Department"
         ))
         .into_response(),
-        Err(e) => render_departments(&svc, &sf, Some(&e), None),
+        Err(e) => render_departments(&svc, &sf, Some(&e), None).await,
     }
 }
 
@@ -322,17 +328,17 @@ pub async fn save_customer(
         name: opt(&form, "name"),
         department: opt(&form, "department"),
     };
-    match svc.put_customer(&sf, c) {
+    match svc.put_customer(&sf, c).await {
         Ok(_) => Redirect::to(&format!(
             "/admin/storefronts/{sf}/departments?saved=Customer"
         ))
         .into_response(),
-        Err(e) => render_departments(&svc, &sf, Some(&e), None),
+        Err(e) => render_departments(&svc, &sf, Some(&e), None).await,
     }
 }
 
 pub async fn orders(State(svc): Svc, Path(sf): Path<String>, Query(n): Query<Notice>) -> Response {
-    let list = match svc.orders(&sf, None, 200) {
+    let list = match svc.orders(&sf, None, 200).await {
         Ok(l) => l,
         Err(e) => return error_page(e, None),
     };
@@ -364,7 +370,7 @@ pub async fn orders(State(svc): Svc, Path(sf): Path<String>, Query(n): Query<Not
 }
 
 pub async fn retry_order(State(svc): Svc, Path((sf, id)): Path<(String, String)>) -> Response {
-    match svc.retry_order(&sf, &id) {
+    match svc.retry_order(&sf, &id).await {
         Ok(_) => Redirect::to(&format!("/admin/storefronts/{sf}/orders?saved=1")).into_response(),
         Err(e) => error_page(e, Some((&sf, Tab::Orders))),
     }

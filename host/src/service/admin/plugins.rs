@@ -46,7 +46,7 @@ async fn render_list(svc: &Service, sf: &str, shown: Shown) -> Response {
         Shown::Nothing | Shown::Saved => (None, None, None),
     };
     let saved = matches!(shown, Shown::Saved);
-    let storefront = match svc.storefront(sf) {
+    let storefront = match svc.storefront(sf).await {
         Ok(s) => s,
         Err(e) => return error_page(e, None),
     };
@@ -55,7 +55,7 @@ async fn render_list(svc: &Service, sf: &str, shown: Shown) -> Response {
         let Ok(info) = svc.runtime.info(id) else {
             continue;
         };
-        match svc.settings_view(sf, id) {
+        match svc.settings_view(sf, id).await {
             Ok(view) => rows.push((info, view)),
             Err(e) => return error_page(e, Some((sf, Tab::Plugins))),
         }
@@ -85,7 +85,7 @@ async fn render_list(svc: &Service, sf: &str, shown: Shown) -> Response {
                         Err(e) => div.check-failed { (e.to_string()) },
                     }
                 }
-                (webhook_box(svc, sf, &info.id, secret.filter(|(p, _)| *p == info.id).map(|(_, o)| o)))
+                (webhook_box(svc, sf, &info.id, secret.filter(|(p, _)| *p == info.id).map(|(_, o)| o)).await)
                 a href={ "/admin/storefronts/" (sf) "/plugins/" (info.id) "/configure" } {
                     button.secondary type="button" id={ "configure-" (info.id) } { "Configure" }
                 }
@@ -154,19 +154,19 @@ pub async fn rotate_webhook_secret(
     State(svc): Svc,
     Path((sf, plugin)): Path<(String, String)>,
 ) -> Response {
-    let outcome = svc.rotate_webhook_secret(&sf, &plugin);
+    let outcome = svc.rotate_webhook_secret(&sf, &plugin).await;
     render_list(&svc, &sf, Shown::Secret(plugin, outcome)).await
 }
 
 /// Where the back office sends webhooks: the secret's state, a new secret
 /// (once, right after it was made) and the button that makes one.
-fn webhook_box(
+async fn webhook_box(
     svc: &Service,
     sf: &str,
     plugin: &str,
     new: Option<&Result<NewWebhookSecret, ServiceError>>,
 ) -> Markup {
-    let info = svc.webhook_secret_info(sf, plugin);
+    let info = svc.webhook_secret_info(sf, plugin).await;
     html! {
         div.webhooks id={ "webhooks-" (plugin) } {
             @match new {
@@ -197,7 +197,10 @@ pub async fn configure_form(
     State(svc): Svc,
     Path((sf, plugin)): Path<(String, String)>,
 ) -> Response {
-    let (info, view) = match (svc.runtime.info(&plugin), svc.settings_view(&sf, &plugin)) {
+    let (info, view) = match (
+        svc.runtime.info(&plugin),
+        svc.settings_view(&sf, &plugin).await,
+    ) {
         (Ok(i), Ok(v)) => (i, v),
         (Err(e), _) => return error_page(e.into(), Some((&sf, Tab::Plugins))),
         (_, Err(e)) => return error_page(e, Some((&sf, Tab::Plugins))),
@@ -242,7 +245,7 @@ pub async fn configure_save(
     match svc.write_settings(&sf, &plugin, input).await {
         Ok(_) => Redirect::to(&format!("/admin/storefronts/{sf}/plugins?saved=1")).into_response(),
         Err(e) => {
-            let view = match svc.settings_view(&sf, &plugin) {
+            let view = match svc.settings_view(&sf, &plugin).await {
                 Ok(v) => v,
                 Err(e) => return error_page(e, Some((&sf, Tab::Plugins))),
             };

@@ -62,7 +62,7 @@ pub async fn orders(
     Query(q): Query<OrdersQuery>,
 ) -> ApiResult<Json<Value>> {
     Ok(Json(
-        json!({ "orders": svc.orders(&sf, q.state.as_deref(), q.limit)? }),
+        json!({ "orders": svc.orders(&sf, q.state.as_deref(), q.limit).await? }),
     ))
 }
 
@@ -70,14 +70,14 @@ pub async fn order(
     State(svc): Svc,
     Path((sf, id)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(svc.order(&sf, &id)?)))
+    Ok(Json(json!(svc.order(&sf, &id).await?)))
 }
 
 pub async fn retry(
     State(svc): Svc,
     Path((sf, id)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(svc.retry_order(&sf, &id)?)))
+    Ok(Json(json!(svc.retry_order(&sf, &id).await?)))
 }
 
 pub async fn refresh_status(

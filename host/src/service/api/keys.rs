@@ -11,7 +11,7 @@ use super::error::{ApiResult, Body, Path};
 use crate::service::keys::KeyInput;
 
 pub async fn list(State(svc): Svc, Path(sf): Path<String>) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({ "keys": svc.keys(&sf)? })))
+    Ok(Json(json!({ "keys": svc.keys(&sf).await? })))
 }
 
 pub async fn create(
@@ -21,7 +21,7 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     Ok((
         StatusCode::CREATED,
-        Json(json!(svc.create_key(&sf, input)?)),
+        Json(json!(svc.create_key(&sf, input).await?)),
     ))
 }
 
@@ -29,6 +29,6 @@ pub async fn revoke(
     State(svc): Svc,
     Path((sf, id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    svc.revoke_key(&sf, &id)?;
+    svc.revoke_key(&sf, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -155,7 +155,7 @@ async fn authorize(State(svc): Svc, req: Request, next: Next) -> Response {
     if svc.auth.is_admin_token(token) {
         return next.run(req).await;
     }
-    let key_storefront = match svc.key_storefront(token) {
+    let key_storefront = match svc.key_storefront(token).await {
         Ok(Some(sf)) => sf,
         Ok(None) => return ApiError::unauthorized().into_response(),
         Err(e) => return ApiError::from(e).into_response(),

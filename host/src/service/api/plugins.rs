@@ -37,7 +37,7 @@ pub async fn get_settings(
     State(svc): Svc,
     Path((sf, plugin)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(svc.settings_view(&sf, &plugin)?)))
+    Ok(Json(json!(svc.settings_view(&sf, &plugin).await?)))
 }
 
 /// Body: `{"key": "value", ...}`. Secret keys left out (or empty) keep their
@@ -62,7 +62,7 @@ pub async fn get_webhook_secret(
     State(svc): Svc,
     Path((sf, plugin)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(svc.webhook_secret_info(&sf, &plugin)?)))
+    Ok(Json(json!(svc.webhook_secret_info(&sf, &plugin).await?)))
 }
 
 /// A new webhook secret, answered this once; the old one stops working.
@@ -70,7 +70,7 @@ pub async fn rotate_webhook_secret(
     State(svc): Svc,
     Path((sf, plugin)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(svc.rotate_webhook_secret(&sf, &plugin)?)))
+    Ok(Json(json!(svc.rotate_webhook_secret(&sf, &plugin).await?)))
 }
 
 #[derive(Deserialize)]

@@ -11,7 +11,7 @@ use crate::service::mappings::Mapping;
 use crate::service::storefronts::{ConnectSettings, Customer, Department, NewStorefront};
 
 pub async fn list(State(svc): Svc) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({ "storefronts": svc.storefronts()? })))
+    Ok(Json(json!({ "storefronts": svc.storefronts().await? })))
 }
 
 pub async fn create(
@@ -20,16 +20,16 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     Ok((
         StatusCode::CREATED,
-        Json(json!(svc.create_storefront(new)?)),
+        Json(json!(svc.create_storefront(new).await?)),
     ))
 }
 
 pub async fn get_one(State(svc): Svc, Path(sf): Path<String>) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(svc.storefront(&sf)?)))
+    Ok(Json(json!(svc.storefront(&sf).await?)))
 }
 
 pub async fn get_connect(State(svc): Svc, Path(sf): Path<String>) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(svc.storefront(&sf)?.connect)))
+    Ok(Json(json!(svc.storefront(&sf).await?.connect)))
 }
 
 pub async fn put_connect(
@@ -37,11 +37,11 @@ pub async fn put_connect(
     Path(sf): Path<String>,
     Body(cs): Body<ConnectSettings>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(svc.set_connect(&sf, cs)?.connect)))
+    Ok(Json(json!(svc.set_connect(&sf, cs).await?.connect)))
 }
 
 pub async fn departments(State(svc): Svc, Path(sf): Path<String>) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({ "departments": svc.departments(&sf)? })))
+    Ok(Json(json!({ "departments": svc.departments(&sf).await? })))
 }
 
 pub async fn put_department(
@@ -50,7 +50,7 @@ pub async fn put_department(
     Body(d): Body<Department>,
 ) -> ApiResult<Json<Value>> {
     Ok(Json(json!(
-        svc.put_department(&sf, Department { id, ..d })?
+        svc.put_department(&sf, Department { id, ..d }).await?
     )))
 }
 
@@ -58,21 +58,22 @@ pub async fn delete_department(
     State(svc): Svc,
     Path((sf, id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    svc.delete_department(&sf, &id)?;
+    svc.delete_department(&sf, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 pub async fn customers(State(svc): Svc, Path(sf): Path<String>) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({ "customers": svc.customers(&sf)? })))
+    Ok(Json(json!({ "customers": svc.customers(&sf).await? })))
 }
 
 pub async fn get_customer(
     State(svc): Svc,
     Path((sf, id)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    let customer = svc.customer(&sf, &id)?;
+    let customer = svc.customer(&sf, &id).await?;
     let links: Vec<_> = svc
-        .customer_links(&sf)?
+        .customer_links(&sf)
+        .await?
         .into_iter()
         .filter(|l| {
             customer
@@ -91,18 +92,20 @@ pub async fn put_customer(
     Path((sf, id)): Path<(String, String)>,
     Body(c): Body<Customer>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(svc.put_customer(&sf, Customer { id, ..c })?)))
+    Ok(Json(json!(
+        svc.put_customer(&sf, Customer { id, ..c }).await?
+    )))
 }
 
 pub async fn mappings(State(svc): Svc, Path(sf): Path<String>) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({ "mappings": svc.mappings(&sf)? })))
+    Ok(Json(json!({ "mappings": svc.mappings(&sf).await? })))
 }
 
 pub async fn get_mapping(
     State(svc): Svc,
     Path((sf, product)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(svc.mapping(&sf, &product)?)))
+    Ok(Json(json!(svc.mapping(&sf, &product).await?)))
 }
 
 pub async fn put_mapping(
@@ -110,13 +113,15 @@ pub async fn put_mapping(
     Path((sf, product)): Path<(String, String)>,
     Body(m): Body<Mapping>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(svc.put_mapping(&sf, Mapping { product, ..m })?)))
+    Ok(Json(json!(
+        svc.put_mapping(&sf, Mapping { product, ..m }).await?
+    )))
 }
 
 pub async fn delete_mapping(
     State(svc): Svc,
     Path((sf, product)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    svc.delete_mapping(&sf, &product)?;
+    svc.delete_mapping(&sf, &product).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -46,6 +46,28 @@ fn the_cache_url_comes_from_the_environment_and_prints_without_its_password() {
 }
 
 #[test]
+fn the_store_url_comes_from_the_environment_and_prints_without_its_password() {
+    let vars = [(
+        "CONNECT_STORE_URL",
+        "postgres://connect:s3cret@db:5432/connect",
+    )]
+    .map(|(k, v)| (k.to_string(), v.to_string()));
+    let mut table = toml::Table::new();
+    apply_env(&mut table, vars.into_iter()).unwrap();
+    let config: Config = toml::Value::Table(table).try_into().unwrap();
+    assert_eq!(
+        config.store.url,
+        "postgres://connect:s3cret@db:5432/connect"
+    );
+    let shown = config.redacted_toml();
+    assert!(
+        shown.contains("url = \"postgres://connect:***@db:5432/connect\""),
+        "{shown}"
+    );
+    assert!(!shown.contains("s3cret"), "{shown}");
+}
+
+#[test]
 fn bad_env_value_is_named() {
     let vars = [(
         "CONNECT_OUTBOX_MAX_ATTEMPTS".to_string(),
