@@ -90,7 +90,7 @@ impl Service {
         seed_plugins(&plugins_dir)?;
         let loaded = runtime.load_dir(&plugins_dir).await?;
         let mut failed = loaded.failed;
-        failed.extend(registry::load_stored(&runtime, &db).await?);
+        failed.extend(registry::load_stored(&runtime, store.as_ref()).await?);
         if runtime.plugins().is_empty() {
             tracing::warn!(dir = %plugins_dir.display(), "no plugins loaded: put plugin components (*.wasm) there");
         }

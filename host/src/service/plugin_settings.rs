@@ -253,7 +253,12 @@ impl Service {
         let secrets = self.open_secrets(storefront, plugin, stored.secrets.as_deref())?;
         let mut settings: Settings = stored.values.into_iter().collect();
         settings.extend(secrets);
-        let version = self.plugin_for(storefront, plugin)?.info.version.clone();
+        let version = self
+            .plugin_for(storefront, plugin)
+            .await?
+            .info
+            .version
+            .clone();
         Ok(TenantSpec::new(storefront, settings)
             .with_private_networks(private)
             .with_version(version))

@@ -214,7 +214,8 @@ impl Service {
                     self.store_link(storefront, &plugin, link).await?;
                 }
                 let version = self
-                    .tenant(storefront, &plugin)?
+                    .tenant(storefront, &plugin)
+                    .await?
                     .version()
                     .unwrap_or_default()
                     .to_string();

@@ -15,11 +15,11 @@ use crate::service::registry::Refusal;
 use crate::service::{Service, ServiceError};
 
 pub async fn list(State(svc): Svc) -> Response {
-    render(&svc, html! {})
+    render(&svc, html! {}).await
 }
 
-fn render(svc: &Service, shown: Markup) -> Response {
-    let registry = match svc.plugin_registry() {
+async fn render(svc: &Service, shown: Markup) -> Response {
+    let registry = match svc.plugin_registry().await {
         Ok(r) => r,
         Err(e) => return error_page(e, None),
     };
@@ -78,7 +78,7 @@ pub async fn upload(State(svc): Svc, mut form: Multipart) -> Response {
         }
     }
     let Some(bytes) = bytes else {
-        return render(&svc, flash(false, "Choose a .wasm file to upload."));
+        return render(&svc, flash(false, "Choose a .wasm file to upload.")).await;
     };
     let shown = match svc.upload_plugin(bytes).await {
         Ok(o) => html! {
@@ -88,7 +88,7 @@ pub async fn upload(State(svc): Svc, mut form: Multipart) -> Response {
         },
         Err(e) => failure(&e),
     };
-    render(&svc, shown)
+    render(&svc, shown).await
 }
 
 #[derive(Deserialize)]
@@ -112,7 +112,7 @@ pub async fn switch(
         },
         Err(e) => failure(&e),
     };
-    render(&svc, shown)
+    render(&svc, shown).await
 }
 
 fn failure(e: &ServiceError) -> Markup {

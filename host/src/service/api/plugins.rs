@@ -12,7 +12,7 @@ use crate::service::plugin_settings::SettingsInput;
 
 /// The newest version of each plugin, with every version under `versions`.
 pub async fn list(State(svc): Svc) -> ApiResult<Json<Value>> {
-    let registry = svc.plugin_registry()?;
+    let registry = svc.plugin_registry().await?;
     let plugins: Vec<Value> = svc
         .runtime
         .plugins()

@@ -75,7 +75,8 @@ fn too_large(status: StatusCode, text: String) -> ApiError {
 /// `GET /plugins/{plugin}`: its versions and the storefronts running each.
 pub async fn versions(State(svc): Svc, Path(plugin): Path<String>) -> ApiResult<Json<Value>> {
     let entry = svc
-        .plugin_registry()?
+        .plugin_registry()
+        .await?
         .into_iter()
         .find(|e| e.id == plugin)
         .ok_or_else(|| ServiceError::NotFound(format!("no plugin `{plugin}` is loaded")))?;

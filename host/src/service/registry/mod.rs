@@ -5,8 +5,6 @@
 //! live: a storefront moves to a version only after that version's
 //! `configure` accepted its stored settings.
 
-pub mod db;
-
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -18,6 +16,7 @@ use crate::contract::FieldError;
 use crate::error::CallError;
 use crate::plugin::Plugin;
 use crate::runtime::{FailedPlugin, Runtime};
+use crate::service::store::{Store, StoredVersion};
 
 /// What an upload did.
 #[derive(Debug, Serialize)]
@@ -92,13 +91,13 @@ const UPLOAD: &str = "upload";
 impl Service {
     /// The version of `plugin` a storefront runs: the one it chose, else
     /// the newest loaded.
-    pub fn plugin_for(&self, storefront: &str, plugin: &str) -> Result<Arc<Plugin>> {
-        let chosen = db::choice(&self.db.lock(), storefront, plugin)?;
+    pub async fn plugin_for(&self, storefront: &str, plugin: &str) -> Result<Arc<Plugin>> {
+        let chosen = self.store.choice(storefront, plugin).await?;
         Ok(self.runtime.plugin_version(plugin, chosen.as_deref())?)
     }
 
     /// Every plugin with its versions and the storefronts running each.
-    pub fn plugin_registry(&self) -> Result<Vec<PluginEntry>> {
+    pub async fn plugin_registry(&self) -> Result<Vec<PluginEntry>> {
         let mut entries = Vec::new();
         for newest in self.runtime.plugins() {
             let mut versions: Vec<VersionEntry> = self
@@ -113,9 +112,9 @@ impl Service {
                     storefronts: Vec::new(),
                 })
                 .collect();
-            let using = db::storefronts_using(&self.db.lock(), &newest.info.id)?;
+            let using = self.store.storefronts_using(&newest.info.id).await?;
             for sf in using {
-                let chosen = db::choice(&self.db.lock(), &sf, &newest.info.id)?;
+                let chosen = self.store.choice(&sf, &newest.info.id).await?;
                 let runs = chosen.as_deref().unwrap_or(&newest.info.version);
                 if let Some(v) = versions.iter_mut().find(|v| v.version == runs) {
                     v.storefronts.push(StorefrontVersion {
@@ -170,7 +169,7 @@ impl Service {
         let mut upgraded = Vec::new();
         let mut refused = Vec::new();
         if let Some(previous) = previous.as_ref().filter(|p| plugin.version > p.version) {
-            let candidates = db::following_newest(&self.db.lock(), &id)?;
+            let candidates = self.store.following_newest(&id).await?;
             for sf in candidates {
                 match self.accepts(&plugin, &sf).await? {
                     None => upgraded.push(sf),
@@ -182,7 +181,7 @@ impl Service {
                 }
             }
         }
-        let stored = db::StoredVersion {
+        let stored = StoredVersion {
             plugin: id.clone(),
             version: version.clone(),
             sha256: sha256.clone(),
@@ -191,15 +190,19 @@ impl Service {
             .iter()
             .map(|r| (r.storefront.clone(), r.stays_on.clone()))
             .collect();
-        db::insert_version(&mut self.db.lock(), &stored, &bytes, &pins).map_err(|e| {
-            if is_constraint(&e) {
-                ServiceError::Conflict(format!(
+        if let Err(e) = self.store.insert_version(&stored, &bytes, &pins).await {
+            // Another upload of the same id and version won the race.
+            let versions = self.store.versions().await?;
+            if versions
+                .iter()
+                .any(|v| v.plugin == id && v.version == version)
+            {
+                return Err(ServiceError::Conflict(format!(
                     "plugin `{id}` version {version} was uploaded meanwhile"
-                ))
-            } else {
-                e.into()
+                )));
             }
-        })?;
+            return Err(e.into());
+        }
         self.runtime
             .add_plugin(plugin)
             .map_err(|e| ServiceError::Conflict(format!("{e:#}")))?;
@@ -252,15 +255,15 @@ impl Service {
         let storefronts = match storefronts {
             Some(list) => {
                 for sf in &list {
-                    self.storefront(sf)?;
+                    self.storefront(sf).await?;
                 }
                 list
             }
-            None => db::storefronts_using(&self.db.lock(), plugin)?,
+            None => self.store.storefronts_using(plugin).await?,
         };
         let (mut switched, mut refused) = (Vec::new(), Vec::new());
         for sf in storefronts {
-            let current = self.plugin_for(&sf, plugin)?;
+            let current = self.plugin_for(&sf, plugin).await?;
             if let Some(errors) = self.accepts(&target, &sf).await? {
                 refused.push(Refusal {
                     storefront: sf,
@@ -269,7 +272,7 @@ impl Service {
                 });
                 continue;
             }
-            db::set_choice(&self.db.lock(), &sf, plugin, version)?;
+            self.store.set_choice(&sf, plugin, version).await?;
             switched.push(Switched {
                 storefront: sf,
                 from: current.info.version.clone(),
@@ -296,7 +299,7 @@ impl Service {
     /// `None` when `plugin` accepts the storefront's stored settings (or it
     /// has none yet); else what it refused.
     async fn accepts(&self, plugin: &Plugin, storefront: &str) -> Result<Option<Vec<FieldError>>> {
-        let tenant = match self.read_tenant(storefront, &plugin.info.id) {
+        let tenant = match self.read_tenant(storefront, &plugin.info.id).await {
             Ok(tenant) => tenant,
             Err(ServiceError::Conflict(_)) => return Ok(None), // not configured
             Err(e) => return Err(e),
@@ -326,7 +329,7 @@ impl Service {
         for sf in moved {
             self.runtime.reset_tenant(sf, plugin).await;
         }
-        let registry = self.plugin_registry()?;
+        let registry = self.plugin_registry().await?;
         if let Some(entry) = registry.iter().find(|e| e.id == plugin) {
             for v in entry.versions.iter().filter(|v| v.storefronts.is_empty()) {
                 if let Ok(p) = self.runtime.plugin_version(plugin, Some(&v.version)) {
@@ -343,9 +346,9 @@ impl Service {
 /// folder already has with other contents, is reported, never fatal.
 pub async fn load_stored(
     runtime: &Runtime,
-    db: &super::db::Db,
+    store: &dyn Store,
 ) -> anyhow::Result<Vec<FailedPlugin>> {
-    let stored = db::versions(&db.lock())?;
+    let stored = store.versions().await?;
     let mut failed = Vec::new();
     for v in stored {
         let path = PathBuf::from(format!(
@@ -359,7 +362,7 @@ pub async fn load_stored(
         {
             continue; // the same component is also in the plugins folder
         }
-        let bytes = db::component(&db.lock(), &v.sha256)?;
+        let bytes = store.component(&v.sha256).await?;
         let outcome = match bytes {
             Some(bytes) => match runtime
                 .loader()
@@ -394,8 +397,4 @@ fn source_label(p: &Plugin) -> String {
         || p.source.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     )
-}
-
-fn is_constraint(e: &rusqlite::Error) -> bool {
-    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation)
 }

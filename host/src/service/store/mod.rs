@@ -208,9 +208,57 @@ pub trait OutboxStore: Send + Sync {
 }
 
 /// Everything durable. Implemented by every type that implements the parts.
-pub trait Store: StorefrontStore + MappingStore + SettingsStore + OrderStore + OutboxStore {}
+pub trait Store:
+    StorefrontStore + MappingStore + SettingsStore + OrderStore + OutboxStore + RegistryStore
+{
+}
 
-impl<T: StorefrontStore + MappingStore + SettingsStore + OrderStore + OutboxStore> Store for T {}
+impl<T> Store for T where
+    T: StorefrontStore + MappingStore + SettingsStore + OrderStore + OutboxStore + RegistryStore
+{
+}
+
+/// An uploaded plugin version as stored.
+#[derive(Debug, Clone)]
+pub struct StoredVersion {
+    pub plugin: String,
+    pub version: String,
+    pub sha256: String,
+}
+
+/// The plugin registry: uploaded components (by content hash), the
+/// versions they are, and the version each storefront chose.
+#[async_trait]
+pub trait RegistryStore: Send + Sync {
+    /// Stores an uploaded version: its component (once per content hash),
+    /// the version row, and the storefronts pinned to `pins` (storefront,
+    /// version) because this version refused their settings; in one step.
+    async fn insert_version(
+        &self,
+        stored: &StoredVersion,
+        bytes: &[u8],
+        pins: &[(String, String)],
+    ) -> StoreResult<()>;
+    /// Every uploaded version, in upload order.
+    async fn versions(&self) -> StoreResult<Vec<StoredVersion>>;
+    /// The component stored under a content hash.
+    async fn component(&self, sha256: &str) -> StoreResult<Option<Vec<u8>>>;
+    /// The version a storefront chose for a plugin; `None`: the newest.
+    async fn choice(&self, storefront: &str, plugin: &str) -> StoreResult<Option<String>>;
+    /// Pins a storefront to a version of a plugin, or (`None`) lets it
+    /// follow the newest.
+    async fn set_choice(
+        &self,
+        storefront: &str,
+        plugin: &str,
+        version: Option<&str>,
+    ) -> StoreResult<()>;
+    /// Storefronts that configured settings for a plugin, or chose a
+    /// version of it, by id.
+    async fn storefronts_using(&self, plugin: &str) -> StoreResult<Vec<String>>;
+    /// Storefronts that configured a plugin and chose no version.
+    async fn following_newest(&self, plugin: &str) -> StoreResult<Vec<String>>;
+}
 
 /// The history text of a status update: what it says, in order.
 pub fn update_detail(u: &OrderUpdate) -> String {

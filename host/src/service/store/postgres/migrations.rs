@@ -146,4 +146,27 @@ pub const MIGRATIONS: &[&str] = &[
         FOREIGN KEY (storefront, department) REFERENCES departments(storefront, id) ON DELETE CASCADE
     );
     "#,
+    // 7: the plugin registry: uploaded components by content hash, the
+    // plugin versions they are, and the version a storefront chose.
+    r#"
+    CREATE TABLE plugin_components (
+        sha256      TEXT PRIMARY KEY,
+        bytes       BYTEA NOT NULL,
+        uploaded_at BIGINT NOT NULL
+    );
+    CREATE TABLE plugin_versions (
+        plugin      TEXT NOT NULL,
+        version     TEXT NOT NULL,
+        sha256      TEXT NOT NULL REFERENCES plugin_components(sha256),
+        uploaded_at BIGINT NOT NULL,
+        PRIMARY KEY (plugin, version)
+    );
+    CREATE TABLE plugin_choices (
+        storefront TEXT NOT NULL REFERENCES storefronts(id) ON DELETE CASCADE,
+        plugin     TEXT NOT NULL,
+        version    TEXT NOT NULL,
+        chosen_at  BIGINT NOT NULL,
+        PRIMARY KEY (storefront, plugin)
+    );
+    "#,
 ];

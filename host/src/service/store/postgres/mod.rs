@@ -13,6 +13,7 @@
 mod migrations;
 mod orders;
 mod outbox;
+mod registry;
 mod settings;
 mod storefronts;
 
