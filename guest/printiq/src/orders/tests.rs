@@ -50,6 +50,16 @@ fn mis(script: Vec<Accept>) -> Mis {
     Mis { fake, jobs }
 }
 
+/// printIQ answers `GetQuoteDetails` again, with the jobs made so far.
+fn readable_again(m: &Mis) {
+    let j = m.jobs.clone();
+    m.fake.on(Method::Post, &qp("GetQuoteDetails"), move |_| {
+        Ok(ok(
+            json!({"QuoteDetails": {"QuoteAccepted": true, "JobNos": j.borrow().clone()}}),
+        ))
+    });
+}
+
 #[test]
 fn an_order_is_one_quote_accepted_once() {
     let m = mis(vec![]);
@@ -123,12 +133,7 @@ fn a_retry_after_a_lost_answer_looks_before_accepting() {
     );
     // The retry (printIQ readable again) finds the job: no second accept,
     // no second quote.
-    let j = m.jobs.clone();
-    m.fake.on(Method::Post, &qp("GetQuoteDetails"), move |_| {
-        Ok(ok(
-            json!({"QuoteDetails": {"QuoteAccepted": true, "JobNos": j.borrow().clone()}}),
-        ))
-    });
+    readable_again(&m);
     assert_eq!(
         c.submit_order(&order("web-1004")).unwrap().backend_order_id,
         "J000001"
@@ -162,12 +167,7 @@ fn an_is_error_reading_the_quote_at_a_retry_is_retried_not_parked() {
         matches!(&e, PluginError::Unreachable(m) if m.contains("Database busy") && m.contains("tried again")),
         "{e:?}"
     );
-    let j = m.jobs.clone();
-    m.fake.on(Method::Post, &qp("GetQuoteDetails"), move |_| {
-        Ok(ok(
-            json!({"QuoteDetails": {"QuoteAccepted": true, "JobNos": j.borrow().clone()}}),
-        ))
-    });
+    readable_again(&m);
     assert_eq!(
         c.submit_order(&order("web-1006")).unwrap().backend_order_id,
         "J000001"
