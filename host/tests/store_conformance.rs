@@ -66,6 +66,9 @@ macro_rules! every_backend {
             orders_round_trip,
             recover_puts_deliveries_back,
             two_claimers_never_share_an_order,
+            lapsed_claims_move_to_another_node,
+            leases_have_one_holder,
+            changes_reach_other_nodes,
         );)*
     };
 }

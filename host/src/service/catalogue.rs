@@ -1,6 +1,7 @@
 //! Catalogue refreshes: each storefront's plugins that keep a catalogue
 //! refresh it on the storefront's interval and on demand; operators browse
-//! the result when mapping products.
+//! the result when mapping products. Among several nodes, a scheduled
+//! refresh runs on one node at a time (a lease per storefront and plugin).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -124,6 +125,8 @@ pub async fn run_scheduler(svc: Arc<Service>) {
     if every == 0 {
         return;
     }
+    // A node that dies mid-refresh holds its lease this long.
+    let ttl = Duration::from_secs(svc.config.runtime.batch_timeout_secs + 60);
     let mut shutdown = svc.shutdown_signal();
     loop {
         tokio::select! {
@@ -145,9 +148,22 @@ pub async fn run_scheduler(svc: Arc<Service>) {
             if !has_catalogue {
                 continue;
             }
+            // One node at a time refreshes a storefront's catalogue; a node
+            // that finds it refreshed meanwhile by another skips it.
+            let lease = format!("catalogue:{storefront}:{plugin}");
+            let job = async || -> Result<Option<RefreshOutcome>> {
+                let still_due = svc.store.due_refreshes(now()).await?;
+                if !still_due
+                    .iter()
+                    .any(|(s, p)| *s == storefront && *p == plugin)
+                {
+                    return Ok(None);
+                }
+                svc.refresh_catalogue(&storefront, &plugin).await.map(Some)
+            };
             tokio::select! {
-                r = svc.refresh_catalogue(&storefront, &plugin) => {
-                    if let Err(e) = r {
+                r = svc.under_lease(&lease, ttl, job) => {
+                    if let Some(Err(e)) = r {
                         tracing::warn!(storefront, plugin, error = %e, "scheduled catalogue refresh failed");
                     }
                 }

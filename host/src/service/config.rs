@@ -193,6 +193,10 @@ pub struct OutboxConfig {
     pub max_backoff_ms: u64,
     /// How often the worker looks for due orders when not woken, in ms.
     pub poll_ms: u64,
+    /// How long a node's claim on an order it delivers lasts unless renewed
+    /// (every third of it, while the node lives). When a node dies, its
+    /// orders are delivered by another node this long after.
+    pub lease_secs: u64,
     /// The fallback to status webhooks: a delivered order with no tracking
     /// number whose status has not changed for this many seconds is asked
     /// about through its plugin. 0 turns the poller off (`refresh-status`
@@ -212,6 +216,7 @@ impl Default for OutboxConfig {
             initial_backoff_ms: 1000,
             max_backoff_ms: 300_000,
             poll_ms: 1000,
+            lease_secs: 30,
             status_poll_secs: 900,
             status_poll_days: 30,
             status_poll_batch: 50,
@@ -312,6 +317,9 @@ impl Config {
         }
         if self.outbox.max_attempts == 0 {
             bail!("outbox.max_attempts must be at least 1");
+        }
+        if self.outbox.lease_secs < 2 {
+            bail!("outbox.lease_secs must be at least 2 (claims are renewed every third of it)");
         }
         if self.runtime.deadline_ms == 0 || self.runtime.timeout_ms == 0 {
             bail!("runtime.deadline_ms and runtime.timeout_ms must be at least 1");

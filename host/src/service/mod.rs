@@ -10,6 +10,7 @@ pub mod api;
 pub mod auth;
 pub mod cache;
 pub mod catalogue;
+pub mod cluster;
 pub mod config;
 pub mod error;
 pub mod keys;
@@ -58,6 +59,8 @@ pub struct Service {
     memo: memo::Memo,
     /// Wakes the delivery worker when an order is accepted or retried.
     outbox_wake: Notify,
+    /// This node's name among the nodes sharing the store.
+    pub node: String,
     shutdown: watch::Sender<bool>,
 }
 
@@ -107,17 +110,20 @@ impl Service {
             auth,
             memo: memo::Memo::default(),
             outbox_wake: Notify::new(),
+            node: cluster::node_name(),
             shutdown,
         }))
     }
 
-    /// Starts the delivery worker and the catalogue scheduler. They stop
+    /// Starts the delivery worker, the catalogue scheduler, the status
+    /// poller and the follower of other nodes' changes. They stop
     /// when [`Service::shutdown`] is called; await the handles to drain.
     pub fn start_background(self: &Arc<Self>) -> Vec<tokio::task::JoinHandle<()>> {
         vec![
             tokio::spawn(outbox::run(self.clone())),
             tokio::spawn(catalogue::run_scheduler(self.clone())),
             tokio::spawn(status_poller::run(self.clone())),
+            tokio::spawn(cluster::follow_changes(self.clone())),
         ]
     }
 

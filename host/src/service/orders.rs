@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 use super::quotes::QuoteRef;
-use super::store::{NewOrder, OrderRow, OrderState};
+use super::store::{Change, NewOrder, OrderRow, OrderState};
 use super::time::{iso8601, today, valid_date};
 use super::{Result, Service, ServiceError};
 use crate::contract::{
@@ -326,6 +326,7 @@ impl Service {
         }
         tracing::info!(storefront, order = input.id, plugin, "order accepted");
         self.outbox_wake.notify_one();
+        self.announce(Change::Orders).await;
         Ok(Accepted {
             created: true,
             order: self.order(storefront, &input.id).await?,
@@ -449,6 +450,7 @@ impl Service {
             )));
         }
         self.outbox_wake.notify_one();
+        self.announce(Change::Orders).await;
         self.order(storefront, id).await
     }
 

@@ -2,10 +2,14 @@
 //!
 //! An order is claimed (`pending` -> `delivering`, attempt counted) in one
 //! transaction before the plugin is called, and its outcome is committed
-//! after. A crash in between leaves it `delivering`; at start-up such
-//! orders go back to `pending` and are submitted again with the same order
-//! id, which the plugin's `submit-order` treats as an idempotency key, so a
-//! restart neither loses nor duplicates an order.
+//! after. The claim is this node's for `lease_secs`, renewed every third of
+//! it while the node lives. A crash in between leaves it `delivering`: at
+//! the next start (one node), or once its lease lapsed (any node sharing
+//! the store), it goes back to `pending` and is submitted again with the
+//! same order id, which the plugin's `submit-order` treats as an
+//! idempotency key, so a dead node neither loses nor duplicates an order.
+//! A node whose claim lapsed anyway (paused longer than the lease) finds
+//! its outcome refused, since the order is someone else's attempt by then.
 //!
 //! Retryable failures are retried with capped exponential backoff and
 //! jitter; after `max_attempts`, or on a failure that retrying cannot fix,
@@ -37,12 +41,15 @@ pub async fn run(svc: Arc<Service>) {
     }
     let slots = Arc::new(Semaphore::new(svc.config.outbox.concurrency));
     let poll = Duration::from_millis(svc.config.outbox.poll_ms.max(10));
+    let lease = Duration::from_secs(svc.config.outbox.lease_secs);
+    let mut renew = tokio::time::interval(lease / 3);
+    renew.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut shutdown = svc.shutdown_signal();
     let mut tasks = JoinSet::new();
     while !svc.is_shutting_down() {
         let free = slots.available_permits();
         if free > 0 {
-            match svc.store.claim(free).await {
+            match svc.store.claim(&svc.holder(lease), free).await {
                 Ok(claimed) => {
                     for order in claimed {
                         let Ok(permit) = slots.clone().try_acquire_owned() else {
@@ -63,6 +70,11 @@ pub async fn run(svc: Arc<Service>) {
             _ = tokio::time::sleep(poll) => {}
             _ = shutdown.changed() => {}
             Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+            _ = renew.tick(), if !tasks.is_empty() => {
+                if let Err(e) = svc.store.renew_claims(&svc.holder(lease)).await {
+                    tracing::error!(error = %e, "renewing this node's order claims failed; they lapse unless the next renewal works");
+                }
+            }
         }
     }
     let grace = Duration::from_secs(svc.config.server.shutdown_grace_secs);
@@ -77,7 +89,7 @@ pub async fn run(svc: Arc<Service>) {
     if drained.is_err() {
         tasks.abort_all();
         while tasks.join_next().await.is_some() {}
-        match svc.store.recover().await {
+        match svc.store.release_claims(&svc.node).await {
             Ok(n) => tracing::warn!(
                 orders = n,
                 "deliveries cancelled at shutdown; they are due again at the next start"
@@ -126,9 +138,19 @@ async fn deliver(svc: &Service, c: Claimed) {
             record_failure(svc, &c, &f, park).await
         }
     };
-    if let Err(e) = result {
-        // The order stays `delivering` and is retried after a restart.
-        tracing::error!(storefront = c.storefront, order = c.id, error = %e, "recording a delivery outcome failed");
+    match result {
+        Ok(true) => {}
+        // Another node took the order over; its attempt records the outcome.
+        Ok(false) => tracing::warn!(
+            storefront = c.storefront,
+            order = c.id,
+            "this node's claim on the order lapsed before its outcome was recorded; another attempt owns it"
+        ),
+        // The order stays `delivering` until its lease lapses, then is
+        // submitted again with the same order id.
+        Err(e) => {
+            tracing::error!(storefront = c.storefront, order = c.id, error = %e, "recording a delivery outcome failed")
+        }
     }
 }
 
@@ -176,11 +198,13 @@ async fn record_delivered(
     svc: &Service,
     c: &Claimed,
     r: &crate::contract::OrderReceipt,
-) -> Result<(), ServiceError> {
+) -> Result<bool, ServiceError> {
     if let Some(link) = &r.customer_link {
         svc.store_link(&c.storefront, &c.plugin, link).await?;
     }
-    svc.store.record_delivered(c, r).await?;
+    if !svc.store.record_delivered(c, r).await? {
+        return Ok(false);
+    }
     let no = r.backend_order_no.as_deref().unwrap_or(&r.backend_order_id);
     tracing::info!(
         storefront = c.storefront,
@@ -188,7 +212,7 @@ async fn record_delivered(
         backend_order = no,
         "order delivered"
     );
-    Ok(())
+    Ok(true)
 }
 
 async fn record_failure(
@@ -196,7 +220,7 @@ async fn record_failure(
     c: &Claimed,
     f: &Failure,
     park: bool,
-) -> Result<(), ServiceError> {
+) -> Result<bool, ServiceError> {
     let (next_attempt_ms, detail) = if park {
         (
             now_ms(),
@@ -225,7 +249,9 @@ async fn record_failure(
         message: f.message.clone(),
         detail,
     };
-    svc.store.record_failure(c, &attempt).await?;
+    if !svc.store.record_failure(c, &attempt).await? {
+        return Ok(false);
+    }
     if park {
         tracing::warn!(
             storefront = c.storefront,
@@ -234,7 +260,7 @@ async fn record_failure(
             "order parked as failed"
         );
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Testing hook: `CONNECT_TEST_CRASH_AFTER_SUBMIT=<n>` aborts the process

@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use super::store::Change;
 use super::time::{iso8601, now};
 use super::{Result, Service, ServiceError};
 use crate::contract::{
@@ -218,6 +219,11 @@ impl Service {
         // Live instances and cached data were bound to the old settings.
         self.memo.invalidate();
         self.runtime.reset_tenant(storefront, plugin).await;
+        self.announce(Change::PluginSettings {
+            storefront: storefront.into(),
+            plugin: plugin.into(),
+        })
+        .await;
         tracing::info!(storefront, plugin, "plugin settings changed");
         self.settings_view(storefront, plugin).await
     }

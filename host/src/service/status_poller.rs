@@ -9,7 +9,12 @@
 //! orders, the longest-waiting first, one at a time, so a large backlog
 //! costs the back office a steady trickle of calls, never a burst. Only an
 //! answer that changes something is recorded in the order's history.
+//!
+//! Among several nodes, one node at a time polls a storefront (a lease per
+//! storefront, held for its round); a node that gets the lease asks which
+//! of its orders are still due, so an order is not asked about twice.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,6 +29,8 @@ pub async fn run(svc: Arc<Service>) {
     if every == 0 {
         return;
     }
+    // A node that dies mid-round holds a storefront's lease this long.
+    let ttl = Duration::from_secs(every.max(60));
     let mut shutdown = svc.shutdown_signal();
     loop {
         // Look for due orders a few times per interval, so an order is
@@ -42,13 +49,14 @@ pub async fn run(svc: Arc<Service>) {
                 continue;
             }
         };
-        for (storefront, id) in due {
+        let storefronts: BTreeSet<String> = due.into_iter().map(|(sf, _)| sf).collect();
+        for storefront in storefronts {
+            let lease = format!("status:{storefront}");
+            let round = svc.under_lease(&lease, ttl, async || {
+                svc.poll_storefront(&storefront, every).await
+            });
             tokio::select! {
-                r = svc.poll_order_status(&storefront, &id) => {
-                    if let Err(e) = r {
-                        tracing::info!(storefront, order = id, error = %e, "polling an order's status failed; asking again later");
-                    }
-                }
+                _ = round => {}
                 _ = shutdown.changed() => return,
             }
         }
@@ -56,6 +64,23 @@ pub async fn run(svc: Arc<Service>) {
 }
 
 impl Service {
+    /// Asks about a storefront's orders still due (another node may have
+    /// asked meanwhile).
+    async fn poll_storefront(&self, storefront: &str, every: u64) {
+        let due = match self.orders_due_for_status(every).await {
+            Ok(due) => due,
+            Err(e) => {
+                tracing::error!(error = %e, "finding orders to ask the status of failed");
+                return;
+            }
+        };
+        for (_, id) in due.iter().filter(|(sf, _)| sf == storefront) {
+            if let Err(e) = self.poll_order_status(storefront, id).await {
+                tracing::info!(storefront, order = id, error = %e, "polling an order's status failed; asking again later");
+            }
+        }
+    }
+
     /// (storefront, order id) of the delivered orders due for a status poll.
     async fn orders_due_for_status(&self, every: u64) -> Result<Vec<(String, String)>> {
         let cfg = &self.config.outbox;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use super::store::Change;
 use super::time::iso8601;
 use super::{Result, Service, ServiceError};
 use crate::contract::{Capability, FieldError};
@@ -127,6 +128,7 @@ impl Service {
             )));
         }
         self.memo.invalidate();
+        self.announce(Change::Storefront).await;
         tracing::info!(storefront = new.id, "storefront created");
         self.storefront(&new.id).await
     }
@@ -217,6 +219,7 @@ impl Service {
         }
         self.store.set_connect(storefront, &cs).await?;
         self.memo.invalidate();
+        self.announce(Change::Storefront).await;
         tracing::info!(storefront, ?cs, "connect settings changed");
         self.storefront(storefront).await
     }

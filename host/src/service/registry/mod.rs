@@ -326,6 +326,7 @@ impl Service {
     /// the idle instances of versions no storefront runs any more.
     async fn after_switch(&self, plugin: &str, moved: &[String]) -> Result<()> {
         self.memo.invalidate();
+        self.announce(crate::service::store::Change::Registry).await;
         for sf in moved {
             self.runtime.reset_tenant(sf, plugin).await;
         }
@@ -338,6 +339,18 @@ impl Service {
             }
         }
         Ok(())
+    }
+}
+
+impl Service {
+    /// Catches up with another node's uploads and switches: loads the
+    /// versions not loaded yet, and forgets the decoded settings (they name
+    /// the version a storefront runs; its choice is read from the store).
+    pub(crate) async fn sync_registry(&self) {
+        if let Err(e) = load_stored(&self.runtime, self.store.as_ref()).await {
+            tracing::warn!(error = %format!("{e:#}"), "loading another node's plugin uploads failed");
+        }
+        self.memo.invalidate();
     }
 }
 

@@ -10,10 +10,11 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
-use super::{FailedAttempt, KeyRow, NewOrder, OrderState, Store};
+use super::{Change, FailedAttempt, Holder, KeyRow, NewOrder, OrderState, Store};
 use crate::contract::{CustomerLink as Link, OrderReceipt, OrderUpdate};
 use crate::service::mappings::{Mapping, PluginMapping};
 use crate::service::storefronts::{ConnectSettings, Customer, Department};
+use crate::service::time::now_ms;
 
 /// A backend under test: two handles on the same, empty storage.
 pub struct Subject {
@@ -24,6 +25,15 @@ pub struct Subject {
 
 async fn storefront(s: &dyn Store, id: &str) {
     assert!(s.create_storefront(id, "Shop").await.unwrap(), "created");
+}
+
+/// Node `name` holding what it takes for `secs` from now (negative: a
+/// lease that lapsed already).
+fn node(name: &str, secs: i64) -> Holder {
+    Holder {
+        node: name.into(),
+        until_ms: now_ms() + secs * 1000,
+    }
 }
 
 fn order(sf: &str, id: &str) -> NewOrder {
@@ -199,7 +209,7 @@ pub async fn orders_round_trip(s: &Subject) {
         "only failed orders"
     );
 
-    let claimed = st.claim(10).await.unwrap();
+    let claimed = st.claim(&node("a", 60), 10).await.unwrap();
     assert_eq!(claimed.len(), 1);
     let failed = FailedAttempt {
         park: true,
@@ -215,7 +225,7 @@ pub async fn orders_round_trip(s: &Subject) {
         .unwrap();
     assert_eq!(listed.len(), 1, "{}", s.name);
     assert!(st.retry_order("shop", "o1").await.unwrap());
-    let claimed = st.claim(10).await.unwrap();
+    let claimed = st.claim(&node("a", 60), 10).await.unwrap();
     assert_eq!(claimed[0].attempts, 1, "a retry starts a fresh round");
     let receipt = OrderReceipt {
         backend_order_id: "B-1".into(),
@@ -250,15 +260,15 @@ pub async fn orders_round_trip(s: &Subject) {
     assert!(depth.iter().any(|d| d.state == "delivered" && d.count == 1));
 }
 
-/// An order left `delivering` is due again after `recover`.
+/// An order left `delivering` by a node that died (its lease lapsed) is
+/// due again after `recover`.
 pub async fn recover_puts_deliveries_back(s: &Subject) {
     let st = &*s.a;
     storefront(st, "shop").await;
     st.insert_order(&order("shop", "o1")).await.unwrap();
-    assert_eq!(st.claim(10).await.unwrap().len(), 1);
-    assert!(st.claim(10).await.unwrap().is_empty(), "claimed once");
+    assert_eq!(st.claim(&node("a", -1), 10).await.unwrap().len(), 1);
     assert_eq!(s.b.recover().await.unwrap(), 1, "{}", s.name);
-    let again = st.claim(10).await.unwrap();
+    let again = st.claim(&node("a", 60), 10).await.unwrap();
     assert_eq!((again.len(), again[0].attempts), (1, 2));
 }
 
@@ -271,11 +281,12 @@ pub async fn two_claimers_never_share_an_order(s: &Subject) {
             .await
             .unwrap();
     }
-    let node = |st: Arc<dyn Store>| {
+    let claimer = |st: Arc<dyn Store>, name: &str| {
+        let holder = node(name, 60);
         tokio::spawn(async move {
             let mut got = Vec::new();
             loop {
-                let batch = st.claim(7).await.unwrap();
+                let batch = st.claim(&holder, 7).await.unwrap();
                 if batch.is_empty() {
                     return got;
                 }
@@ -283,11 +294,160 @@ pub async fn two_claimers_never_share_an_order(s: &Subject) {
             }
         })
     };
-    let (a, b) = (node(s.a.clone()), node(s.b.clone()));
+    let (a, b) = (claimer(s.a.clone(), "a"), claimer(s.b.clone(), "b"));
     let (a, b) = (a.await.unwrap(), b.await.unwrap());
     let mut seen = HashSet::new();
     for id in a.iter().chain(&b) {
         assert!(seen.insert(id.clone()), "{}: {id} claimed twice", s.name);
     }
     assert_eq!(seen.len(), ORDERS, "{}: every order claimed", s.name);
+}
+
+/// A claim held by a live node stays its own; one whose lease lapsed is
+/// claimed by another node, and the first node's late outcome is refused.
+pub async fn lapsed_claims_move_to_another_node(s: &Subject) {
+    storefront(&*s.a, "shop").await;
+    s.a.insert_order(&order("shop", "o1")).await.unwrap();
+    s.a.insert_order(&order("shop", "o2")).await.unwrap();
+    let held = s.a.claim(&node("a", 60), 1).await.unwrap();
+    let lapsing = s.a.claim(&node("a", 60), 1).await.unwrap();
+    assert_eq!((held.len(), lapsing.len()), (1, 1), "{}", s.name);
+    assert!(
+        s.b.claim(&node("b", 60), 10).await.unwrap().is_empty(),
+        "{}: a live claim was taken",
+        s.name
+    );
+
+    // Node a renews: both claims last; then only one lapses.
+    assert_eq!(
+        s.a.renew_claims(&node("a", 60)).await.unwrap(),
+        2,
+        "{}",
+        s.name
+    );
+    assert_eq!(
+        s.b.renew_claims(&node("b", 60)).await.unwrap(),
+        0,
+        "{}",
+        s.name
+    );
+    assert_eq!(s.a.renew_claims(&node("a", -1)).await.unwrap(), 2);
+    s.a.claim(&node("a", 60), 0).await.unwrap();
+    let taken = s.b.claim(&node("b", 60), 10).await.unwrap();
+    assert_eq!(
+        taken.len(),
+        2,
+        "{}: lapsed claims were not taken over",
+        s.name
+    );
+    assert!(taken.iter().all(|c| c.attempts == 2 && c.node == "b"));
+
+    let receipt = OrderReceipt {
+        backend_order_id: "B-1".into(),
+        backend_order_no: None,
+        customer_code: "C1".into(),
+        customer_link: None,
+    };
+    assert!(
+        !s.a.record_delivered(&held[0], &receipt).await.unwrap(),
+        "{}: a lapsed claim recorded its outcome",
+        s.name
+    );
+    let failed = FailedAttempt {
+        park: false,
+        next_attempt_ms: 0,
+        kind: "unreachable".into(),
+        message: "down".into(),
+        detail: "retry".into(),
+    };
+    assert!(!s.a.record_failure(&lapsing[0], &failed).await.unwrap());
+    let o = s.a.order("shop", &held[0].id).await.unwrap().unwrap();
+    assert_eq!(o.state, OrderState::Delivering, "{}", s.name);
+    let mine = taken.iter().find(|c| c.id == held[0].id).unwrap();
+    assert!(s.b.record_delivered(mine, &receipt).await.unwrap());
+    let history =
+        s.a.order("shop", &held[0].id)
+            .await
+            .unwrap()
+            .unwrap()
+            .history;
+    assert!(
+        history.iter().any(|e| e.kind == "interrupted"),
+        "{}: the take-over is not in the history: {history:?}",
+        s.name
+    );
+
+    // Node b stops with the other delivery cancelled: only its claim goes back.
+    assert_eq!(s.a.release_claims("b").await.unwrap(), 1, "{}", s.name);
+    assert_eq!(s.a.release_claims("b").await.unwrap(), 0);
+    let again = s.a.claim(&node("a", 60), 10).await.unwrap();
+    assert_eq!(again.len(), 1, "{}", s.name);
+}
+
+/// A named lease has one holder at a time; it can be renewed by its holder,
+/// taken once it lapsed, and given up only by its holder.
+pub async fn leases_have_one_holder(s: &Subject) {
+    assert!(
+        s.a.take_lease("job", &node("a", 60)).await.unwrap(),
+        "{}",
+        s.name
+    );
+    assert!(
+        !s.b.take_lease("job", &node("b", 60)).await.unwrap(),
+        "{}: two holders",
+        s.name
+    );
+    assert!(
+        s.a.take_lease("job", &node("a", 60)).await.unwrap(),
+        "renewed by its holder"
+    );
+    s.b.drop_lease("job", "b").await.unwrap();
+    assert!(
+        !s.b.take_lease("job", &node("b", 60)).await.unwrap(),
+        "{}: dropped by another",
+        s.name
+    );
+    s.a.drop_lease("job", "a").await.unwrap();
+    assert!(
+        s.b.take_lease("job", &node("b", -1)).await.unwrap(),
+        "{}: free after drop",
+        s.name
+    );
+    assert!(
+        s.a.take_lease("job", &node("a", 60)).await.unwrap(),
+        "{}: lapsed, taken over",
+        s.name
+    );
+    assert!(
+        s.b.take_lease("other", &node("b", 60)).await.unwrap(),
+        "leases are independent"
+    );
+}
+
+/// A change one node announces reaches another node's subscribers; a store
+/// only one node opens has no feed at all.
+pub async fn changes_reach_other_nodes(s: &Subject) {
+    let Some(mut feed) = s.a.subscribe() else {
+        assert!(s.b.subscribe().is_none(), "{}", s.name);
+        s.b.announce(&Change::Orders).await.unwrap();
+        return;
+    };
+    // The listener connects in the background: announce until one arrives.
+    let change = Change::PluginSettings {
+        storefront: "shop".into(),
+        plugin: "tharstern".into(),
+    };
+    let heard = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        loop {
+            s.b.announce(&change).await.unwrap();
+            if let Ok(Ok(c)) =
+                tokio::time::timeout(std::time::Duration::from_millis(200), feed.recv()).await
+            {
+                return c;
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("{}: no change heard in 20 s", s.name));
+    assert_eq!(heard, change, "{}", s.name);
 }

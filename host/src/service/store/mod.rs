@@ -16,6 +16,7 @@
 //!   (departments, customers, mappings); order rows are [`OrderRow`], which
 //!   the service turns into its view.
 
+pub mod cluster;
 #[cfg(feature = "testing")]
 pub mod conformance;
 #[cfg(feature = "postgres-store")]
@@ -26,6 +27,7 @@ pub mod sqlite;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+pub use cluster::{Change, ChangeFeed, Holder, LeaseStore};
 pub use rows::*;
 
 use super::mappings::Mapping;
@@ -189,32 +191,60 @@ pub trait OrderStore: Send + Sync {
     async fn mark_status_polled(&self, storefront: &str, id: &str) -> StoreResult<()>;
 }
 
-/// The outbox's delivery bookkeeping.
+/// The outbox's delivery bookkeeping. A claim is held by one node until
+/// its lease runs out; the node renews it while it delivers, so an order
+/// held by a node that died is due again one lease later, on any node.
 #[async_trait]
 pub trait OutboxStore: Send + Sync {
-    /// Puts orders left `delivering` back to `pending`; answers how many.
+    /// At start: puts back to `pending` (with an `interrupted` event) the
+    /// orders whose delivery can no longer finish; answers how many. Those
+    /// whose lease ran out, and on a store only one node opens (SQLite)
+    /// every order left `delivering`.
     async fn recover(&self) -> StoreResult<usize>;
-    /// Claims up to `limit` due orders (`pending` -> `delivering`,
-    /// attempt counted, event written), oldest due first.
-    async fn claim(&self, limit: usize) -> StoreResult<Vec<Claimed>>;
+    /// Claims up to `limit` due orders for `holder` (`pending` ->
+    /// `delivering`, attempt counted, event written), oldest due first;
+    /// orders whose lease ran out are put back first.
+    async fn claim(&self, holder: &Holder, limit: usize) -> StoreResult<Vec<Claimed>>;
+    /// Extends every claim `holder.node` holds to `holder.until_ms`;
+    /// answers how many.
+    async fn renew_claims(&self, holder: &Holder) -> StoreResult<usize>;
+    /// Puts `node`'s claims back to `pending` (deliveries cancelled at
+    /// shutdown); answers how many.
+    async fn release_claims(&self, node: &str) -> StoreResult<usize>;
+    /// Records a delivery; false (nothing written) when the claim was lost:
+    /// its lease ran out and the order was claimed again.
     async fn record_delivered(
         &self,
         c: &Claimed,
         r: &crate::contract::OrderReceipt,
-    ) -> StoreResult<()>;
+    ) -> StoreResult<bool>;
     /// Records a failed attempt: back to `pending` at `next_attempt_ms`,
-    /// or parked as `failed` when `park`.
-    async fn record_failure(&self, c: &Claimed, f: &FailedAttempt) -> StoreResult<()>;
+    /// or parked as `failed` when `park`; false when the claim was lost.
+    async fn record_failure(&self, c: &Claimed, f: &FailedAttempt) -> StoreResult<bool>;
 }
 
 /// Everything durable. Implemented by every type that implements the parts.
 pub trait Store:
-    StorefrontStore + MappingStore + SettingsStore + OrderStore + OutboxStore + RegistryStore
+    StorefrontStore
+    + MappingStore
+    + SettingsStore
+    + OrderStore
+    + OutboxStore
+    + RegistryStore
+    + LeaseStore
+    + ChangeFeed
 {
 }
 
 impl<T> Store for T where
-    T: StorefrontStore + MappingStore + SettingsStore + OrderStore + OutboxStore + RegistryStore
+    T: StorefrontStore
+        + MappingStore
+        + SettingsStore
+        + OrderStore
+        + OutboxStore
+        + RegistryStore
+        + LeaseStore
+        + ChangeFeed
 {
 }
 

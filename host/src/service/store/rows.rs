@@ -113,6 +113,10 @@ pub struct EventRow {
     pub detail: String,
 }
 
+/// The history line of a delivery put back because it could not finish.
+pub const INTERRUPTED: &str = "the delivery was interrupted (restart, shutdown or a node that stopped); \
+     it will be submitted again with the same order id";
+
 /// An order claimed for one delivery attempt.
 #[derive(Clone, Debug)]
 pub struct Claimed {
@@ -124,6 +128,8 @@ pub struct Claimed {
     pub payload: String,
     /// The stock check of orders accepted by older versions (JSON).
     pub check_stock: Option<String>,
+    /// The node holding the claim.
+    pub node: String,
 }
 
 /// The outcome of an attempt that did not deliver.

@@ -169,4 +169,16 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (storefront, plugin)
     );
     "#,
+    // 8: several nodes. A claimed order names its node and the moment its
+    // claim lapses unless renewed; named leases give one node at a time a
+    // job (a storefront's catalogue refresh or status polling).
+    r#"
+    ALTER TABLE orders ADD COLUMN claimed_by TEXT;
+    ALTER TABLE orders ADD COLUMN lease_until BIGINT;
+    CREATE TABLE leases (
+        name     TEXT PRIMARY KEY,
+        holder   TEXT NOT NULL,
+        until_ms BIGINT NOT NULL
+    );
+    "#,
 ];

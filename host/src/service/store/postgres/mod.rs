@@ -10,6 +10,7 @@
 //! - Transactions are READ COMMITTED; each write names the rows it changes by
 //!   key, so concurrent nodes never lose each other's writes.
 
+mod cluster;
 mod migrations;
 mod orders;
 mod outbox;
@@ -29,6 +30,12 @@ const MIGRATION_LOCK: i64 = 0x636f_6e6e_6563_7431;
 
 pub struct PostgresStore {
     pool: Pool,
+    /// For the change feed's own connection.
+    config: tokio_postgres::Config,
+    /// Changes heard on the feed, to every subscriber of this node.
+    feed: tokio::sync::broadcast::Sender<super::Change>,
+    /// Whether the feed's listener runs.
+    listening: std::sync::atomic::AtomicBool,
 }
 
 impl From<tokio_postgres::Error> for StoreError {
@@ -51,7 +58,7 @@ impl PostgresStore {
             .parse()
             .with_context(|| format!("store.url {shown} is not a PostgreSQL URL"))?;
         let manager = Manager::from_config(
-            config,
+            config.clone(),
             NoTls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
@@ -61,7 +68,12 @@ impl PostgresStore {
             .max_size(max_connections.max(2))
             .build()
             .context("building the PostgreSQL pool")?;
-        let store = Self { pool };
+        let store = Self {
+            pool,
+            config,
+            feed: tokio::sync::broadcast::channel(1024).0,
+            listening: Default::default(),
+        };
         store.migrate().await.with_context(|| {
             format!("migrating the PostgreSQL store {shown}: is the server up and the user allowed to create tables?")
         })?;
@@ -78,7 +90,8 @@ impl PostgresStore {
             let version: Option<i32> = c
                 .query_opt("SELECT version FROM connect_schema", &[])
                 .await?
-                .map(|r| r.get(0));
+                .map(|r| r.try_get(0))
+                .transpose()?;
             let version = version.unwrap_or(0).max(0) as usize;
             if version > MIGRATIONS.len() {
                 anyhow::bail!(

@@ -1,109 +1,167 @@
 //! The outbox's claims and outcomes in PostgreSQL. A claim takes due rows
 //! with `FOR UPDATE SKIP LOCKED`: two nodes claiming at once never get the
-//! same order, and neither waits for the other.
+//! same order, and neither waits for the other. A claim names its node and
+//! lapses at `lease_until` unless that node renews it; a lapsed claim is put
+//! back by whichever node claims next.
 
 use async_trait::async_trait;
+use tokio_postgres::Transaction;
+use tokio_postgres::types::ToSql;
 
-use super::{PostgresStore, event};
+use super::PostgresStore;
 use crate::contract::OrderReceipt;
-use crate::service::store::{Claimed, FailedAttempt, OrderState, OutboxStore, StoreResult};
+use crate::service::store::{
+    Claimed, FailedAttempt, Holder, INTERRUPTED, OrderState, OutboxStore, StoreResult,
+};
 use crate::service::time::{now, now_ms};
+
+const DELIVERING: &str = OrderState::Delivering.as_str();
+const PENDING: &str = OrderState::Pending.as_str();
+
+/// Puts back to `pending` (with an `interrupted` event) the `delivering`
+/// orders `filter` names (SQL; `$5` is its parameter), in one statement.
+async fn put_back(
+    tx: &Transaction<'_>,
+    filter: &str,
+    param: &(dyn ToSql + Sync),
+) -> StoreResult<usize> {
+    let sql = format!(
+        "WITH back AS (
+           UPDATE orders SET state = $2, next_attempt_at = $3, claimed_by = NULL,
+             lease_until = NULL, updated_at = $4
+           WHERE state = $1 AND ({filter})
+           RETURNING storefront, id)
+         INSERT INTO order_events (storefront, order_id, at, kind, detail)
+         SELECT storefront, id, $4, 'interrupted', $6 FROM back"
+    );
+    let n = tx
+        .execute(
+            &sql,
+            &[
+                &DELIVERING,
+                &PENDING,
+                &now_ms(),
+                &now(),
+                param,
+                &INTERRUPTED,
+            ],
+        )
+        .await?;
+    Ok(n as usize)
+}
+
+/// A lease that ran out (`$5`: now in ms); a claim from before leases had
+/// none.
+const LAPSED: &str = "lease_until IS NULL OR lease_until < $5";
 
 #[async_trait]
 impl OutboxStore for PostgresStore {
     async fn recover(&self) -> StoreResult<usize> {
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
-        let (delivering, pending) = (
-            OrderState::Delivering.as_str(),
-            OrderState::Pending.as_str(),
-        );
-        let rows = tx
-            .query(
-                "UPDATE orders SET state = $2, next_attempt_at = $3, updated_at = $4
-                 WHERE state = $1 RETURNING storefront, id",
-                &[&delivering, &pending, &now_ms(), &now()],
-            )
-            .await?;
-        for r in &rows {
-            let (sf, id): (String, String) = (r.get(0), r.get(1));
-            event(
-                &tx,
-                &sf,
-                &id,
-                "interrupted",
-                "the delivery was interrupted (restart or shutdown); it will be submitted again with the same order id",
-            )
-            .await?;
-        }
+        let n = put_back(&tx, LAPSED, &now_ms()).await?;
         tx.commit().await?;
-        Ok(rows.len())
+        Ok(n)
     }
 
-    async fn claim(&self, limit: usize) -> StoreResult<Vec<Claimed>> {
+    async fn claim(&self, holder: &Holder, limit: usize) -> StoreResult<Vec<Claimed>> {
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
-        let (pending, delivering) = (
-            OrderState::Pending.as_str(),
-            OrderState::Delivering.as_str(),
-        );
+        put_back(&tx, LAPSED, &now_ms()).await?;
         let rows = tx
             .query(
-                "UPDATE orders o SET state = $3, attempts = o.attempts + 1, updated_at = $4
+                "UPDATE orders o SET state = $3, attempts = o.attempts + 1, claimed_by = $6,
+                   lease_until = $7, updated_at = $4
                  FROM (SELECT storefront, id FROM orders
                        WHERE state = $1 AND next_attempt_at <= $2
                        ORDER BY next_attempt_at, created_at LIMIT $5
                        FOR UPDATE SKIP LOCKED) due
                  WHERE o.storefront = due.storefront AND o.id = due.id
                  RETURNING o.storefront, o.id, o.plugin, o.attempts, o.payload, o.check_stock",
-                &[&pending, &now_ms(), &delivering, &now(), &(limit as i64)],
+                &[
+                    &PENDING,
+                    &now_ms(),
+                    &DELIVERING,
+                    &now(),
+                    &(limit as i64),
+                    &holder.node,
+                    &holder.until_ms,
+                ],
             )
             .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             let claimed = Claimed {
-                storefront: r.get(0),
-                id: r.get(1),
-                plugin: r.get(2),
-                attempts: r.get::<_, i32>(3).max(0) as u32,
-                payload: r.get(4),
-                check_stock: r.get(5),
+                storefront: r.try_get(0)?,
+                id: r.try_get(1)?,
+                plugin: r.try_get(2)?,
+                attempts: r.try_get::<_, i32>(3)?.max(0) as u32,
+                payload: r.try_get(4)?,
+                check_stock: r.try_get(5)?,
+                node: holder.node.clone(),
             };
             let detail = format!("attempt {}", claimed.attempts);
-            event(&tx, &claimed.storefront, &claimed.id, "attempt", &detail).await?;
+            super::event(&tx, &claimed.storefront, &claimed.id, "attempt", &detail).await?;
             out.push(claimed);
         }
         tx.commit().await?;
         Ok(out)
     }
 
-    async fn record_delivered(&self, cl: &Claimed, r: &OrderReceipt) -> StoreResult<()> {
-        let mut c = self.client().await?;
-        let tx = c.transaction().await?;
-        let delivered = OrderState::Delivered.as_str();
-        tx.execute(
-            "UPDATE orders SET state = $3, backend_order_id = $4, backend_order_no = $5,
-               customer_code = $6, last_error = NULL, last_error_kind = NULL, updated_at = $7
-             WHERE storefront = $1 AND id = $2",
-            &[
-                &cl.storefront,
-                &cl.id,
-                &delivered,
-                &r.backend_order_id,
-                &r.backend_order_no,
-                &r.customer_code,
-                &now(),
-            ],
-        )
-        .await?;
-        let no = r.backend_order_no.as_deref().unwrap_or(&r.backend_order_id);
-        let detail = format!("backend order {no} for customer {}", r.customer_code);
-        event(&tx, &cl.storefront, &cl.id, "delivered", &detail).await?;
-        tx.commit().await?;
-        Ok(())
+    async fn renew_claims(&self, holder: &Holder) -> StoreResult<usize> {
+        let c = self.client().await?;
+        let n = c
+            .execute(
+                "UPDATE orders SET lease_until = $3 WHERE state = $1 AND claimed_by = $2",
+                &[&DELIVERING, &holder.node, &holder.until_ms],
+            )
+            .await?;
+        Ok(n as usize)
     }
 
-    async fn record_failure(&self, cl: &Claimed, f: &FailedAttempt) -> StoreResult<()> {
+    async fn release_claims(&self, node: &str) -> StoreResult<usize> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        let n = put_back(&tx, "claimed_by = $5", &node).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    async fn record_delivered(&self, cl: &Claimed, r: &OrderReceipt) -> StoreResult<bool> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        let n = tx
+            .execute(
+                "UPDATE orders SET state = $3, backend_order_id = $4, backend_order_no = $5,
+                   customer_code = $6, last_error = NULL, last_error_kind = NULL,
+                   claimed_by = NULL, lease_until = NULL, updated_at = $7
+                 WHERE storefront = $1 AND id = $2
+                   AND state = $8 AND claimed_by = $9 AND attempts = $10",
+                &[
+                    &cl.storefront,
+                    &cl.id,
+                    &OrderState::Delivered.as_str(),
+                    &r.backend_order_id,
+                    &r.backend_order_no,
+                    &r.customer_code,
+                    &now(),
+                    &DELIVERING,
+                    &cl.node,
+                    &(cl.attempts as i32),
+                ],
+            )
+            .await?;
+        if n == 0 {
+            return Ok(false);
+        }
+        let no = r.backend_order_no.as_deref().unwrap_or(&r.backend_order_id);
+        let detail = format!("backend order {no} for customer {}", r.customer_code);
+        super::event(&tx, &cl.storefront, &cl.id, "delivered", &detail).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn record_failure(&self, cl: &Claimed, f: &FailedAttempt) -> StoreResult<bool> {
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
         let state = if f.park {
@@ -111,23 +169,32 @@ impl OutboxStore for PostgresStore {
         } else {
             OrderState::Pending
         };
-        tx.execute(
-            "UPDATE orders SET state = $3, next_attempt_at = $4, last_error = $5,
-               last_error_kind = $6, updated_at = $7 WHERE storefront = $1 AND id = $2",
-            &[
-                &cl.storefront,
-                &cl.id,
-                &state.as_str(),
-                &f.next_attempt_ms,
-                &f.message,
-                &f.kind,
-                &now(),
-            ],
-        )
-        .await?;
+        let n = tx
+            .execute(
+                "UPDATE orders SET state = $3, next_attempt_at = $4, last_error = $5,
+                   last_error_kind = $6, claimed_by = NULL, lease_until = NULL, updated_at = $7
+                 WHERE storefront = $1 AND id = $2
+                   AND state = $8 AND claimed_by = $9 AND attempts = $10",
+                &[
+                    &cl.storefront,
+                    &cl.id,
+                    &state.as_str(),
+                    &f.next_attempt_ms,
+                    &f.message,
+                    &f.kind,
+                    &now(),
+                    &DELIVERING,
+                    &cl.node,
+                    &(cl.attempts as i32),
+                ],
+            )
+            .await?;
+        if n == 0 {
+            return Ok(false);
+        }
         let kind = if f.park { "failed" } else { "retry" };
-        event(&tx, &cl.storefront, &cl.id, kind, &f.detail).await?;
+        super::event(&tx, &cl.storefront, &cl.id, kind, &f.detail).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(true)
     }
 }

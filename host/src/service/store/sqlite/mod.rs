@@ -11,6 +11,7 @@
 //!   queueing on our lock is fairer than `busy_timeout` polling) and a few
 //!   reader connections, which WAL lets read while the writer writes.
 
+mod cluster;
 mod migrations;
 mod orders;
 mod outbox;

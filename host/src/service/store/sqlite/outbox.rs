@@ -1,76 +1,101 @@
-//! The outbox's claims and outcomes in SQLite.
+//! The outbox's claims and outcomes in SQLite. One node writes the file, so
+//! leases matter only between this process's runs; they are kept all the
+//! same, so both backends pass one conformance suite.
 
 use async_trait::async_trait;
-use rusqlite::params;
+use rusqlite::{Transaction, params};
 
 use super::SqliteStore;
 use super::orders::event;
 use crate::contract::OrderReceipt;
-use crate::service::store::{Claimed, FailedAttempt, OrderState, OutboxStore, StoreResult};
+use crate::service::store::{
+    Claimed, FailedAttempt, Holder, INTERRUPTED, OrderState, OutboxStore, StoreResult,
+};
 use crate::service::time::{now, now_ms};
+
+const DELIVERING: &str = OrderState::Delivering.as_str();
+const PENDING: &str = OrderState::Pending.as_str();
+
+/// Which `delivering` orders to put back to `pending`.
+enum Which<'a> {
+    /// Every one (at start: only this process opens the file).
+    All,
+    /// Those whose lease ran out (a claim from before leases had none).
+    Lapsed,
+    /// Those a node holds.
+    Of(&'a str),
+}
+
+fn put_back(tx: &Transaction<'_>, which: Which<'_>) -> rusqlite::Result<usize> {
+    let select = "SELECT storefront, id FROM orders WHERE state = ?1";
+    let rows = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> rusqlite::Result<Vec<(String, String)>> {
+        let mut stmt = tx.prepare_cached(sql)?;
+        stmt.query_map(p, |r| Ok((r.get(0)?, r.get(1)?)))?.collect()
+    };
+    let ids = match which {
+        Which::All => rows(select, &[&DELIVERING])?,
+        Which::Lapsed => rows(
+            &format!("{select} AND (lease_until IS NULL OR lease_until < ?2)"),
+            &[&DELIVERING, &now_ms()],
+        )?,
+        Which::Of(node) => rows(
+            &format!("{select} AND claimed_by = ?2"),
+            &[&DELIVERING, &node],
+        )?,
+    };
+    for (sf, id) in &ids {
+        tx.execute(
+            "UPDATE orders SET state = ?3, next_attempt_at = ?4, claimed_by = NULL,
+               lease_until = NULL, updated_at = ?5
+             WHERE storefront = ?1 AND id = ?2",
+            params![sf, id, PENDING, now_ms(), now()],
+        )?;
+        event(tx, sf, id, "interrupted", INTERRUPTED)?;
+    }
+    Ok(ids.len())
+}
 
 #[async_trait]
 impl OutboxStore for SqliteStore {
     async fn recover(&self) -> StoreResult<usize> {
-        self.write(|tx| {
-            let ids: Vec<(String, String)> = {
-                let mut stmt = tx.prepare("SELECT storefront, id FROM orders WHERE state = ?1")?;
-                stmt.query_map([OrderState::Delivering.as_str()], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })?
-                .collect::<rusqlite::Result<_>>()?
-            };
-            for (sf, id) in &ids {
-                tx.execute(
-                    "UPDATE orders SET state = ?3, next_attempt_at = ?4, updated_at = ?5
-                     WHERE storefront = ?1 AND id = ?2",
-                    params![sf, id, OrderState::Pending.as_str(), now_ms(), now()],
-                )?;
-                event(
-                    tx,
-                    sf,
-                    id,
-                    "interrupted",
-                    "the delivery was interrupted (restart or shutdown); it will be submitted again with the same order id",
-                )?;
-            }
-            Ok(ids.len())
-        })
-        .await
+        self.write(|tx| put_back(tx, Which::All)).await
     }
 
-    async fn claim(&self, limit: usize) -> StoreResult<Vec<Claimed>> {
+    async fn claim(&self, holder: &Holder, limit: usize) -> StoreResult<Vec<Claimed>> {
+        let holder = holder.clone();
         self.write(move |tx| {
+            put_back(tx, Which::Lapsed)?;
             let due: Vec<Claimed> = {
                 let mut stmt = tx.prepare_cached(
                     "SELECT storefront, id, plugin, attempts, payload, check_stock FROM orders
                      WHERE state = ?1 AND next_attempt_at <= ?2
                      ORDER BY next_attempt_at, created_at LIMIT ?3",
                 )?;
-                stmt.query_map(
-                    params![OrderState::Pending.as_str(), now_ms(), limit as i64],
-                    |r| {
-                        Ok(Claimed {
-                            storefront: r.get(0)?,
-                            id: r.get(1)?,
-                            plugin: r.get(2)?,
-                            attempts: r.get::<_, u32>(3)? + 1,
-                            payload: r.get(4)?,
-                            check_stock: r.get(5)?,
-                        })
-                    },
-                )?
+                stmt.query_map(params![PENDING, now_ms(), limit as i64], |r| {
+                    Ok(Claimed {
+                        storefront: r.get(0)?,
+                        id: r.get(1)?,
+                        plugin: r.get(2)?,
+                        attempts: r.get::<_, u32>(3)? + 1,
+                        payload: r.get(4)?,
+                        check_stock: r.get(5)?,
+                        node: holder.node.clone(),
+                    })
+                })?
                 .collect::<rusqlite::Result<_>>()?
             };
             for c in &due {
                 tx.execute(
-                    "UPDATE orders SET state = ?3, attempts = ?4, updated_at = ?5
+                    "UPDATE orders SET state = ?3, attempts = ?4, claimed_by = ?5,
+                       lease_until = ?6, updated_at = ?7
                      WHERE storefront = ?1 AND id = ?2",
                     params![
                         c.storefront,
                         c.id,
-                        OrderState::Delivering.as_str(),
+                        DELIVERING,
                         c.attempts,
+                        holder.node,
+                        holder.until_ms,
                         now()
                     ],
                 )?;
@@ -82,13 +107,31 @@ impl OutboxStore for SqliteStore {
         .await
     }
 
-    async fn record_delivered(&self, c: &Claimed, r: &OrderReceipt) -> StoreResult<()> {
-        let (c, r) = (c.clone(), r.clone());
+    async fn renew_claims(&self, holder: &Holder) -> StoreResult<usize> {
+        let holder = holder.clone();
         self.write(move |tx| {
             tx.execute(
+                "UPDATE orders SET lease_until = ?3 WHERE state = ?1 AND claimed_by = ?2",
+                params![DELIVERING, holder.node, holder.until_ms],
+            )
+        })
+        .await
+    }
+
+    async fn release_claims(&self, node: &str) -> StoreResult<usize> {
+        let node = node.to_owned();
+        self.write(move |tx| put_back(tx, Which::Of(&node))).await
+    }
+
+    async fn record_delivered(&self, c: &Claimed, r: &OrderReceipt) -> StoreResult<bool> {
+        let (c, r) = (c.clone(), r.clone());
+        self.write(move |tx| {
+            let n = tx.execute(
                 "UPDATE orders SET state = ?3, backend_order_id = ?4, backend_order_no = ?5,
-                   customer_code = ?6, last_error = NULL, last_error_kind = NULL, updated_at = ?7
-                 WHERE storefront = ?1 AND id = ?2",
+                   customer_code = ?6, last_error = NULL, last_error_kind = NULL,
+                   claimed_by = NULL, lease_until = NULL, updated_at = ?7
+                 WHERE storefront = ?1 AND id = ?2
+                   AND state = ?8 AND claimed_by = ?9 AND attempts = ?10",
                 params![
                     c.storefront,
                     c.id,
@@ -96,17 +139,24 @@ impl OutboxStore for SqliteStore {
                     r.backend_order_id,
                     r.backend_order_no,
                     r.customer_code,
-                    now()
+                    now(),
+                    DELIVERING,
+                    c.node,
+                    c.attempts
                 ],
             )?;
+            if n == 0 {
+                return Ok(false);
+            }
             let no = r.backend_order_no.as_deref().unwrap_or(&r.backend_order_id);
             let detail = format!("backend order {no} for customer {}", r.customer_code);
-            event(tx, &c.storefront, &c.id, "delivered", &detail)
+            event(tx, &c.storefront, &c.id, "delivered", &detail)?;
+            Ok(true)
         })
         .await
     }
 
-    async fn record_failure(&self, c: &Claimed, f: &FailedAttempt) -> StoreResult<()> {
+    async fn record_failure(&self, c: &Claimed, f: &FailedAttempt) -> StoreResult<bool> {
         let (c, f) = (c.clone(), f.clone());
         self.write(move |tx| {
             let state = if f.park {
@@ -114,9 +164,11 @@ impl OutboxStore for SqliteStore {
             } else {
                 OrderState::Pending
             };
-            tx.execute(
+            let n = tx.execute(
                 "UPDATE orders SET state = ?3, next_attempt_at = ?4, last_error = ?5,
-                   last_error_kind = ?6, updated_at = ?7 WHERE storefront = ?1 AND id = ?2",
+                   last_error_kind = ?6, claimed_by = NULL, lease_until = NULL, updated_at = ?7
+                 WHERE storefront = ?1 AND id = ?2
+                   AND state = ?8 AND claimed_by = ?9 AND attempts = ?10",
                 params![
                     c.storefront,
                     c.id,
@@ -124,11 +176,18 @@ impl OutboxStore for SqliteStore {
                     f.next_attempt_ms,
                     f.message,
                     f.kind,
-                    now()
+                    now(),
+                    DELIVERING,
+                    c.node,
+                    c.attempts
                 ],
             )?;
+            if n == 0 {
+                return Ok(false);
+            }
             let kind = if f.park { "failed" } else { "retry" };
-            event(tx, &c.storefront, &c.id, kind, &f.detail)
+            event(tx, &c.storefront, &c.id, kind, &f.detail)?;
+            Ok(true)
         })
         .await
     }
