@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::process::{ServiceProcess, stored_orders};
+use super::process::{ServiceProcess, StoredOrder, stored_orders};
 use super::{Api, MAPPINGS, MappingRow, SF};
 
 /// The printIQ mappings of [`Backend::configure_storefront`]: two products
@@ -224,8 +224,12 @@ pub struct Tally {
 
 impl Tally {
     pub fn of(backend: &Backend, db: &Path) -> Self {
+        Self::of_stored(backend, stored_orders(db))
+    }
+
+    /// The figures of orders read from wherever the service stores them.
+    pub fn of_stored(backend: &Backend, stored: Vec<StoredOrder>) -> Self {
         let in_backend = backend.orders();
-        let stored = stored_orders(db);
         let mut lost = Vec::new();
         let mut mismatched = Vec::new();
         for o in &stored {

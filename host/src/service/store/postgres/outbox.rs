@@ -19,7 +19,8 @@ const DELIVERING: &str = OrderState::Delivering.as_str();
 const PENDING: &str = OrderState::Pending.as_str();
 
 /// Puts back to `pending` (with an `interrupted` event) the `delivering`
-/// orders `filter` names (SQL; `$5` is its parameter), in one statement.
+/// orders `filter` names (SQL; `$4` is its parameter), in one statement.
+/// They keep their place in the queue: they were due already.
 async fn put_back(
     tx: &Transaction<'_>,
     filter: &str,
@@ -50,9 +51,9 @@ async fn put_back(
     Ok(n as usize)
 }
 
-/// A lease that ran out (`$5`: now in ms); a claim from before leases had
+/// A lease that ran out (`$4`: now in ms); a claim from before leases had
 /// none.
-const LAPSED: &str = "lease_until IS NULL OR lease_until < $5";
+const LAPSED: &str = "lease_until IS NULL OR lease_until < $4";
 
 #[async_trait]
 impl OutboxStore for PostgresStore {
@@ -122,7 +123,7 @@ impl OutboxStore for PostgresStore {
     async fn release_claims(&self, node: &str) -> StoreResult<usize> {
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
-        let n = put_back(&tx, "claimed_by = $5", &node).await?;
+        let n = put_back(&tx, "claimed_by = $4", &node).await?;
         tx.commit().await?;
         Ok(n)
     }

@@ -26,6 +26,7 @@ enum Which<'a> {
     Of(&'a str),
 }
 
+/// They keep their place in the queue: they were due already.
 fn put_back(tx: &Transaction<'_>, which: Which<'_>) -> rusqlite::Result<usize> {
     let select = "SELECT storefront, id FROM orders WHERE state = ?1";
     let rows = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> rusqlite::Result<Vec<(String, String)>> {
@@ -45,10 +46,9 @@ fn put_back(tx: &Transaction<'_>, which: Which<'_>) -> rusqlite::Result<usize> {
     };
     for (sf, id) in &ids {
         tx.execute(
-            "UPDATE orders SET state = ?3, next_attempt_at = ?4, claimed_by = NULL,
-               lease_until = NULL, updated_at = ?5
+            "UPDATE orders SET state = ?3, claimed_by = NULL, lease_until = NULL, updated_at = ?4
              WHERE storefront = ?1 AND id = ?2",
-            params![sf, id, PENDING, now_ms(), now()],
+            params![sf, id, PENDING, now()],
         )?;
         event(tx, sf, id, "interrupted", INTERRUPTED)?;
     }
