@@ -11,6 +11,7 @@ pub mod child;
 pub mod load;
 pub mod memory;
 pub mod native;
+pub mod nodes;
 pub mod quotes;
 pub mod refresh;
 pub mod service;
@@ -57,7 +58,7 @@ impl Options {
                 }
                 "--help" | "-h" => {
                     println!(
-                        "connect-bench [--smoke] [--only warm,cold,throughput,memory,load,refresh,rest,outbox,cache]"
+                        "connect-bench [--smoke] [--only warm,cold,throughput,memory,load,refresh,rest,outbox,cache,nodes]"
                     );
                     std::process::exit(0);
                 }
@@ -240,7 +241,7 @@ pub fn run(options: &Options) -> Report {
 
 fn run_sections(options: &Options, report: &mut Report) -> anyhow::Result<()> {
     type Section = fn(&Options, &mut Report, &setup::Shared) -> anyhow::Result<()>;
-    let sections: [(&str, &str, Section); 9] = [
+    let sections: [(&str, &str, Section); 10] = [
         (
             "warm",
             "1. warm price quote (Tharstern, printIQ)",
@@ -262,6 +263,11 @@ fn run_sections(options: &Options, report: &mut Report) -> anyhow::Result<()> {
         ("rest", "7. REST price endpoint", service::rest),
         ("outbox", "8. outbox", service::outbox),
         ("cache", "9. cache backends", cache::run),
+        (
+            "nodes",
+            "10. deployments: SQLite, PostgreSQL + Redis, 2 nodes",
+            nodes::run,
+        ),
     ];
     let shared = setup::Shared::start(options)?;
     for (name, title, section) in sections {

@@ -25,9 +25,9 @@ const PLUGIN: &str = "tharstern";
 const PRICE_BODY: &str = r#"{"product":"business-cards","quantity":250}"#;
 
 /// A `connect-host serve` child process; stopped when dropped.
-struct ServiceProcess {
+pub(super) struct ServiceProcess {
     child: Child,
-    url: String,
+    pub(super) url: String,
     _dir: tempfile::TempDir,
 }
 
@@ -44,11 +44,15 @@ fn free_port() -> anyhow::Result<u16> {
         .port())
 }
 
-fn start_service() -> anyhow::Result<ServiceProcess> {
+/// Starts `connect-host serve` in a new data directory, with extra
+/// environment (e.g. `CONNECT_STORE_URL`).
+pub(super) fn start_service(env: &[(&str, &str)]) -> anyhow::Result<ServiceProcess> {
     let dir = tempfile::tempdir()?;
     let addr = format!("127.0.0.1:{}", free_port()?);
     let log = std::fs::File::create(dir.path().join("service.log"))?;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_connect-host"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_connect-host"));
+    child.envs(env.iter().copied());
+    let mut child = child
         .args(["serve", "--listen", &addr, "--data-dir"])
         .arg(dir.path())
         .env("CONNECT_AUTH_TOKEN", TOKEN)
@@ -90,7 +94,7 @@ fn start_service() -> anyhow::Result<ServiceProcess> {
 /// A small JSON client with a bearer token: the admin token to configure,
 /// the storefront's own API key for what a shop calls (price, orders).
 #[derive(Clone)]
-struct Api {
+pub(super) struct Api {
     base: String,
     http: reqwest::Client,
     token: String,
@@ -118,7 +122,7 @@ impl Api {
 /// A storefront using the Tharstern plugin for price, stock and orders,
 /// with product `business-cards` mapped to product type 1. Answers the
 /// storefront's client (its own API key) and the (warm) price answer.
-async fn configure(api: &Api, sim_url: &str) -> anyhow::Result<(Api, Value)> {
+pub(super) async fn configure(api: &Api, sim_url: &str) -> anyhow::Result<(Api, Value)> {
     api.send(
         "POST",
         "/api/v1/storefronts",
@@ -177,36 +181,37 @@ async fn configure(api: &Api, sim_url: &str) -> anyhow::Result<(Api, Value)> {
     Ok((shop, warm))
 }
 
+impl Api {
+    /// The admin client of a service.
+    pub(super) fn admin(url: &str) -> Self {
+        Self {
+            base: url.to_owned(),
+            http: reqwest::Client::new(),
+            token: TOKEN.to_owned(),
+        }
+    }
+
+    /// The same client of another node.
+    pub(super) fn on(&self, url: &str) -> Self {
+        Self {
+            base: url.to_owned(),
+            ..self.clone()
+        }
+    }
+}
+
 fn start_configured(
     shared: &Shared,
 ) -> anyhow::Result<(ServiceProcess, Api, Value, tokio::runtime::Runtime)> {
-    let service = start_service()?;
-    let admin = Api {
-        base: service.url.clone(),
-        http: reqwest::Client::new(),
-        token: TOKEN.to_owned(),
-    };
+    let service = start_service(&[])?;
     let tokio = tokio_rt();
-    let (shop, warm) = tokio.block_on(configure(&admin, &shared.sim.url()))?;
+    let (shop, warm) = tokio.block_on(configure(&Api::admin(&service.url), &shared.sim.url()))?;
     Ok((service, shop, warm, tokio))
 }
 
 pub fn rest(o: &Options, r: &mut Report, shared: &Shared) -> anyhow::Result<()> {
     let (service, shop, _warm, tokio) = start_configured(shared)?;
-    let url = format!("{}/api/v1/storefronts/{SF}/price", service.url);
-    let key = shop.token.as_str();
-    let wrk = !o.smoke() && Command::new("wrk").arg("--version").output().is_ok();
-    let (rps, p99, how) = if wrk {
-        run_wrk(&url, key, Duration::from_secs(10), 32)?
-    } else {
-        let d = if o.smoke() {
-            Duration::from_millis(300)
-        } else {
-            Duration::from_secs(10)
-        };
-        let (rps, p99) = tokio.block_on(built_in_load(&url, key, d, 16))?;
-        (rps, p99, "built-in generator, 16 connections".to_string())
-    };
+    let (rps, p99, how) = price_load(o, &tokio, &[shop.on(&service.url)])?;
     r.add(
         7,
         "rest.rps",
@@ -229,6 +234,78 @@ pub fn rest(o: &Options, r: &mut Report, shared: &Shared) -> anyhow::Result<()> 
         "load: {how}; POST {PRICE_BODY} with the storefront's API key"
     ));
     Ok(())
+}
+
+/// Warm price requests against every node at once (32 connections split
+/// among them); answers (requests/s summed, the worst p99, how).
+pub(super) fn price_load(
+    o: &Options,
+    tokio: &tokio::runtime::Runtime,
+    shops: &[Api],
+) -> anyhow::Result<(f64, Duration, String)> {
+    let wrk = !o.smoke() && Command::new("wrk").arg("--version").output().is_ok();
+    let connections = (32 / shops.len()).max(1);
+    let d = if o.smoke() {
+        Duration::from_millis(300)
+    } else {
+        Duration::from_secs(10)
+    };
+    let urls: Vec<(String, String)> = shops
+        .iter()
+        .map(|s| {
+            (
+                format!("{}/api/v1/storefronts/{SF}/price", s.base),
+                s.token.clone(),
+            )
+        })
+        .collect();
+    let runs: Vec<anyhow::Result<(f64, Duration, String)>> =
+        if wrk {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = urls
+                    .iter()
+                    .map(|(url, key)| scope.spawn(move || run_wrk(url, key, d, connections as u32)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("a wrk thread"))
+                    .collect()
+            })
+        } else {
+            let connections = connections.min(16);
+            tokio.block_on(async {
+                let mut runs = Vec::new();
+                let mut tasks = tokio::task::JoinSet::new();
+                for (url, key) in urls {
+                    tasks.spawn(async move { built_in_load(&url, &key, d, connections).await });
+                }
+                while let Some(done) = tasks.join_next().await {
+                    runs.push(done.map_err(anyhow::Error::from).and_then(|r| r).map(
+                        |(rps, p99)| {
+                            (
+                                rps,
+                                p99,
+                                format!("built-in generator, {connections} connections"),
+                            )
+                        },
+                    ));
+                }
+                runs
+            })
+        };
+    let mut total = 0.0;
+    let mut worst = Duration::ZERO;
+    let mut how = String::new();
+    for run in runs {
+        let (rps, p99, h) = run?;
+        total += rps;
+        worst = worst.max(p99);
+        how = h;
+    }
+    if shops.len() > 1 {
+        how = format!("{} at once, one per node: {how}", shops.len());
+    }
+    Ok((total, worst, how))
 }
 
 /// `wrk` with a Lua script for the POST; answers (requests/s, p99).
@@ -344,10 +421,59 @@ async fn built_in_load(
 }
 
 pub fn outbox(o: &Options, r: &mut Report, shared: &Shared) -> anyhow::Result<()> {
+    let (service, shop, warm, tokio) = start_configured(shared)?;
+    let run = order_burst(o, &tokio, &[shop.on(&service.url)], &warm)?;
+    r.add(
+        8,
+        "outbox.enqueue",
+        &format!(
+            "outbox: durable enqueue (POST /orders → 202, {} clients)",
+            run.clients
+        ),
+        run.enqueue_rate,
+        fmt_rate(run.enqueue_rate, "orders/s"),
+        Target::None,
+        "report",
+    );
+    r.add(
+        8,
+        "outbox.delivery",
+        "outbox: end-to-end delivery to the simulator",
+        run.delivery_rate,
+        fmt_rate(run.delivery_rate, "orders/s"),
+        Target::None,
+        "report",
+    );
+    r.note(format!(
+        "{}; outbox concurrency 4, SQLite synchronous=FULL",
+        run.note
+    ));
+    drop(service);
+    Ok(())
+}
+
+/// What a burst of orders measured.
+pub(super) struct Burst {
+    pub clients: usize,
+    /// Orders/s from the first POST to the last 202.
+    pub enqueue_rate: f64,
+    /// Orders/s from the first POST to the last delivery.
+    pub delivery_rate: f64,
+    pub note: String,
+}
+
+/// Posts a burst of orders spread over the nodes (`shops`, one client per
+/// node), and waits until every one is delivered.
+pub(super) fn order_burst(
+    o: &Options,
+    tokio: &tokio::runtime::Runtime,
+    shops: &[Api],
+    warm: &Value,
+) -> anyhow::Result<Burst> {
     let n: usize = if o.smoke() { 20 } else { 2_000 };
     let clients = 8;
-    let (service, api, warm, tokio) = start_configured(shared)?;
-    let metrics_url = format!("{}/metrics", service.url);
+    let metrics_url = format!("{}/metrics", shops[0].base);
+    let http = shops[0].http.clone();
     let line = json!({
         "product": "business-cards",
         "quantity": 250,
@@ -355,11 +481,12 @@ pub fn outbox(o: &Options, r: &mut Report, shared: &Shared) -> anyhow::Result<()
         "price": warm["price"],
     });
     let (enqueue, backlog, total) = tokio.block_on(async {
+        let delivered_before = outbox_counts(&http, &metrics_url).await?.0;
         let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let started = Instant::now();
         let mut tasks = tokio::task::JoinSet::new();
-        for _ in 0..clients {
-            let (api, next, line) = (api.clone(), next.clone(), line.clone());
+        for c in 0..clients {
+            let (api, next, line) = (shops[c % shops.len()].clone(), next.clone(), line.clone());
             tasks.spawn(async move {
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -384,14 +511,14 @@ pub fn outbox(o: &Options, r: &mut Report, shared: &Shared) -> anyhow::Result<()
             done??;
         }
         let enqueued = started.elapsed();
-        let delivered_then = outbox_counts(&api.http, &metrics_url).await?.0;
+        let delivered_then = outbox_counts(&http, &metrics_url).await?.0 - delivered_before;
         let until = Instant::now() + Duration::from_secs(300);
         loop {
-            let (delivered, failed) = outbox_counts(&api.http, &metrics_url).await?;
+            let (delivered, failed) = outbox_counts(&http, &metrics_url).await?;
             if failed > 0 {
                 bail!("{failed} orders failed delivery");
             }
-            if delivered >= n as u64 {
+            if delivered - delivered_before >= n as u64 {
                 break;
             }
             if Instant::now() > until {
@@ -403,34 +530,17 @@ pub fn outbox(o: &Options, r: &mut Report, shared: &Shared) -> anyhow::Result<()
         let backlog = (n as u64 - delivered_then) as f64 / (total - enqueued).as_secs_f64();
         anyhow::Ok((enqueued, backlog, total))
     })?;
-    let enqueue_rate = n as f64 / enqueue.as_secs_f64();
-    let delivery_rate = n as f64 / total.as_secs_f64();
-    r.add(
-        8,
-        "outbox.enqueue",
-        &format!("outbox: durable enqueue (POST /orders → 202, {clients} clients)"),
-        enqueue_rate,
-        fmt_rate(enqueue_rate, "orders/s"),
-        Target::None,
-        "report",
-    );
-    r.add(
-        8,
-        "outbox.delivery",
-        "outbox: end-to-end delivery to the simulator",
-        delivery_rate,
-        fmt_rate(delivery_rate, "orders/s"),
-        Target::None,
-        "report",
-    );
-    r.note(format!(
-        "{n} orders: enqueued in {:.2} s while the worker delivered; all delivered after {:.2} s; the backlog left after enqueueing drained at {} (outbox concurrency 4, SQLite synchronous=FULL)",
-        enqueue.as_secs_f64(),
-        total.as_secs_f64(),
-        fmt_rate(backlog, "orders/s")
-    ));
-    drop(service);
-    Ok(())
+    Ok(Burst {
+        clients,
+        enqueue_rate: n as f64 / enqueue.as_secs_f64(),
+        delivery_rate: n as f64 / total.as_secs_f64(),
+        note: format!(
+            "{n} orders from {clients} clients: enqueued in {:.2} s while delivering; all delivered after {:.2} s; the backlog left after enqueueing drained at {}",
+            enqueue.as_secs_f64(),
+            total.as_secs_f64(),
+            fmt_rate(backlog, "orders/s")
+        ),
+    })
 }
 
 /// (delivered, failed) orders, from `/metrics`.

@@ -28,25 +28,15 @@ async fn put_back(
 ) -> StoreResult<usize> {
     let sql = format!(
         "WITH back AS (
-           UPDATE orders SET state = $2, next_attempt_at = $3, claimed_by = NULL,
-             lease_until = NULL, updated_at = $4
+           UPDATE orders SET state = $2, claimed_by = NULL, lease_until = NULL,
+             updated_at = $3
            WHERE state = $1 AND ({filter})
            RETURNING storefront, id)
          INSERT INTO order_events (storefront, order_id, at, kind, detail)
-         SELECT storefront, id, $4, 'interrupted', $6 FROM back"
+         SELECT storefront, id, $3, 'interrupted', $5::TEXT FROM back"
     );
     let n = tx
-        .execute(
-            &sql,
-            &[
-                &DELIVERING,
-                &PENDING,
-                &now_ms(),
-                &now(),
-                param,
-                &INTERRUPTED,
-            ],
-        )
+        .execute(&sql, &[&DELIVERING, &PENDING, &now(), param, &INTERRUPTED])
         .await?;
     Ok(n as usize)
 }
