@@ -6,7 +6,8 @@
 //!
 //! - A quote answered on one node is a cache hit on another (Redis), and a
 //!   storefront changed on one node is seen at once by another (the change
-//!   feed: without it, that node would keep its decoded copy).
+//!   feed: without it, that node would keep its decoded copy). An admin
+//!   session and a signed webhook's replay memory hold on every node.
 //! - A burst of orders spread over the nodes by storefront clients that
 //!   move to the next node when one refuses (as a load balancer does); one
 //!   node is SIGKILLed while it holds orders mid-delivery. Its orders are
@@ -159,6 +160,7 @@ async fn three_nodes_one_killed_mid_burst_lose_and_duplicate_nothing() {
     backend.configure_storefront(&apis[0]).await;
 
     shared_cache_and_changes(&apis, &backend).await;
+    sessions_and_replays_hold_on_every_node(&cluster.urls(), &apis[0]).await;
 
     // Slow enough that deliveries are in flight when the node dies; some
     // submissions fail, or create the order and answer garbage.
@@ -320,6 +322,88 @@ async fn shared_cache_and_changes(apis: &[Api], backend: &Backend) {
         }
     })
     .await;
+}
+
+/// An admin session opened on one node opens the pages on another, and
+/// "log out everywhere" on a third closes it; a signed webhook accepted by
+/// one node is a replay to another.
+async fn sessions_and_replays_hold_on_every_node(urls: &[String], api: &Api) {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let login = http
+        .post(format!("{}/admin/login", urls[0]))
+        .form(&[("username", ""), ("secret", TOKEN)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status().as_u16(), 303, "login on node 0");
+    let cookie = login.headers()["set-cookie"].to_str().unwrap();
+    let cookie = cookie.split(';').next().unwrap().to_string();
+    let admin_page = async |url: &str| {
+        http.get(format!("{url}/admin"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!(
+        admin_page(&urls[2]).await,
+        200,
+        "node 2 refused node 0's session"
+    );
+    let out = http
+        .post(format!("{}/admin/logout-all", urls[1]))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status().as_u16(), 303);
+    assert_ne!(
+        admin_page(&urls[0]).await,
+        200,
+        "logged out everywhere, yet open on node 0"
+    );
+
+    let made = api
+        .ok(
+            "POST",
+            &format!("/api/v1/storefronts/{SF}/plugins/{PLUGIN}/webhook-secret"),
+            None,
+            200,
+        )
+        .await;
+    let secret = made["secret"].as_str().unwrap();
+    let body = br#"{"EventType":"JobStatusChanged","JobNo":"J-NONE","Status":"Printing"}"#;
+    let at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let signed = async |url: &str| {
+        let resp = http
+            .post(format!("{url}/webhooks/{SF}/{PLUGIN}"))
+            .header("x-connect-timestamp", at.to_string())
+            .header(
+                "x-connect-signature",
+                connect_host::service::webhook_auth::sign(secret, at, body),
+            )
+            .body(body.to_vec())
+            .send()
+            .await
+            .unwrap();
+        (resp.status().as_u16(), resp.text().await.unwrap())
+    };
+    let (_, first) = signed(&urls[0]).await;
+    assert!(!first.contains("replay"), "{first}");
+    let (status, again) = signed(&urls[2]).await;
+    assert_eq!(
+        status, 401,
+        "a replay to another node was accepted: {again}"
+    );
+    assert!(again.contains("replay"), "{again}");
 }
 
 #[derive(Default)]

@@ -69,6 +69,7 @@ macro_rules! every_backend {
             lapsed_claims_move_to_another_node,
             leases_have_one_holder,
             changes_reach_other_nodes,
+            marks_are_shared,
         );)*
     };
 }

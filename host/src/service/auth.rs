@@ -11,14 +11,13 @@
 //! - Logins are throttled per client address (`governor`).
 //! - A session is a random 256-bit id kept server-side (only its SHA-256),
 //!   expiring, revoked by logging out; "log out everywhere" revokes all.
-//!   Sessions live in memory: a restart logs everyone out.
+//!   Sessions live in the store, so every node honours them and a restart
+//!   logs nobody out.
 //! - The cookie is `Secure` when `server.public_url` is `https://` (TLS in
 //!   front of the service).
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::sync::Mutex;
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -33,16 +32,16 @@ use super::time::now;
 
 pub const COOKIE: &str = "connect_admin";
 
-/// Sessions kept at most; the soonest to expire go first.
-const MAX_SESSIONS: usize = 10_000;
+/// Login throttle entries kept before the stale ones are dropped.
+const MAX_CLIENTS: usize = 10_000;
+/// The prefix of session marks in the store.
+const SESSION: &str = "session:";
 
 pub struct Auth {
     token_digest: [u8; 32],
     token_hash: String,
     /// User name and Argon2id hash of the password.
     user: Option<(String, String)>,
-    /// SHA-256 of a session id -> expiry (Unix seconds).
-    sessions: Mutex<HashMap<[u8; 32], i64>>,
     session_secs: i64,
     secure_cookie: bool,
     logins: DefaultKeyedRateLimiter<IpAddr>,
@@ -112,7 +111,6 @@ impl Auth {
             token_digest: digest(&token),
             token_hash: hash_secret(&token)?,
             user,
-            sessions: Mutex::default(),
             session_secs: (a.session_hours.max(1) * 3600) as i64,
             secure_cookie: config.public_url().starts_with("https://"),
             logins: RateLimiter::keyed(Quota::per_minute(per_minute)),
@@ -134,7 +132,7 @@ impl Auth {
 
     /// Whether `client` may try a login now (counts the attempt).
     pub fn login_allowed(&self, client: IpAddr) -> bool {
-        if self.logins.len() > MAX_SESSIONS {
+        if self.logins.len() > MAX_CLIENTS {
             self.logins.retain_recent();
         }
         self.logins.check_key(&client).is_ok()
@@ -152,49 +150,49 @@ impl Auth {
         }
     }
 
-    /// Opens a session; answers its id (the cookie value).
-    pub fn session(&self) -> anyhow::Result<String> {
-        let id = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random::<32>()?);
-        let now = now();
-        let mut sessions = self.lock();
-        sessions.retain(|_, expires| *expires > now);
-        while sessions.len() >= MAX_SESSIONS {
-            let soonest = sessions.iter().min_by_key(|(_, e)| **e).map(|(k, _)| *k);
-            soonest.map(|k| sessions.remove(&k));
-        }
-        sessions.insert(digest(&id), now + self.session_secs);
-        Ok(id)
-    }
-
-    pub fn session_ok(&self, id: &str) -> bool {
-        self.lock()
-            .get(&digest(id))
-            .is_some_and(|expires| *expires > now())
-    }
-
-    /// Logs one session out.
-    pub fn revoke(&self, id: &str) {
-        self.lock().remove(&digest(id));
-    }
-
-    /// Logs every session out; answers how many there were.
-    pub fn revoke_all(&self) -> usize {
-        let mut sessions = self.lock();
-        let n = sessions.len();
-        sessions.clear();
-        n
-    }
-
     /// The `Set-Cookie` value for session `id` (empty: clear the cookie).
     pub fn cookie(&self, id: &str) -> String {
         let max_age = if id.is_empty() { 0 } else { self.session_secs };
         let secure = if self.secure_cookie { "; Secure" } else { "" };
         format!("{COOKIE}={id}; Path=/admin; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}")
     }
+}
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], i64>> {
-        self.sessions.lock().unwrap_or_else(|e| e.into_inner())
+impl super::Service {
+    /// Opens an admin session; answers its id (the cookie value).
+    pub async fn open_session(&self) -> anyhow::Result<String> {
+        let id = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random::<32>()?);
+        let until = now() + self.auth.session_secs;
+        self.store.mark(&session_key(&id), until).await?;
+        Ok(id)
     }
+
+    /// Whether `id` is an open session (a store failure: no).
+    pub async fn session_ok(&self, id: &str) -> bool {
+        self.store
+            .marked(&session_key(id))
+            .await
+            .unwrap_or_else(|e| {
+                tracing::error!(error = %e, "reading admin sessions failed");
+                false
+            })
+    }
+
+    /// Logs one session out.
+    pub async fn close_session(&self, id: &str) -> anyhow::Result<()> {
+        Ok(self.store.unmark(&session_key(id)).await?)
+    }
+
+    /// Logs every session out; answers how many were open.
+    pub async fn close_all_sessions(&self) -> anyhow::Result<usize> {
+        Ok(self.store.unmark_prefix(SESSION).await?)
+    }
+}
+
+/// A session's key in the store: the digest of its id, never the id.
+fn session_key(id: &str) -> String {
+    let digest = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest(id));
+    format!("{SESSION}{digest}")
 }
 
 /// The token of an `Authorization: Bearer <token>` header value.
@@ -217,24 +215,6 @@ mod tests {
             config.auth.password = "pw".into();
         }
         Auth::from_config(&config).unwrap()
-    }
-
-    #[test]
-    fn sessions_are_random_server_side_and_revocable() {
-        let a = auth(false);
-        let (s, t) = (a.session().unwrap(), a.session().unwrap());
-        assert_ne!(s, t);
-        assert!(a.session_ok(&s) && a.session_ok(&t));
-        assert!(
-            !auth(false).session_ok(&s),
-            "another service never issued it"
-        );
-        assert!(!a.session_ok("garbage"));
-        a.revoke(&s);
-        assert!(!a.session_ok(&s), "logged out");
-        assert!(a.session_ok(&t));
-        assert_eq!(a.revoke_all(), 1);
-        assert!(!a.session_ok(&t), "logged out everywhere");
     }
 
     #[test]

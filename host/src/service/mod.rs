@@ -50,7 +50,7 @@ pub struct Service {
     pub secrets: secrets::SecretBox,
     pub metrics: metrics::Metrics,
     pub auth: auth::Auth,
-    /// Webhook throttles and replay memory.
+    /// Webhook throttles (per node; replays are marked in the store).
     pub webhook_guard: webhook_auth::Guard,
     /// Plugin files in the plugins directory (and stored uploads) that did
     /// not load, with why.

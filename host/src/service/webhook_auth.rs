@@ -8,7 +8,8 @@
 //!   `X-Connect-Timestamp: <unix seconds>` and `X-Connect-Signature:
 //!   v1=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`. The timestamp must
 //!   be within `webhooks.max_age_secs` of now, and a signature is accepted
-//!   once (a replay within the window is refused).
+//!   once (a replay within the window is refused, on any node: accepted
+//!   signatures are marked in the store).
 //! - **Secret URL** (`POST /webhooks/{storefront}/{plugin}/{secret}`): for
 //!   back offices that cannot sign (printIQ posts to a URL and nothing
 //!   more). No replay window; plugins de-duplicate updates anyway.
@@ -18,10 +19,8 @@
 //! storefront (`governor`), so one storefront's flood cannot take the
 //! plugin pool from the others.
 
-use std::collections::{HashSet, VecDeque};
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::sync::Mutex;
 
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use hmac::{Hmac, Mac};
@@ -38,7 +37,7 @@ pub const TIMESTAMP_HEADER: &str = "x-connect-timestamp";
 pub const SIGNATURE_HEADER: &str = "x-connect-signature";
 /// Every secret starts with this, so a leaked one is recognisable.
 pub const SECRET_PREFIX: &str = "cwh_";
-/// Accepted signatures remembered for replay detection, at most.
+/// Client addresses the failure throttle keeps before dropping stale ones.
 const MAX_REMEMBERED: usize = 200_000;
 
 /// How a webhook request claims to be authentic.
@@ -81,37 +80,11 @@ impl std::fmt::Debug for NewWebhookSecret {
     }
 }
 
-/// Throttles and the replay memory; one per service.
+/// Throttles of webhook senders; one per node.
 pub struct Guard {
     max_age_secs: i64,
     failures: DefaultKeyedRateLimiter<IpAddr>,
     accepted: DefaultKeyedRateLimiter<String>,
-    seen: Mutex<Seen>,
-}
-
-#[derive(Default)]
-struct Seen {
-    set: HashSet<[u8; 32]>,
-    /// Insertion order, with each entry's expiry, to forget them in order.
-    order: VecDeque<([u8; 32], i64)>,
-}
-
-impl Seen {
-    /// Remembers `id` until `expires`; false if it was already there.
-    fn insert(&mut self, id: [u8; 32], expires: i64, now: i64) -> bool {
-        while let Some(&(old, exp)) = self.order.front() {
-            if exp >= now && self.order.len() < MAX_REMEMBERED {
-                break;
-            }
-            self.order.pop_front();
-            self.set.remove(&old);
-        }
-        if !self.set.insert(id) {
-            return false;
-        }
-        self.order.push_back((id, expires));
-        true
-    }
 }
 
 impl Guard {
@@ -123,7 +96,6 @@ impl Guard {
             max_age_secs: config.max_age_secs.max(1) as i64,
             failures: RateLimiter::keyed(Quota::per_minute(per_minute)),
             accepted: RateLimiter::keyed(Quota::per_second(per_second).allow_burst(burst)),
-            seen: Mutex::default(),
         }
     }
 
@@ -345,12 +317,12 @@ impl Service {
                     .chain_update(&given)
                     .finalize()
                     .into();
-                let fresh = self
-                    .webhook_guard
-                    .seen
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert(id, at + max_age, now);
+                // Remembered in the store: a replay to another node is one.
+                let key = format!("webhook:{}", hex(&id));
+                let fresh = self.store.mark(&key, at + max_age + 1).await.map_err(|e| {
+                    tracing::error!(error = %e, "recording a webhook signature failed");
+                    "the signature could not be recorded; send it again"
+                })?;
                 if fresh {
                     Ok(())
                 } else {
@@ -366,7 +338,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn signatures_round_trip_and_replays_are_remembered_until_they_expire() {
+    fn signatures_round_trip() {
         let s = sign("cwh_x", 1_700_000_000, b"{}");
         let given = unhex(s.strip_prefix("v1=").unwrap()).unwrap();
         let mut m = mac("cwh_x", "1700000000");
@@ -376,12 +348,6 @@ mod tests {
         m.update(b"{}");
         assert!(m.verify_slice(&given).is_err());
 
-        let mut seen = Seen::default();
-        assert!(seen.insert([1; 32], 100, 50));
-        assert!(!seen.insert([1; 32], 100, 60));
-        // Forgotten once expired.
-        assert!(seen.insert([2; 32], 300, 200));
-        assert!(seen.insert([1; 32], 300, 201));
         assert_eq!(unhex("0g"), None);
         assert_eq!(unhex("abc"), None);
     }

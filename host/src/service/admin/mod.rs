@@ -141,7 +141,11 @@ fn session_cookie(headers: &HeaderMap) -> Option<String> {
 }
 
 async fn require_login(State(svc): Svc, req: Request, next: Next) -> Response {
-    if session_cookie(req.headers()).is_some_and(|c| svc.auth.session_ok(&c)) {
+    let logged_in = match session_cookie(req.headers()) {
+        Some(c) => svc.session_ok(&c).await,
+        None => false,
+    };
+    if logged_in {
         next.run(req).await
     } else {
         Redirect::to("/admin/login").into_response()
@@ -206,7 +210,7 @@ async fn login(
         )
             .into_response();
     }
-    let session = match svc.auth.session() {
+    let session = match svc.open_session().await {
         Ok(id) => id,
         Err(e) => {
             tracing::error!(error = %e, "no admin session could be opened");
@@ -226,16 +230,32 @@ async fn login(
 
 /// Ends this session (server-side too: the cookie is no login any more).
 async fn logout(State(svc): Svc, headers: HeaderMap) -> Response {
-    if let Some(id) = session_cookie(&headers) {
-        svc.auth.revoke(&id);
+    if let Some(id) = session_cookie(&headers)
+        && let Err(e) = svc.close_session(&id).await
+    {
+        tracing::error!(error = %e, "an admin session could not be closed");
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The session could not be closed; try again.",
+        )
+            .into_response();
     }
     logged_out(&svc)
 }
 
 /// Ends every admin session.
 async fn logout_all(State(svc): Svc) -> Response {
-    let n = svc.auth.revoke_all();
-    tracing::warn!(sessions = n, "every admin session was revoked");
+    match svc.close_all_sessions().await {
+        Ok(n) => tracing::warn!(sessions = n, "every admin session was revoked"),
+        Err(e) => {
+            tracing::error!(error = %e, "admin sessions could not be revoked");
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The sessions could not be closed; try again.",
+            )
+                .into_response();
+        }
+    }
     logged_out(&svc)
 }
 

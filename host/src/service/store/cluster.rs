@@ -1,6 +1,8 @@
 //! What several nodes sharing one store need from it beyond data: leases
-//! (one node at a time does a job, and the job moves when that node dies)
-//! and a feed of changes (a node learns at once what another one changed).
+//! (one node at a time does a job, and the job moves when that node dies),
+//! a feed of changes (a node learns at once what another one changed) and
+//! short-lived marks (an admin session, a webhook signature seen) that every
+//! node must honour, whichever node set them.
 //!
 //! Both are kept in the store itself, not in a coordinator beside it: a node
 //! that can reach the store can take part, and one that cannot does no work
@@ -57,4 +59,20 @@ pub trait ChangeFeed: Send + Sync {
     /// The changes announced from now on; `None` when no other node can
     /// share this store (SQLite).
     fn subscribe(&self) -> Option<broadcast::Receiver<Change>>;
+}
+
+/// Short-lived marks every node sees: admin sessions, signed webhooks
+/// already accepted. Keys are digests, never a secret itself; expired marks
+/// are dropped as new ones are set.
+#[async_trait]
+pub trait MarkStore: Send + Sync {
+    /// Sets `key` until `until` (Unix seconds); false (nothing changed)
+    /// when it is set and unexpired.
+    async fn mark(&self, key: &str, until: i64) -> StoreResult<bool>;
+    /// Whether `key` is set and unexpired.
+    async fn marked(&self, key: &str) -> StoreResult<bool>;
+    async fn unmark(&self, key: &str) -> StoreResult<()>;
+    /// Clears every key starting with `prefix`; answers how many of them
+    /// were unexpired.
+    async fn unmark_prefix(&self, prefix: &str) -> StoreResult<usize>;
 }

@@ -451,3 +451,46 @@ pub async fn changes_reach_other_nodes(s: &Subject) {
     .unwrap_or_else(|_| panic!("{}: no change heard in 20 s", s.name));
     assert_eq!(heard, change, "{}", s.name);
 }
+
+/// A mark set on one node is seen by another, once: setting it again is
+/// refused until it expires; clearing by key or by prefix.
+pub async fn marks_are_shared(s: &Subject) {
+    let (soon, later) = (now_ms() / 1000 + 60, now_ms() / 1000 + 120);
+    assert!(s.a.mark("session:x", soon).await.unwrap(), "{}", s.name);
+    assert!(
+        s.b.marked("session:x").await.unwrap(),
+        "{}: not shared",
+        s.name
+    );
+    assert!(
+        !s.b.mark("session:x", later).await.unwrap(),
+        "{}: set twice",
+        s.name
+    );
+    assert!(!s.b.marked("session:y").await.unwrap());
+    assert!(s.a.mark("session:y", soon).await.unwrap());
+    assert!(s.a.mark("webhook:z", soon).await.unwrap());
+    // Expired marks count as unset, and may be set again.
+    assert!(s.a.mark("webhook:old", now_ms() / 1000 - 1).await.unwrap());
+    assert!(
+        !s.b.marked("webhook:old").await.unwrap(),
+        "{}: expired yet marked",
+        s.name
+    );
+    assert!(s.b.mark("webhook:old", soon).await.unwrap(), "{}", s.name);
+
+    s.b.unmark("session:y").await.unwrap();
+    assert!(!s.a.marked("session:y").await.unwrap(), "{}", s.name);
+    assert_eq!(
+        s.b.unmark_prefix("session:").await.unwrap(),
+        1,
+        "{}",
+        s.name
+    );
+    assert!(!s.a.marked("session:x").await.unwrap());
+    assert!(
+        s.a.marked("webhook:z").await.unwrap(),
+        "{}: other prefixes stay",
+        s.name
+    );
+}

@@ -27,7 +27,7 @@ pub mod sqlite;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-pub use cluster::{Change, ChangeFeed, Holder, LeaseStore};
+pub use cluster::{Change, ChangeFeed, Holder, LeaseStore, MarkStore};
 pub use rows::*;
 
 use super::mappings::Mapping;
@@ -233,6 +233,7 @@ pub trait Store:
     + RegistryStore
     + LeaseStore
     + ChangeFeed
+    + MarkStore
 {
 }
 
@@ -245,6 +246,7 @@ impl<T> Store for T where
         + RegistryStore
         + LeaseStore
         + ChangeFeed
+        + MarkStore
 {
 }
 

@@ -1,4 +1,4 @@
-//! Leases in PostgreSQL, and the change feed: `NOTIFY` on one channel,
+//! Leases and marks in PostgreSQL, and the change feed: `NOTIFY` on one channel,
 //! heard by one `LISTEN`ing connection per node (outside the pool, which
 //! would recycle it). The listener reconnects on its own; after a
 //! reconnection it reports [`Change::Resync`], since what was announced
@@ -12,8 +12,10 @@ use tokio::sync::broadcast;
 use tokio_postgres::{AsyncMessage, NoTls};
 
 use super::PostgresStore;
-use crate::service::store::{Change, ChangeFeed, Holder, LeaseStore, StoreError, StoreResult};
-use crate::service::time::now_ms;
+use crate::service::store::{
+    Change, ChangeFeed, Holder, LeaseStore, MarkStore, StoreError, StoreResult,
+};
+use crate::service::time::{now, now_ms};
 
 /// The `NOTIFY` channel of every change.
 const CHANNEL: &str = "connect_changes";
@@ -61,6 +63,54 @@ impl ChangeFeed for PostgresStore {
             tokio::spawn(listen(self.config.clone(), self.feed.clone()));
         }
         Some(rx)
+    }
+}
+
+#[async_trait]
+impl MarkStore for PostgresStore {
+    async fn mark(&self, key: &str, until: i64) -> StoreResult<bool> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        tx.execute("DELETE FROM marks WHERE until <= $1", &[&now()])
+            .await?;
+        let n = tx
+            .execute(
+                "INSERT INTO marks (key, until) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+                &[&key, &until],
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(n == 1)
+    }
+
+    async fn marked(&self, key: &str) -> StoreResult<bool> {
+        let c = self.client().await?;
+        let row = c
+            .query_opt(
+                "SELECT 1 FROM marks WHERE key = $1 AND until > $2",
+                &[&key, &now()],
+            )
+            .await?;
+        Ok(row.is_some())
+    }
+
+    async fn unmark(&self, key: &str) -> StoreResult<()> {
+        let c = self.client().await?;
+        c.execute("DELETE FROM marks WHERE key = $1", &[&key])
+            .await?;
+        Ok(())
+    }
+
+    async fn unmark_prefix(&self, prefix: &str) -> StoreResult<usize> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        tx.execute("DELETE FROM marks WHERE until <= $1", &[&now()])
+            .await?;
+        let n = tx
+            .execute("DELETE FROM marks WHERE starts_with(key, $1)", &[&prefix])
+            .await?;
+        tx.commit().await?;
+        Ok(n as usize)
     }
 }
 

@@ -1,13 +1,13 @@
-//! Leases in SQLite, and its change feed: none, since only one node opens
-//! the file.
+//! Leases and marks in SQLite, and its change feed: none, since only one
+//! node opens the file.
 
 use async_trait::async_trait;
 use rusqlite::params;
 use tokio::sync::broadcast;
 
 use super::SqliteStore;
-use crate::service::store::{Change, ChangeFeed, Holder, LeaseStore, StoreResult};
-use crate::service::time::now_ms;
+use crate::service::store::{Change, ChangeFeed, Holder, LeaseStore, MarkStore, StoreResult};
+use crate::service::time::{now, now_ms};
 
 #[async_trait]
 impl LeaseStore for SqliteStore {
@@ -47,5 +47,51 @@ impl ChangeFeed for SqliteStore {
 
     fn subscribe(&self) -> Option<broadcast::Receiver<Change>> {
         None
+    }
+}
+
+#[async_trait]
+impl MarkStore for SqliteStore {
+    async fn mark(&self, key: &str, until: i64) -> StoreResult<bool> {
+        let key = key.to_owned();
+        self.write(move |tx| {
+            tx.execute("DELETE FROM marks WHERE until <= ?1", [now()])?;
+            let n = tx.execute(
+                "INSERT INTO marks (key, until) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
+                params![key, until],
+            )?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn marked(&self, key: &str) -> StoreResult<bool> {
+        let key = key.to_owned();
+        self.read(move |c| {
+            c.prepare_cached("SELECT 1 FROM marks WHERE key = ?1 AND until > ?2")?
+                .exists(params![key, now()])
+        })
+        .await
+    }
+
+    async fn unmark(&self, key: &str) -> StoreResult<()> {
+        let key = key.to_owned();
+        self.write(move |tx| {
+            tx.execute("DELETE FROM marks WHERE key = ?1", [key])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn unmark_prefix(&self, prefix: &str) -> StoreResult<usize> {
+        let prefix = prefix.to_owned();
+        self.write(move |tx| {
+            tx.execute("DELETE FROM marks WHERE until <= ?1", [now()])?;
+            tx.execute(
+                "DELETE FROM marks WHERE substr(key, 1, length(?1)) = ?1",
+                [prefix],
+            )
+        })
+        .await
     }
 }

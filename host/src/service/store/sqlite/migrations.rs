@@ -192,4 +192,13 @@ pub const MIGRATIONS: &[&str] = &[
         until_ms INTEGER NOT NULL
     );
     "#,
+    // 9: marks every node honours (admin sessions, webhook signatures
+    // seen), by key, until a moment (Unix seconds).
+    r#"
+    CREATE TABLE marks (
+        key   TEXT PRIMARY KEY,
+        until INTEGER NOT NULL
+    );
+    CREATE INDEX marks_until ON marks (until);
+    "#,
 ];
