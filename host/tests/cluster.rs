@@ -14,7 +14,9 @@
 //!   delivered by the other nodes once its claims lapse, before it comes
 //!   back; it is restarted and takes work again.
 //! - At the end, counted at the simulator: every order delivered exactly
-//!   once, each stored with its back-office order's id.
+//!   once, each stored with its back-office order's id; the storefront's
+//!   catalogue, due once while every node looked each second, refreshed by
+//!   one node only.
 //!
 //! `cargo test` runs 1,000 orders; `CLUSTER_ORDERS=5000 cargo test -p
 //! connect-host --test cluster -- --nocapture` runs more.
@@ -62,7 +64,11 @@ impl Cluster {
             env: QUIET
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
-                .chain([("CONNECT_STORAGE_SECRET_KEY_FILE".into(), key)])
+                .chain([
+                    ("CONNECT_STORAGE_SECRET_KEY_FILE".into(), key),
+                    // Every node looks for due catalogue refreshes each second.
+                    ("CONNECT_CATALOGUE_CHECK_SECS".into(), "1".into()),
+                ])
                 .collect(),
             db: connect(pg_url).await,
         };
@@ -272,6 +278,19 @@ async fn three_nodes_one_killed_mid_burst_lose_and_duplicate_nothing() {
         tally.duplicated,
     );
     tally.assert_exactly_once(n);
+
+    // The storefront's catalogue fell due once (its interval is a day);
+    // three nodes looked every second: one refreshed it.
+    let refreshes = match &backend {
+        Backend::Tharstern(sim) => sim
+            .calls()
+            .iter()
+            .filter(|c| c.path.ends_with("producttypes"))
+            .count(),
+        Backend::PrintIq(_) => unreachable!("a Tharstern cluster"),
+    };
+    println!("catalogue refreshes by the {NODES} nodes: {refreshes}");
+    assert_eq!(refreshes, 1, "the due catalogue refresh ran on several nodes");
 }
 
 /// A quote made on one node is a cache hit on another; a change on one
