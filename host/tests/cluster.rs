@@ -290,7 +290,10 @@ async fn three_nodes_one_killed_mid_burst_lose_and_duplicate_nothing() {
         Backend::PrintIq(_) => unreachable!("a Tharstern cluster"),
     };
     println!("catalogue refreshes by the {NODES} nodes: {refreshes}");
-    assert_eq!(refreshes, 1, "the due catalogue refresh ran on several nodes");
+    assert_eq!(
+        refreshes, 1,
+        "the due catalogue refresh ran on several nodes"
+    );
 }
 
 /// A quote made on one node is a cache hit on another; a change on one

@@ -12,6 +12,7 @@ pub mod load;
 pub mod memory;
 pub mod native;
 pub mod nodes;
+pub mod outbox;
 pub mod quotes;
 pub mod refresh;
 pub mod service;
@@ -261,7 +262,7 @@ fn run_sections(options: &Options, report: &mut Report) -> anyhow::Result<()> {
         ("load", "5. plugin load", load::run),
         ("refresh", "6. catalogue refresh", refresh::run),
         ("rest", "7. REST price endpoint", service::rest),
-        ("outbox", "8. outbox", service::outbox),
+        ("outbox", "8. outbox", outbox::run),
         ("cache", "9. cache backends", cache::run),
         (
             "nodes",

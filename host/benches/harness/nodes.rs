@@ -8,7 +8,8 @@
 
 use test_servers::{PostgresServer, RedisServer};
 
-use super::service::{Api, configure, order_burst, price_load, start_service};
+use super::outbox::order_burst;
+use super::service::{Api, configure, price_load, start_service};
 use super::setup::{Shared, tokio_rt};
 use super::stats::{fmt_duration, fmt_rate};
 use super::{Options, Report, Target};

@@ -4,12 +4,12 @@
 //!
 //! 7. The price endpoint with a warm cache under a loopback load generator
 //!    (`wrk`; a built-in generator in smoke mode or when `wrk` is missing).
-//! 8. The outbox: durable enqueue rate (`POST /orders` answered 202 once the
-//!    order is committed to SQLite), and end-to-end delivery to the simulator.
+//!
+//! Figure 8, the outbox, is in `outbox.rs`; both use the service process
+//! and clients here.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow, bail};
@@ -20,8 +20,8 @@ use super::stats::{fmt_duration, fmt_rate, summarize};
 use super::{Options, Report, Target};
 
 const TOKEN: &str = "bench-admin-token-0123456789abcdef";
-const SF: &str = "bench";
-const PLUGIN: &str = "tharstern";
+pub(super) const SF: &str = "bench";
+pub(super) const PLUGIN: &str = "tharstern";
 const PRICE_BODY: &str = r#"{"product":"business-cards","quantity":250}"#;
 
 /// A `connect-host serve` child process; stopped when dropped.
@@ -95,13 +95,18 @@ pub(super) fn start_service(env: &[(&str, &str)]) -> anyhow::Result<ServiceProce
 /// the storefront's own API key for what a shop calls (price, orders).
 #[derive(Clone)]
 pub(super) struct Api {
-    base: String,
-    http: reqwest::Client,
+    pub(super) base: String,
+    pub(super) http: reqwest::Client,
     token: String,
 }
 
 impl Api {
-    async fn send(&self, method: &str, path: &str, body: Option<Value>) -> anyhow::Result<Value> {
+    pub(super) async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> anyhow::Result<Value> {
         let mut req = self
             .http
             .request(method.parse()?, format!("{}{path}", self.base))
@@ -200,7 +205,7 @@ impl Api {
     }
 }
 
-fn start_configured(
+pub(super) fn start_configured(
     shared: &Shared,
 ) -> anyhow::Result<(ServiceProcess, Api, Value, tokio::runtime::Runtime)> {
     let service = start_service(&[])?;
@@ -418,140 +423,4 @@ async fn built_in_load(
     let elapsed = started.elapsed();
     let rate = samples.len() as f64 / elapsed.as_secs_f64();
     Ok((rate, summarize(samples).p99))
-}
-
-pub fn outbox(o: &Options, r: &mut Report, shared: &Shared) -> anyhow::Result<()> {
-    let (service, shop, warm, tokio) = start_configured(shared)?;
-    let run = order_burst(o, &tokio, &[shop.on(&service.url)], &warm)?;
-    r.add(
-        8,
-        "outbox.enqueue",
-        &format!(
-            "outbox: durable enqueue (POST /orders → 202, {} clients)",
-            run.clients
-        ),
-        run.enqueue_rate,
-        fmt_rate(run.enqueue_rate, "orders/s"),
-        Target::None,
-        "report",
-    );
-    r.add(
-        8,
-        "outbox.delivery",
-        "outbox: end-to-end delivery to the simulator",
-        run.delivery_rate,
-        fmt_rate(run.delivery_rate, "orders/s"),
-        Target::None,
-        "report",
-    );
-    r.note(format!(
-        "{}; outbox concurrency 4, SQLite synchronous=FULL",
-        run.note
-    ));
-    drop(service);
-    Ok(())
-}
-
-/// What a burst of orders measured.
-pub(super) struct Burst {
-    pub clients: usize,
-    /// Orders/s from the first POST to the last 202.
-    pub enqueue_rate: f64,
-    /// Orders/s from the first POST to the last delivery.
-    pub delivery_rate: f64,
-    pub note: String,
-}
-
-/// Posts a burst of orders spread over the nodes (`shops`, one client per
-/// node), and waits until every one is delivered.
-pub(super) fn order_burst(
-    o: &Options,
-    tokio: &tokio::runtime::Runtime,
-    shops: &[Api],
-    warm: &Value,
-) -> anyhow::Result<Burst> {
-    let n: usize = if o.smoke() { 20 } else { 2_000 };
-    let clients = 8;
-    let metrics_url = format!("{}/metrics", shops[0].base);
-    let http = shops[0].http.clone();
-    let line = json!({
-        "product": "business-cards",
-        "quantity": 250,
-        "quote_ref": warm["quote_ref"],
-        "price": warm["price"],
-    });
-    let (enqueue, backlog, total) = tokio.block_on(async {
-        let delivered_before = outbox_counts(&http, &metrics_url).await?.0;
-        let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let started = Instant::now();
-        let mut tasks = tokio::task::JoinSet::new();
-        for c in 0..clients {
-            let (api, next, line) = (shops[c % shops.len()].clone(), next.clone(), line.clone());
-            tasks.spawn(async move {
-                loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    if i >= n {
-                        return anyhow::Ok(());
-                    }
-                    let order = json!({
-                        "id": format!("bench-{i:06}"),
-                        "reference": format!("bench order {i}"),
-                        "lines": [line],
-                    });
-                    api.send(
-                        "POST",
-                        &format!("/api/v1/storefronts/{SF}/orders"),
-                        Some(order),
-                    )
-                    .await?;
-                }
-            });
-        }
-        while let Some(done) = tasks.join_next().await {
-            done??;
-        }
-        let enqueued = started.elapsed();
-        let delivered_then = outbox_counts(&http, &metrics_url).await?.0 - delivered_before;
-        let until = Instant::now() + Duration::from_secs(300);
-        loop {
-            let (delivered, failed) = outbox_counts(&http, &metrics_url).await?;
-            if failed > 0 {
-                bail!("{failed} orders failed delivery");
-            }
-            if delivered - delivered_before >= n as u64 {
-                break;
-            }
-            if Instant::now() > until {
-                bail!("only {delivered} of {n} orders delivered in time");
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        let total = started.elapsed();
-        let backlog = (n as u64 - delivered_then) as f64 / (total - enqueued).as_secs_f64();
-        anyhow::Ok((enqueued, backlog, total))
-    })?;
-    Ok(Burst {
-        clients,
-        enqueue_rate: n as f64 / enqueue.as_secs_f64(),
-        delivery_rate: n as f64 / total.as_secs_f64(),
-        note: format!(
-            "{n} orders from {clients} clients: enqueued in {:.2} s while delivering; all delivered after {:.2} s; the backlog left after enqueueing drained at {}",
-            enqueue.as_secs_f64(),
-            total.as_secs_f64(),
-            fmt_rate(backlog, "orders/s")
-        ),
-    })
-}
-
-/// (delivered, failed) orders, from `/metrics`.
-async fn outbox_counts(http: &reqwest::Client, url: &str) -> anyhow::Result<(u64, u64)> {
-    let text = http.get(url).send().await?.text().await?;
-    let count = |state: &str| {
-        let prefix = format!("connect_outbox_orders{{plugin=\"{PLUGIN}\",state=\"{state}\"}} ");
-        text.lines()
-            .find_map(|l| l.strip_prefix(&prefix))
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    Ok((count("delivered"), count("failed")))
 }

@@ -1,5 +1,6 @@
 //! Configuration: environment overrides, validation, backoff.
 
+use super::env::apply_env;
 use super::*;
 
 #[test]
