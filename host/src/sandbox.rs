@@ -322,18 +322,11 @@ impl Sandbox {
         });
 
         let limits = grant.limits;
-        let (deadline, timeout) = (limits.deadline, limits.call_timeout);
-        store.data_mut().clock.start(deadline);
-        store.set_epoch_deadline(1);
-        let instantiated = tokio::time::timeout(timeout, pre.instantiate(&mut store)).await;
-        store.data().lane.release();
-        let plugin = match instantiated {
-            Ok(Ok(plugin)) => plugin,
-            Ok(Err(err)) => {
-                return Err(classify_trap(&mut store, err, deadline, "instantiation"));
-            }
-            Err(_) => return Err(CallError::timeout(timeout)),
-        };
+        let budget = (limits.deadline, limits.call_timeout);
+        let plugin = guarded(&mut store, budget, "instantiation", async |store| {
+            pre.instantiate(store).await
+        })
+        .await?;
         let mut sandbox = Self {
             store,
             plugin,
@@ -364,23 +357,41 @@ impl Sandbox {
             &mut Store<HostState>,
         ) -> wasmtime::Result<Result<T, CallError>>,
     ) -> (Result<T, CallError>, bool) {
-        let (deadline, timeout) = if batch {
+        let budget = if batch {
             (self.limits.batch_deadline, self.limits.batch_timeout)
         } else {
             (self.limits.deadline, self.limits.call_timeout)
         };
-        self.store.data_mut().clock.start(deadline);
-        self.store.set_epoch_deadline(1);
-        let outcome = tokio::time::timeout(timeout, call(&self.plugin, &mut self.store)).await;
-        self.store.data().lane.release();
-        match outcome {
-            Ok(Ok(answer)) => (answer, false),
-            Ok(Err(trap)) => (
-                Err(classify_trap(&mut self.store, trap, deadline, what)),
-                true,
-            ),
-            Err(_) => (Err(CallError::timeout(timeout)), true),
+        let plugin = &self.plugin;
+        match guarded(&mut self.store, budget, what, async |store| {
+            call(plugin, store).await
+        })
+        .await
+        {
+            Ok(answer) => (answer, false),
+            Err(e) => (Err(e), true),
         }
+    }
+}
+
+/// Runs guest code (`what`) under a budget: `deadline` of guest time (the
+/// epoch callback interrupts it past that) within `timeout` of wall-clock
+/// time; the slow-lane turn is given back after, whatever happened. A trap
+/// or a timeout comes back as the typed error that explains it.
+async fn guarded<T>(
+    store: &mut Store<HostState>,
+    (deadline, timeout): (Duration, Duration),
+    what: &'static str,
+    run: impl AsyncFnOnce(&mut Store<HostState>) -> wasmtime::Result<T>,
+) -> Result<T, CallError> {
+    store.data_mut().clock.start(deadline);
+    store.set_epoch_deadline(1);
+    let outcome = tokio::time::timeout(timeout, run(store)).await;
+    store.data().lane.release();
+    match outcome {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(trap)) => Err(classify_trap(store, trap, deadline, what)),
+        Err(_) => Err(CallError::timeout(timeout)),
     }
 }
 

@@ -4,8 +4,9 @@
 //! When `webhook_secret` is set, the `X-Tharstern-Signature` header must be
 //! `sha256=<hex HMAC-SHA256 of the raw body>` (compared in constant time).
 
+use hmac::{Hmac, Mac};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 
 use crate::LogLevel;
 use crate::Tharstern;
@@ -15,31 +16,15 @@ use crate::{OrderUpdate, PluginError, WebhookRequest};
 
 pub const SIGNATURE_HEADER: &str = "X-Tharstern-Signature";
 
-/// HMAC-SHA256 (RFC 2104).
+/// HMAC-SHA256 of `message` under `key`: the signature Tharstern sends.
 pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
-    const BLOCK: usize = 64;
-    let mut k = [0u8; BLOCK];
-    if key.len() > BLOCK {
-        k[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        k[..key.len()].copy_from_slice(key);
-    }
-    let mut inner = Sha256::new();
-    inner.update(k.map(|b| b ^ 0x36));
-    inner.update(message);
-    let inner = inner.finalize();
-    let mut outer = Sha256::new();
-    outer.update(k.map(|b| b ^ 0x5c));
-    outer.update(inner);
-    outer.finalize().into()
+    mac(key, message).finalize().into_bytes().into()
 }
 
-/// Compare in time independent of where the inputs differ.
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+fn mac(key: &[u8], message: &[u8]) -> Hmac<Sha256> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
+    mac.update(message);
+    mac
 }
 
 fn decode_hex(s: &str) -> Option<Vec<u8>> {
@@ -77,8 +62,8 @@ pub fn verify(secret: &str, headers: &[(String, String)], body: &[u8]) -> Result
             "the webhook's {SIGNATURE_HEADER} is not hexadecimal"
         ))
     })?;
-    let expected = hmac_sha256(secret.as_bytes(), body);
-    if constant_time_eq(&given, &expected) {
+    // `verify_slice` compares in constant time.
+    if mac(secret.as_bytes(), body).verify_slice(&given).is_ok() {
         Ok(())
     } else {
         Err(PluginError::Authentication(

@@ -24,10 +24,9 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use base64::Engine as _;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 use super::config::Config;
-use super::secrets::{load_or_create_token, random};
+use super::secrets::{constant_time_eq, load_or_create_token, random};
 use super::time::now;
 
 pub const COOKIE: &str = "connect_admin";
@@ -127,7 +126,7 @@ impl Auth {
     }
 
     pub fn is_admin_token(&self, token: &str) -> bool {
-        digest(token).ct_eq(&self.token_digest).into()
+        constant_time_eq(&digest(token), &self.token_digest)
     }
 
     /// Whether `client` may try a login now (counts the attempt).
@@ -143,7 +142,7 @@ impl Auth {
         match (&self.user, username.is_empty()) {
             (_, true) => verify(secret, &self.token_hash),
             (Some((u, phc)), false) => {
-                let name_ok: bool = username.as_bytes().ct_eq(u.as_bytes()).into();
+                let name_ok = constant_time_eq(username.as_bytes(), u.as_bytes());
                 verify(secret, phc) & name_ok
             }
             (None, false) => false,

@@ -149,7 +149,8 @@ pub fn load_or_create_token(path: &Path) -> anyhow::Result<String> {
     }
 }
 
-/// Equality that takes the same time wherever the inputs differ.
+/// Equality that takes the same time wherever the inputs differ: every
+/// comparison of a secret or its digest in the service goes through here.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     subtle::ConstantTimeEq::ct_eq(a, b).into()
 }

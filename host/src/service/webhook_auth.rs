@@ -14,7 +14,8 @@
 //!   back offices that cannot sign (printIQ posts to a URL and nothing
 //!   more). No replay window; plugins de-duplicate updates anyway.
 //!
-//! Comparisons are constant-time (`hmac`'s `verify_slice`, `subtle`).
+//! Comparisons are constant-time (`hmac`'s `verify_slice`,
+//! [`constant_time_eq`]).
 //! Failed attempts are throttled per client address, accepted webhooks per
 //! storefront (`governor`), so one storefront's flood cannot take the
 //! plugin pool from the others.
@@ -26,10 +27,9 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use hmac::{Hmac, Mac};
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
-use subtle::ConstantTimeEq as _;
 
 use super::config::WebhooksConfig;
-use super::secrets::random_token;
+use super::secrets::{constant_time_eq, random_token};
 use super::time::{iso8601, now};
 use super::{Result, Service, ServiceError};
 
@@ -278,7 +278,7 @@ impl Service {
         };
         match credential {
             Credential::Url(given) => {
-                if bool::from(given.as_bytes().ct_eq(secret.as_bytes())) {
+                if constant_time_eq(given.as_bytes(), secret.as_bytes()) {
                     Ok(())
                 } else {
                     Err("the secret in the URL is wrong")

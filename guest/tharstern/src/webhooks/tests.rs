@@ -102,9 +102,6 @@ fn signature_checks() {
         verify("sec", &h("sha256=zz"), body),
         Err(PluginError::Authentication(_))
     ));
-    assert!(constant_time_eq(b"abc", b"abc"));
-    assert!(!constant_time_eq(b"abc", b"abd"));
-    assert!(!constant_time_eq(b"abc", b"ab"));
 }
 
 #[test]
