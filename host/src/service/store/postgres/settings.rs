@@ -84,25 +84,26 @@ impl MappingStore for PostgresStore {
     }
 
     async fn mapping(&self, storefront: &str, product: &str) -> StoreResult<Option<Mapping>> {
+        // Every price, stock and order reads this: prepared once per
+        // connection.
         let c = self.client().await?;
-        let Some(r) = c
-            .query_opt(
+        let stmt = c
+            .prepare_cached(
                 "SELECT product, product_ref, overrides, advanced_json, min_order_qty FROM mappings
                  WHERE storefront = $1 AND product = $2",
-                &[&storefront, &product],
             )
-            .await?
-        else {
+            .await?;
+        let Some(r) = c.query_opt(&stmt, &[&storefront, &product]).await? else {
             return Ok(None);
         };
         let mut m = mapping_row(&r);
-        let blocks = c
-            .query(
+        let stmt = c
+            .prepare_cached(
                 "SELECT plugin, product_ref, overrides, advanced_json FROM plugin_mappings
                  WHERE storefront = $1 AND product = $2",
-                &[&storefront, &product],
             )
             .await?;
+        let blocks = c.query(&stmt, &[&storefront, &product]).await?;
         m.plugins = blocks.iter().map(|r| plugin_row(r, 0)).collect();
         Ok(Some(m))
     }
@@ -277,11 +278,13 @@ impl SettingsStore for PostgresStore {
     }
 
     async fn key_storefront(&self, hash: &str) -> StoreResult<Option<String>> {
-        let row = self
-            .client()
-            .await?
-            .query_opt("SELECT storefront FROM api_keys WHERE hash = $1", &[&hash])
+        // Every storefront request asks this: a statement prepared once per
+        // connection spares a parse and plan each time.
+        let c = self.client().await?;
+        let stmt = c
+            .prepare_cached("SELECT storefront FROM api_keys WHERE hash = $1")
             .await?;
+        let row = c.query_opt(&stmt, &[&hash]).await?;
         Ok(row.map(|r| r.get(0)))
     }
 
