@@ -216,6 +216,12 @@ impl Tharstern {
                 )),
             };
         }
+        // A call that held the lease may have finished between our look at
+        // the cache and our taking the lease: its quote is there now.
+        if let Some(q) = self.cached_quote(&est_key) {
+            drop(lease);
+            return Ok(self.reuse(q, &key, customer));
+        }
         self.p.cache_set(&pending, title.as_bytes(), PENDING_SECS);
         let estimate = match resumed {
             Some(_) => match self.find_estimate(&title)? {
