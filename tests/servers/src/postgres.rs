@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A running PostgreSQL server; killed when dropped.
 pub struct PostgresServer {
@@ -92,7 +92,7 @@ impl PostgresServer {
         if as_root() {
             run(Command::new("chown").arg("postgres:").arg(&log));
         }
-        let mut child = user_command(&self.bin.join("postgres"))
+        let child = user_command(&self.bin.join("postgres"))
             .arg("-D")
             .arg(self.dir.path().join("data"))
             .args([
@@ -110,23 +110,17 @@ impl PostgresServer {
             .stderr(log_file)
             .spawn()
             .map_err(|e| format!("running postgres: {e}"))?;
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = child.try_wait() {
-                let log = std::fs::read_to_string(&log).unwrap_or_default();
-                return Err(format!("it exited ({status}): {log}"));
-            }
-            let ready = std::fs::read_to_string(&log)
-                .is_ok_and(|l| l.contains("ready to accept connections"));
-            if ready {
-                self.child = Some(child);
-                return Ok(());
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        Err(format!("no answer on port {} within 30 s", self.port))
+        let ready = "ready to accept connections";
+        let within = Duration::from_secs(30);
+        self.child = Some(super::wait_ready(
+            child,
+            &log,
+            ready,
+            self.port,
+            within,
+            Duration::from_millis(50),
+        )?);
+        Ok(())
     }
 }
 

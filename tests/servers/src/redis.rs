@@ -81,7 +81,7 @@ impl RedisServer {
     fn spawn(&mut self) -> Result<(), String> {
         let log = self.dir.path().join("redis.log");
         let _ = std::fs::remove_file(&log); // a restart must not read the last run's
-        let mut child = Command::new(&self.binary)
+        let child = Command::new(&self.binary)
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
             .arg("--dir")
@@ -94,24 +94,17 @@ impl RedisServer {
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| format!("running {}: {e}", self.binary.display()))?;
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = child.try_wait() {
-                let log = std::fs::read_to_string(&log).unwrap_or_default();
-                return Err(format!("it exited ({status}): {log}"));
-            }
-            // Its own log, not a PING: another server may hold the port.
-            let ready = std::fs::read_to_string(&log)
-                .is_ok_and(|l| l.contains("Ready to accept connections"));
-            if ready {
-                self.child = Some(child);
-                return Ok(());
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        Err(format!("no answer on port {} within 10 s", self.port))
+        let ready = "Ready to accept connections";
+        let within = Duration::from_secs(10);
+        self.child = Some(super::wait_ready(
+            child,
+            &log,
+            ready,
+            self.port,
+            within,
+            Duration::from_millis(20),
+        )?);
+        Ok(())
     }
 }
 
