@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 use crate::pricing::{options, parse_product_ref};
 use crate::sdk::cache::exact_key;
 use crate::sdk::json;
+use crate::sdk::retry::{Attempt, at_most_twice};
 use crate::{LogLevel, Order, OrderLine, OrderReceipt, PluginError, PrintIq};
 
 /// How long order records are kept (90 days).
@@ -114,7 +115,7 @@ impl PrintIq {
                 q
             }
         };
-        let done = |st: &mut LineState, jobs: Vec<String>| {
+        let finish = |st: &mut LineState, jobs: Vec<String>| {
             self.record_jobs(order_id, &jobs);
             st.jobs = Some(jobs.clone());
             save(st);
@@ -130,13 +131,14 @@ impl PrintIq {
                         LogLevel::Info,
                         &format!("order {order_id}: quote {quote_no} was already accepted; not accepting again"),
                     );
-                    return done(&mut st, jobs);
+                    return finish(&mut st, jobs);
                 }
                 Acceptance::NotAccepted => {}
                 Acceptance::Unknown => return Err(cannot_tell(order_id, &quote_no)),
             }
         }
-        for attempt in 0..2 {
+        at_most_twice(true, |last| {
+            let done = Attempt::Done;
             st.accepting = true;
             save(&st);
             let error = match self
@@ -146,7 +148,7 @@ impl PrintIq {
                 Ok(reply) => {
                     let jobs = job_nos(reply.get("AcceptanceDetails"));
                     if !jobs.is_empty() {
-                        return done(&mut st, jobs);
+                        return done(finish(&mut st, jobs));
                     }
                     PluginError::Internal(format!(
                         "printIQ accepted quote {quote_no} without naming the job"
@@ -155,42 +157,37 @@ impl PrintIq {
                 Err(e) => e,
             };
             // Whatever happened, look before doing anything else.
-            let looked = self.acceptance(&quote_no);
-            match looked {
+            match self.acceptance(&quote_no) {
                 Ok(Acceptance::Accepted(jobs)) => {
                     self.p.log(
                         LogLevel::Warn,
                         &format!("order {order_id}: AcceptQuote failed ({}) but quote {quote_no} is accepted; using its job", error.message()),
                     );
-                    return done(&mut st, jobs);
+                    done(finish(&mut st, jobs))
                 }
                 Ok(Acceptance::NotAccepted)
-                    if matches!(error, PluginError::Unreachable(_)) && attempt == 0 =>
+                    if matches!(error, PluginError::Unreachable(_)) && !last =>
                 {
                     self.p.log(
                         LogLevel::Warn,
                         &format!("order {order_id}: AcceptQuote failed ({}) and quote {quote_no} is not accepted; accepting once more", error.message()),
                     );
+                    Attempt::Again
                 }
                 Ok(Acceptance::NotAccepted) => {
                     if !matches!(error, PluginError::Unreachable(_)) {
                         st.accepting = false;
                         save(&st);
                     }
-                    return Err(error);
+                    done(Err(error))
                 }
-                Ok(Acceptance::Unknown) => return Err(cannot_tell(order_id, &quote_no)),
-                Err(_) => {
-                    return Err(PluginError::Unreachable(format!(
-                        "{}. Order {order_id} (quote {quote_no}) may or may not have been accepted; submitting again is safe: the quote is read before it is ever accepted again",
-                        error.message()
-                    )));
-                }
+                Ok(Acceptance::Unknown) => done(Err(cannot_tell(order_id, &quote_no))),
+                Err(_) => done(Err(PluginError::Unreachable(format!(
+                    "{}. Order {order_id} (quote {quote_no}) may or may not have been accepted; submitting again is safe: the quote is read before it is ever accepted again",
+                    error.message()
+                )))),
             }
-        }
-        Err(PluginError::Unreachable(format!(
-            "printIQ failed to accept quote {quote_no} of order {order_id} twice; try again later"
-        )))
+        })
     }
 
     fn order_quote(

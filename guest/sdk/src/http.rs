@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use crate::PluginError;
 use crate::platform::{HttpError, HttpRequest, HttpResponse, Log, Method, Platform};
+use crate::retry::{Attempt, at_most_twice};
 
 /// An error from [`Api::interpret`], saying whether one immediate retry of
 /// an idempotent request is worth it (e.g. a truncated answer).
@@ -108,14 +109,18 @@ impl<'a, A: Api> Client<'a, A> {
         query: &[(&str, &str)],
         body: Option<&[u8]>,
     ) -> Result<Result<HttpResponse, HttpError>, PluginError> {
-        for attempt in 0..2 {
+        at_most_twice(true, |last| {
             let mut headers = self.api.headers();
-            self.api.authorise(&mut headers)?;
+            if let Err(e) = self.api.authorise(&mut headers) {
+                return Attempt::Done(Err(e));
+            }
             let mut full: Vec<(String, String)> = query
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect();
-            self.api.authorise_query(&mut full)?;
+            if let Err(e) = self.api.authorise_query(&mut full) {
+                return Attempt::Done(Err(e));
+            }
             let full: Vec<(&str, &str)> =
                 full.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
             if body.is_some() {
@@ -129,7 +134,7 @@ impl<'a, A: Api> Client<'a, A> {
             };
             let resp = match self.p.http(req) {
                 Ok(r) => r,
-                Err(e) => return Ok(Err(e)),
+                Err(e) => return Attempt::Done(Ok(Err(e))),
             };
             self.p.debug(&format!(
                 "{} {} -> HTTP {} ({} bytes)",
@@ -138,12 +143,15 @@ impl<'a, A: Api> Client<'a, A> {
                 resp.status,
                 resp.body.len()
             ));
-            if attempt == 0 && self.api.refused(&resp) && self.api.reauthenticate()? {
-                continue;
+            if !last && self.api.refused(&resp) {
+                match self.api.reauthenticate() {
+                    Ok(true) => return Attempt::Again,
+                    Ok(false) => {}
+                    Err(e) => return Attempt::Done(Err(e)),
+                }
             }
-            return Ok(Ok(resp));
-        }
-        unreachable!("the loop returns on its second attempt")
+            Attempt::Done(Ok(Ok(resp)))
+        })
     }
 
     /// Send and interpret. An idempotent request is retried once at once on
@@ -171,31 +179,32 @@ impl<'a, A: Api> Client<'a, A> {
         body: Option<&[u8]>,
     ) -> Result<A::Reply, PluginError> {
         let what = format!("{} {}", method.as_str(), label(path, query));
-        let attempts = if idempotent { 2 } else { 1 };
-        for attempt in 1..=attempts {
-            let last = attempt == attempts;
-            match self.send(method, path, query, body)? {
-                Err(e) if !last && e.is_transient() => {
+        at_most_twice(idempotent, |last| {
+            match self.send(method, path, query, body) {
+                Err(e) => Attempt::Done(Err(e)),
+                Ok(Err(e)) if !last && e.is_transient() => {
                     self.p
                         .warn(&format!("{what} failed ({e:?}); retrying once"));
+                    Attempt::Again
                 }
-                Err(e) => return Err(self.api.transport_error(&what, &e)),
-                Ok(resp) if !last && transient_status(resp.status) => {
+                Ok(Err(e)) => Attempt::Done(Err(self.api.transport_error(&what, &e))),
+                Ok(Ok(resp)) if !last && transient_status(resp.status) => {
                     self.p.warn(&format!(
                         "{what} answered HTTP {}; retrying once",
                         resp.status
                     ));
+                    Attempt::Again
                 }
-                Ok(resp) => match self.api.interpret(&what, resp) {
+                Ok(Ok(resp)) => match self.api.interpret(&what, resp) {
                     Err(f) if f.retry && !last => {
                         self.p
                             .warn(&format!("{what}: {}; retrying once", f.error.message()));
+                        Attempt::Again
                     }
-                    other => return other.map_err(|f| f.error),
+                    other => Attempt::Done(other.map_err(|f| f.error)),
                 },
             }
-        }
-        unreachable!("the loop returns on its last attempt")
+        })
     }
 
     /// GET, retried once on a transient failure.

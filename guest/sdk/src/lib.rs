@@ -32,6 +32,7 @@ pub mod money;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod native;
 pub mod platform;
+pub mod retry;
 pub mod settings;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod testing;

@@ -7,6 +7,8 @@ use std::ops::ControlFlow;
 
 use serde_json::Value;
 
+use connect_plugin_sdk::retry::{Attempt, at_most_twice};
+
 use crate::client::Reply;
 use crate::json::{self, Step};
 use crate::{LogLevel, PluginError, Tharstern};
@@ -34,8 +36,8 @@ impl Tharstern {
     ) -> Result<Estimate, PluginError> {
         let bytes = body.to_string();
         let client = self.client();
-        for attempt in 0..2 {
-            let last = attempt == 1;
+        at_most_twice(true, |last| {
+            let done = Attempt::Done;
             match client.post("estrequest", bytes.as_bytes()) {
                 Ok(reply) => {
                     if let Some(est) = estimate_in(&reply) {
@@ -45,31 +47,35 @@ impl Tharstern {
                                 &format!("Tharstern answered Success:false but returned estimate {}; using it", est.id),
                             );
                         }
-                        return Ok(est);
+                        return done(Ok(est));
                     }
                     let message = reply.message().unwrap_or_default();
                     if !reply.success() && is_no_price_message(&message) {
-                        return Err(PluginError::NoPrice(format!(
+                        return done(Err(PluginError::NoPrice(format!(
                             "Tharstern gives no price for this request: {message}"
-                        )));
+                        ))));
                     }
                     // Possibly created although the answer says otherwise.
-                    if let Some(est) = self.find_estimate(title)? {
-                        self.p.log(
-                            LogLevel::Warn,
-                            &format!("Tharstern reported a failure ({message}) but created estimate {}; using it", est.id),
-                        );
-                        return Ok(est);
+                    match self.find_estimate(title) {
+                        Ok(Some(est)) => {
+                            self.p.log(
+                                LogLevel::Warn,
+                                &format!("Tharstern reported a failure ({message}) but created estimate {}; using it", est.id),
+                            );
+                            return done(Ok(est));
+                        }
+                        Ok(None) => {}
+                        Err(e) => return done(Err(e)),
                     }
                     if last {
-                        return Err(PluginError::Unreachable(format!(
+                        return done(Err(PluginError::Unreachable(format!(
                             "Tharstern failed to create the estimate twice ({}); try again later",
                             if message.is_empty() {
                                 "no reason given"
                             } else {
                                 &message
                             }
-                        )));
+                        ))));
                     }
                     self.p.log(
                         LogLevel::Warn,
@@ -77,29 +83,28 @@ impl Tharstern {
                             "Tharstern did not create the estimate ({message}); retrying once"
                         ),
                     );
+                    Attempt::Again
                 }
                 Err(PluginError::Unreachable(m)) => {
                     // The request may have been processed: look before retrying.
                     match self.find_estimate(title) {
-                        Ok(Some(est)) => return Ok(est),
+                        Ok(Some(est)) => done(Ok(est)),
                         Ok(None) if !last => {
                             self.p.log(
                                 LogLevel::Warn,
                                 &format!("creating the estimate failed ({m}); no estimate was created, retrying once"),
                             );
+                            Attempt::Again
                         }
-                        _ => return Err(PluginError::Unreachable(m)),
+                        _ => done(Err(PluginError::Unreachable(m))),
                     }
                 }
-                Err(PluginError::Rejected(m)) => {
-                    return Err(PluginError::Rejected(format!(
-                        "{m}; check the product mapping (overrides, advanced JSON) and the selections"
-                    )));
-                }
-                Err(e) => return Err(e),
+                Err(PluginError::Rejected(m)) => done(Err(PluginError::Rejected(format!(
+                    "{m}; check the product mapping (overrides, advanced JSON) and the selections"
+                )))),
+                Err(e) => done(Err(e)),
             }
-        }
-        unreachable!("the loop returns on its second attempt")
+        })
     }
 
     /// The newest estimate whose title is exactly `title`.
