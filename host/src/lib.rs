@@ -1,15 +1,6 @@
-pub mod artifact_key;
-pub mod bindings;
-pub mod call;
-pub mod capabilities;
-pub mod contract;
-pub mod engine;
-pub mod error;
-pub mod plugin;
-pub mod pool;
-pub mod runtime;
-pub mod sandbox;
+//! `connect-host`: the storefront service (REST API, admin pages, durable
+//! outbox, webhooks, stores, several nodes) and its command line, on the
+//! plugin runtime of `connect-runtime`.
+
 pub mod server;
 pub mod service;
-pub mod tenant;
-pub mod versions;

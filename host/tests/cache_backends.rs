@@ -1,4 +1,4 @@
-//! One conformance suite (`connect_host::capabilities::cache::conformance`)
+//! One conformance suite (`connect_runtime::capabilities::cache::conformance`)
 //! against every cache backend: memory, SQLite, and Redis, a real
 //! `redis-server` started per test on a free loopback port (the test fails,
 //! saying what to install, when `redis-server` is missing). Then what only
@@ -8,10 +8,9 @@ use std::any::Any;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use connect_host::capabilities::cache::conformance::{self, Subject};
-use connect_host::capabilities::cache::{
-    CacheBackend, MemoryCache, Namespace, RedisCache, SqliteCache, TenantCache,
-};
+use connect_host::service::cache::{RedisCache, SqliteCache};
+use connect_runtime::capabilities::cache::conformance::{self, Subject};
+use connect_runtime::capabilities::cache::{CacheBackend, MemoryCache, Namespace, TenantCache};
 use test_servers::RedisServer;
 
 type Guard = Box<dyn Any + Send>;

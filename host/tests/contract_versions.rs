@@ -8,10 +8,10 @@ mod common;
 
 use std::path::Path;
 
-use connect_host::bindings::ContractVersion;
-use connect_host::contract::{CustomerContext, StockRequest};
-use connect_host::runtime::{Runtime, RuntimeConfig};
-use connect_host::tenant::TenantSpec;
+use connect_runtime::bindings::ContractVersion;
+use connect_runtime::contract::{CustomerContext, StockRequest};
+use connect_runtime::runtime::{Runtime, RuntimeConfig};
+use connect_runtime::tenant::TenantSpec;
 
 /// A pricing API as the minimal connector expects: `GET /v1/price` with a
 /// bearer key answers 12.50 GBP per 100.

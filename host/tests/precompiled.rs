@@ -9,8 +9,8 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use connect_host::plugin::CompileSource;
-use connect_host::runtime::{Runtime, RuntimeConfig};
+use connect_runtime::plugin::CompileSource;
+use connect_runtime::runtime::{Runtime, RuntimeConfig};
 use sha2::{Digest, Sha256};
 
 fn runtime(dir: &Path) -> Runtime {

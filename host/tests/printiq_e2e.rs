@@ -9,10 +9,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::{logs, no_customer, plugin_error, runtime_with};
-use connect_host::contract::*;
-use connect_host::runtime::{Runtime, RuntimeConfig};
-use connect_host::sandbox::Limits;
-use connect_host::tenant::TenantSpec;
+use connect_runtime::contract::*;
+use connect_runtime::runtime::{Runtime, RuntimeConfig};
+use connect_runtime::sandbox::Limits;
+use connect_runtime::tenant::TenantSpec;
 use printiq_sim::{FaultConfig, FaultSpec, JobStatus, SimHandle, Simulator};
 
 const PLUGIN: &str = "printiq";

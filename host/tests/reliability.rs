@@ -17,10 +17,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use common::*;
-use connect_host::contract::PriceRequest;
-use connect_host::error::CallError;
-use connect_host::runtime::{Runtime, RuntimeConfig};
-use connect_host::tenant::TenantSpec;
+use connect_runtime::contract::PriceRequest;
+use connect_runtime::error::CallError;
+use connect_runtime::runtime::{Runtime, RuntimeConfig};
+use connect_runtime::tenant::TenantSpec;
 use tharstern_sim::{FaultConfig, FaultSpec};
 
 fn rogue_price(behaviour: &str) -> PriceRequest {

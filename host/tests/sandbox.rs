@@ -11,10 +11,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use connect_host::contract::{PriceQuote, PriceRequest};
-use connect_host::error::CallError;
-use connect_host::runtime::{Runtime, RuntimeConfig};
-use connect_host::tenant::TenantSpec;
+use connect_runtime::contract::{PriceQuote, PriceRequest};
+use connect_runtime::error::CallError;
+use connect_runtime::runtime::{Runtime, RuntimeConfig};
+use connect_runtime::tenant::TenantSpec;
 
 async fn runtime(config: RuntimeConfig) -> Arc<Runtime> {
     let config = RuntimeConfig {

@@ -8,11 +8,11 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use connect_host::capabilities::cache::RedisCache;
-use connect_host::runtime::RuntimeConfig;
+use connect_host::service::cache::RedisCache;
+use connect_runtime::runtime::RuntimeConfig;
 use test_servers::RedisServer;
 
-async fn node(redis: &RedisServer) -> Arc<connect_host::runtime::Runtime> {
+async fn node(redis: &RedisServer) -> Arc<connect_runtime::runtime::Runtime> {
     runtime_with(RuntimeConfig {
         cache: Arc::new(RedisCache::open(&redis.url(), 64 << 20).unwrap()),
         ..RuntimeConfig::default()

@@ -13,8 +13,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use common::*;
-use connect_host::capabilities::http::Origin;
-use connect_host::contract::*;
+use connect_runtime::capabilities::http::Origin;
+use connect_runtime::contract::*;
 use tharstern_sim::{FaultConfig, FaultSpec};
 
 fn calls_to(sim: &tharstern_sim::SimHandle, endpoint: &str) -> usize {
@@ -522,7 +522,7 @@ async fn the_catalogue_is_filtered_paged_and_cached() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn under_every_fault_answers_are_right_or_typed_and_nothing_is_duplicated() {
     let sim = sim().await;
-    let mut config = connect_host::runtime::RuntimeConfig::default();
+    let mut config = connect_runtime::runtime::RuntimeConfig::default();
     config.limits.call_timeout = Duration::from_secs(4);
     config.limits.http.first_byte_timeout = Duration::from_millis(800);
     config.limits.http.total_timeout = Duration::from_secs(2);
@@ -609,8 +609,8 @@ async fn under_every_fault_answers_are_right_or_typed_and_nothing_is_duplicated(
                     entry.1 += 1;
                     let typed = matches!(
                         err,
-                        connect_host::error::CallError::Plugin { .. }
-                            | connect_host::error::CallError::Timeout { .. }
+                        connect_runtime::error::CallError::Plugin { .. }
+                            | connect_runtime::error::CallError::Timeout { .. }
                     );
                     assert!(typed, "{name}: not a typed error: {err:?}");
                     assert!(
@@ -633,8 +633,8 @@ async fn under_every_fault_answers_are_right_or_typed_and_nothing_is_duplicated(
                 assert!(
                     matches!(
                         err,
-                        connect_host::error::CallError::Plugin { .. }
-                            | connect_host::error::CallError::Timeout { .. }
+                        connect_runtime::error::CallError::Plugin { .. }
+                            | connect_runtime::error::CallError::Timeout { .. }
                     ),
                     "{name}: {err:?}"
                 );

@@ -7,10 +7,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use connect_host::capabilities::cache::{
-    CacheBackend, MemoryCache, Namespace, RedisCache, SqliteCache,
-};
-use connect_host::runtime::RuntimeConfig;
+use connect_host::service::cache::{RedisCache, SqliteCache};
+use connect_runtime::capabilities::cache::{CacheBackend, MemoryCache, Namespace};
+use connect_runtime::runtime::RuntimeConfig;
 use test_servers::RedisServer;
 
 use super::native::now;

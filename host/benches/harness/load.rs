@@ -4,9 +4,9 @@
 use std::time::Instant;
 
 use anyhow::bail;
-use connect_host::engine::{self, EngineOptions};
-use connect_host::plugin::{CompileSource, PluginLoader};
-use connect_host::runtime::{Runtime, RuntimeConfig};
+use connect_runtime::engine::{self, EngineOptions};
+use connect_runtime::plugin::{CompileSource, PluginLoader};
+use connect_runtime::runtime::{Runtime, RuntimeConfig};
 use sha2::{Digest, Sha256};
 
 use super::setup::tokio_rt;

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use connect_host::runtime::RuntimeConfig;
+use connect_runtime::runtime::RuntimeConfig;
 use serde_json::{Value, json};
 
 use super::setup::{self, Shared, tokio_rt};

@@ -3,8 +3,8 @@
 //! host's own cache backend, so the only difference from the plugin is the
 //! WebAssembly boundary.
 
-use connect_host::capabilities::cache::TenantCache;
-use connect_host::contract as wit;
+use connect_runtime::capabilities::cache::TenantCache;
+use connect_runtime::contract as wit;
 use printiq_connector::PrintIq;
 use tharstern_connector::Tharstern;
 use tharstern_connector::sdk::native::NativePlatform;

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::bail;
-use connect_host::capabilities::cache::{MemoryCache, Namespace, TenantCache};
-use connect_host::contract::Settings;
-use connect_host::engine::{AllocatorKind, EngineOptions};
-use connect_host::runtime::RuntimeConfig;
+use connect_runtime::capabilities::cache::{MemoryCache, Namespace, TenantCache};
+use connect_runtime::contract::Settings;
+use connect_runtime::engine::{AllocatorKind, EngineOptions};
+use connect_runtime::runtime::RuntimeConfig;
 use tharstern_connector::Connector;
 
 use super::setup::{Mis, Shared, expect_cached, tokio_rt};

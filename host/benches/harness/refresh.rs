@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use anyhow::{Context as _, bail};
-use connect_host::runtime::RuntimeConfig;
+use connect_runtime::runtime::RuntimeConfig;
 use serde_json::{Value, json};
 
 use super::setup::{self, PLUGIN, Shared, tokio_rt};

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail};
-use connect_host::contract::*;
-use connect_host::runtime::{Runtime, RuntimeConfig};
-use connect_host::tenant::TenantSpec;
+use connect_runtime::contract::*;
+use connect_runtime::runtime::{Runtime, RuntimeConfig};
+use connect_runtime::tenant::TenantSpec;
 
 use super::Options;
 use super::child::SimProcess;

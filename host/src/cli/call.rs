@@ -5,10 +5,10 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Args;
-use connect_host::call::PluginCall;
-use connect_host::capabilities::http::Origin;
-use connect_host::error::CallError;
-use connect_host::tenant::TenantSpec;
+use connect_runtime::call::PluginCall;
+use connect_runtime::capabilities::http::Origin;
+use connect_runtime::error::CallError;
+use connect_runtime::tenant::TenantSpec;
 
 use super::RuntimeArgs;
 
@@ -69,7 +69,7 @@ fn parse_setting(s: &str) -> Result<(String, String), String> {
 }
 
 pub async fn run(args: CallArgs) -> anyhow::Result<ExitCode> {
-    connect_host::plugin::validate_id(&args.tenant).context("--tenant")?;
+    connect_runtime::plugin::validate_id(&args.tenant).context("--tenant")?;
     let call_args = args
         .args
         .as_deref()

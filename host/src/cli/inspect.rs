@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use connect_host::contract::SettingKind;
-use connect_host::plugin::Plugin;
+use connect_runtime::contract::SettingKind;
+use connect_runtime::plugin::Plugin;
 
 use super::RuntimeArgs;
 

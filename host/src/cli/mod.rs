@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use connect_host::runtime::{Runtime, RuntimeConfig};
+use connect_runtime::runtime::{Runtime, RuntimeConfig};
 
 /// Runs connect plugins (WebAssembly components) for storefronts, each
 /// storefront in its own sandbox.

@@ -10,9 +10,9 @@ use serde::Serialize;
 
 use super::time::{iso8601, now};
 use super::{Result, Service, ServiceError};
-use crate::contract::{Capability, ProductPage};
-use crate::runtime::Runtime;
-use crate::tenant::TenantSpec;
+use connect_runtime::contract::{Capability, ProductPage};
+use connect_runtime::runtime::Runtime;
+use connect_runtime::tenant::TenantSpec;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct RefreshOutcome {

@@ -1,8 +1,8 @@
 //! Failures of service operations, typed so the API can answer the right
 //! status and the admin pages the right message.
 
-use crate::contract::FieldError;
-use crate::error::CallError;
+use connect_runtime::contract::FieldError;
+use connect_runtime::error::CallError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{Result, Service, ServiceError};
-use crate::contract::{FieldError, ProductMapping};
+use connect_runtime::contract::{FieldError, ProductMapping};
 
 /// How a storefront product maps to the backend.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -127,7 +127,7 @@ impl Service {
         let mut plugins = BTreeMap::new();
         for (plugin, block) in m.plugins {
             let key = format!("plugins.{plugin}");
-            if crate::plugin::validate_id(&plugin).is_err() {
+            if connect_runtime::plugin::validate_id(&plugin).is_err() {
                 problems.push(FieldError {
                     key: key.clone(),
                     message: "is not a plugin id".into(),

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::storefronts::Storefront;
-use crate::tenant::TenantSpec;
+use connect_runtime::tenant::TenantSpec;
 
 #[derive(Default)]
 pub struct Memo {

@@ -36,7 +36,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use tokio::sync::{Notify, watch};
 
-use crate::runtime::{Runtime, RuntimeConfig};
+use connect_runtime::runtime::{Runtime, RuntimeConfig};
 
 pub use config::Config;
 pub use error::{Result, ServiceError};
@@ -54,7 +54,7 @@ pub struct Service {
     pub webhook_guard: webhook_auth::Guard,
     /// Plugin files in the plugins directory (and stored uploads) that did
     /// not load, with why.
-    pub failed_plugins: Vec<crate::runtime::FailedPlugin>,
+    pub failed_plugins: Vec<connect_runtime::runtime::FailedPlugin>,
     /// Settings every request reads, kept decoded between writes.
     memo: memo::Memo,
     /// Wakes the delivery worker when an order is accepted or retried.

@@ -26,9 +26,9 @@ use super::orders::StockCheck;
 use super::store::{Claimed, FailedAttempt};
 use super::time::now_ms;
 use super::{Service, ServiceError};
-use crate::contract::{Order, StockRequest};
-use crate::runtime::Runtime;
-use crate::tenant::TenantSpec;
+use connect_runtime::contract::{Order, StockRequest};
+use connect_runtime::runtime::Runtime;
+use connect_runtime::tenant::TenantSpec;
 
 /// Runs until the service shuts down, then lets in-flight deliveries finish
 /// within the grace period.
@@ -154,7 +154,10 @@ async fn deliver(svc: &Service, c: Claimed) {
     }
 }
 
-async fn attempt(svc: &Service, c: &Claimed) -> Result<crate::contract::OrderReceipt, Failure> {
+async fn attempt(
+    svc: &Service,
+    c: &Claimed,
+) -> Result<connect_runtime::contract::OrderReceipt, Failure> {
     let order: Order = serde_json::from_str(&c.payload).map_err(|e| Failure {
         kind: "internal".into(),
         message: format!("the stored order is unreadable: {e}"),
@@ -197,7 +200,7 @@ async fn attempt(svc: &Service, c: &Claimed) -> Result<crate::contract::OrderRec
 async fn record_delivered(
     svc: &Service,
     c: &Claimed,
-    r: &crate::contract::OrderReceipt,
+    r: &connect_runtime::contract::OrderReceipt,
 ) -> Result<bool, ServiceError> {
     if let Some(link) = &r.customer_link {
         svc.store_link(&c.storefront, &c.plugin, link).await?;

@@ -12,13 +12,13 @@ use serde::Serialize;
 use super::store::Change;
 use super::time::{iso8601, now};
 use super::{Result, Service, ServiceError};
-use crate::contract::{
+use connect_runtime::contract::{
     CatalogueReport, Check, ConnectionReport, OrderReceipt, OrderUpdate, PluginInfo, PriceQuote,
     ProductPage, SettingKind, SettingSpec, Settings, StockLevel,
 };
-use crate::error::CallError;
-use crate::runtime::Runtime;
-use crate::tenant::TenantSpec;
+use connect_runtime::error::CallError;
+use connect_runtime::runtime::Runtime;
+use connect_runtime::tenant::TenantSpec;
 
 /// What is shown of a storefront's plugin settings.
 #[derive(Clone, Debug, Serialize)]

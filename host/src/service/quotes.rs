@@ -8,11 +8,13 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::{Result, Service, ServiceError};
-use crate::contract::PluginError;
-use crate::contract::{CustomerContext, Money, PriceRequest, ProductMapping, StockRequest};
-use crate::error::CallError;
-use crate::runtime::Runtime;
-use crate::tenant::TenantSpec;
+use connect_runtime::contract::PluginError;
+use connect_runtime::contract::{
+    CustomerContext, Money, PriceRequest, ProductMapping, StockRequest,
+};
+use connect_runtime::error::CallError;
+use connect_runtime::runtime::Runtime;
+use connect_runtime::tenant::TenantSpec;
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -99,7 +101,7 @@ impl<'a> QuoteRef<'a> {
     pub fn parse(text: &'a str) -> Self {
         let tagged = text.split_once('@').and_then(|(plugin, rest)| {
             let (version, reference) = rest.split_once(':')?;
-            let valid = crate::plugin::validate_id(plugin).is_ok() && !version.is_empty();
+            let valid = connect_runtime::plugin::validate_id(plugin).is_ok() && !version.is_empty();
             valid.then_some(QuoteRef {
                 plugin: Some(plugin),
                 version: Some(version),

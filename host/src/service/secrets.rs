@@ -155,9 +155,48 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     subtle::ConstantTimeEq::ct_eq(a, b).into()
 }
 
+/// `url` as it may be shown (logs, errors, `--print-config`): a password
+/// becomes `***` (`redis://:secret@host` -> `redis://:***@host`), and text
+/// that is not a URL is not shown at all (it might hold one).
+pub fn redact_url(url: &str) -> String {
+    if url.is_empty() {
+        return String::new();
+    }
+    match url::Url::parse(url) {
+        Ok(mut parsed) => {
+            if parsed.password().is_some() && parsed.set_password(Some("***")).is_err() {
+                return "(a URL with a password, not shown)".into();
+            }
+            parsed.to_string()
+        }
+        Err(_) => "(not a valid URL, not shown)".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_password_in_a_url_is_never_shown() {
+        for (url, shown) in [
+            (
+                "redis://:s3cret@cache.internal:6380/2",
+                "redis://:***@cache.internal:6380/2",
+            ),
+            (
+                "redis://app:s3cret@10.0.0.5/0",
+                "redis://app:***@10.0.0.5/0",
+            ),
+            ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/0"),
+            ("redis://app@host", "redis://app@host"),
+            ("redis://:p%40ss%3Aw0rd@host", "redis://:***@host"),
+            ("", ""),
+            ("redis//:s3cret@nowhere", "(not a valid URL, not shown)"),
+        ] {
+            assert_eq!(redact_url(url), shown, "{url}");
+        }
+    }
 
     #[test]
     fn seals_and_opens_bound_to_context() {

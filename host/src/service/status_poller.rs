@@ -21,7 +21,7 @@ use std::time::Duration;
 use super::orders::OrderView;
 use super::time::now;
 use super::{Result, Service};
-use crate::contract::OrderUpdate;
+use connect_runtime::contract::OrderUpdate;
 
 /// Runs until the service shuts down. Off when `status_poll_secs` is 0.
 pub async fn run(svc: Arc<Service>) {

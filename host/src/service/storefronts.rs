@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::store::Change;
 use super::time::iso8601;
 use super::{Result, Service, ServiceError};
-use crate::contract::{Capability, FieldError};
+use connect_runtime::contract::{Capability, FieldError};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Storefront {
@@ -110,7 +110,7 @@ pub struct CustomerLink {
 }
 
 pub(crate) fn check_id(key: &str, id: &str) -> Result<()> {
-    crate::plugin::validate_id(id).map_err(|e| ServiceError::invalid(key, e.to_string()))
+    connect_runtime::plugin::validate_id(id).map_err(|e| ServiceError::invalid(key, e.to_string()))
 }
 
 pub(crate) fn blank_to_none(s: Option<String>) -> Option<String> {
@@ -316,7 +316,7 @@ impl Service {
         &self,
         storefront: &str,
         plugin: &str,
-        link: &crate::contract::CustomerLink,
+        link: &connect_runtime::contract::CustomerLink,
     ) -> Result<()> {
         Ok(self.store.put_link(storefront, plugin, link).await?)
     }

@@ -7,10 +7,10 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use connect_host::contract::*;
-use connect_host::error::CallError;
-use connect_host::runtime::{Runtime, RuntimeConfig};
-use connect_host::tenant::TenantSpec;
+use connect_runtime::contract::*;
+use connect_runtime::error::CallError;
+use connect_runtime::runtime::{Runtime, RuntimeConfig};
+use connect_runtime::tenant::TenantSpec;
 use tharstern_sim::{SimHandle, Simulator, SimulatorBuilder};
 
 /// The API password the tests configure: distinctive, so a leak is found.

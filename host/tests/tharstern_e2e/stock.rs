@@ -4,7 +4,7 @@
 
 use crate::calls_to;
 use crate::common::*;
-use connect_host::contract::*;
+use connect_runtime::contract::*;
 use tharstern_sim::{ProductShape, SimHandle};
 
 const SHAPES: [ProductShape; 2] = [
@@ -82,7 +82,7 @@ async fn an_order_is_placed_once_under_the_right_customer() {
     }
 }
 
-async fn order_on(rt: &connect_host::runtime::Runtime, sim: &SimHandle, shape: ProductShape) {
+async fn order_on(rt: &connect_runtime::runtime::Runtime, sim: &SimHandle, shape: ProductShape) {
     let t = tenant(rt, &format!("orders-{shape:?}"), settings(sim, &[])).await;
     let pen = 1; // STK-PEN's stock item
     let free_before = free(sim, pen);

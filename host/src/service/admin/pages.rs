@@ -10,11 +10,11 @@ use serde::Deserialize;
 
 use super::Svc;
 use super::layout::{Tab, flash, page};
-use crate::contract::{Capability, FieldError};
 use crate::service::api::error::status_of;
 use crate::service::orders::FAILED;
 use crate::service::storefronts::{ConnectSettings, Customer, Department, NewStorefront};
 use crate::service::{Service, ServiceError};
+use connect_runtime::contract::{Capability, FieldError};
 
 pub(super) type Fields = Vec<(String, String)>;
 

@@ -11,13 +11,13 @@ use maud::{Markup, html};
 use super::Svc;
 use super::layout::{Tab, flash, page};
 use super::pages::{Notice, error_page, errors_of};
-use crate::contract::{PluginInfo, SettingKind, SettingSpec};
 use crate::service::catalogue::RefreshOutcome;
 use crate::service::plugin_settings::{
     CheckOutcome, SettingsInput, SettingsView, is_secret, secret_spec,
 };
 use crate::service::webhook_auth::NewWebhookSecret;
 use crate::service::{Service, ServiceError};
+use connect_runtime::contract::{PluginInfo, SettingKind, SettingSpec};
 
 /// What an action just did, shown once on the plugin list (for one plugin).
 enum Shown {

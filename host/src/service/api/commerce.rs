@@ -12,10 +12,10 @@ use serde_json::{Value, json};
 
 use super::Svc;
 use super::error::{ApiResult, Body, Path, Query, RawBody};
-use crate::contract::WebhookRequest;
 use crate::service::orders::OrderInput;
 use crate::service::quotes::{PriceInput, StockInput};
 use crate::service::webhook_auth::{Credential, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use connect_runtime::contract::WebhookRequest;
 
 pub async fn price(
     State(svc): Svc,

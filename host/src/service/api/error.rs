@@ -11,9 +11,9 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::contract::PluginError;
-use crate::error::CallError;
 use crate::service::ServiceError;
+use connect_runtime::contract::PluginError;
+use connect_runtime::error::CallError;
 
 pub struct ApiError {
     status: StatusCode,

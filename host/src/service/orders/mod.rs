@@ -13,9 +13,9 @@ use super::quotes::QuoteRef;
 use super::store::{Change, NewOrder, OrderState};
 use super::time::{today, valid_date};
 use super::{Result, Service, ServiceError};
-use crate::contract::{FieldError, Money, Order, OrderLine, PriceSource, StockRequest};
-use crate::runtime::Runtime;
-use crate::tenant::TenantSpec;
+use connect_runtime::contract::{FieldError, Money, Order, OrderLine, PriceSource, StockRequest};
+use connect_runtime::runtime::Runtime;
+use connect_runtime::tenant::TenantSpec;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -3,13 +3,13 @@
 //! webhooks or polling.
 
 use super::{DELIVERED, FAILED, OrderEvent, OrderView};
-use crate::contract::{OrderUpdate, PluginError, WebhookRequest};
-use crate::error::CallError;
-use crate::runtime::Runtime;
 use crate::service::store::{Change, OrderRow, OrderState};
 use crate::service::time::iso8601;
 use crate::service::{Result, Service, ServiceError};
-use crate::tenant::TenantSpec;
+use connect_runtime::contract::{OrderUpdate, PluginError, WebhookRequest};
+use connect_runtime::error::CallError;
+use connect_runtime::runtime::Runtime;
+use connect_runtime::tenant::TenantSpec;
 
 impl Service {
     pub async fn order(&self, storefront: &str, id: &str) -> Result<OrderView> {

@@ -12,11 +12,11 @@ use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
 use super::{Result, Service, ServiceError};
-use crate::contract::FieldError;
-use crate::error::CallError;
-use crate::plugin::Plugin;
-use crate::runtime::{FailedPlugin, Runtime};
 use crate::service::store::{Store, StoredVersion};
+use connect_runtime::contract::FieldError;
+use connect_runtime::error::CallError;
+use connect_runtime::plugin::Plugin;
+use connect_runtime::runtime::{FailedPlugin, Runtime};
 
 /// What an upload did.
 #[derive(Debug, Serialize)]

@@ -33,7 +33,7 @@ pub use rows::*;
 use super::mappings::Mapping;
 use super::metrics::OutboxDepth;
 use super::storefronts::{ConnectSettings, Customer, CustomerLink, Department};
-use crate::contract::OrderUpdate;
+use connect_runtime::contract::OrderUpdate;
 
 /// A store operation that failed for a reason of the store itself (the
 /// database is unreachable, full, or its data unreadable): never bad input,
@@ -76,7 +76,7 @@ pub trait StorefrontStore: Send + Sync {
         &self,
         storefront: &str,
         plugin: &str,
-        link: &crate::contract::CustomerLink,
+        link: &connect_runtime::contract::CustomerLink,
     ) -> StoreResult<()>;
     async fn linked_code(
         &self,
@@ -216,7 +216,7 @@ pub trait OutboxStore: Send + Sync {
     async fn record_delivered(
         &self,
         c: &Claimed,
-        r: &crate::contract::OrderReceipt,
+        r: &connect_runtime::contract::OrderReceipt,
     ) -> StoreResult<bool>;
     /// Records a failed attempt: back to `pending` at `next_attempt_ms`,
     /// or parked as `failed` when `park`; false when the claim was lost.
@@ -332,7 +332,7 @@ impl Default for StoreConfig {
 /// The store `config` names: SQLite in the data directory by default.
 pub async fn open(config: &super::Config) -> anyhow::Result<std::sync::Arc<dyn Store>> {
     let url = config.store.url.trim();
-    let shown = crate::capabilities::cache::redact_url(url);
+    let shown = crate::service::secrets::redact_url(url);
     if url.is_empty() {
         let path = config.database_path();
         let store = tokio::task::spawn_blocking(move || sqlite::SqliteStore::open(&path)).await??;

@@ -2,9 +2,9 @@
 //! and move, named leases, marks, the change feed.
 
 use super::{Subject, node, order, storefront};
-use crate::contract::OrderReceipt;
 use crate::service::store::{Change, FailedAttempt, OrderState};
 use crate::service::time::now_ms;
+use connect_runtime::contract::OrderReceipt;
 
 /// A claim held by a live node stays its own; one whose lease lapsed is
 /// claimed by another node, and the first node's late outcome is refused.

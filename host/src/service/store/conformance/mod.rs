@@ -15,10 +15,10 @@ mod cluster;
 pub use cluster::*;
 
 use super::{FailedAttempt, Holder, KeyRow, NewOrder, OrderState, Store};
-use crate::contract::{CustomerLink as Link, OrderReceipt, OrderUpdate};
 use crate::service::mappings::{Mapping, PluginMapping};
 use crate::service::storefronts::{ConnectSettings, Customer, Department};
 use crate::service::time::now_ms;
+use connect_runtime::contract::{CustomerLink as Link, OrderReceipt, OrderUpdate};
 
 /// A backend under test: two handles on the same, empty storage.
 pub struct Subject {

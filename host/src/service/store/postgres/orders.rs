@@ -3,12 +3,12 @@
 use async_trait::async_trait;
 
 use super::{PostgresStore, event};
-use crate::contract::OrderUpdate;
 use crate::service::metrics::OutboxDepth;
 use crate::service::store::{
     EventRow, NewOrder, OrderRow, OrderState, OrderStore, StoreError, StoreResult, update_detail,
 };
 use crate::service::time::{now, now_ms};
+use connect_runtime::contract::OrderUpdate;
 
 const ORDER_COLUMNS: &str = "storefront, id, plugin, state, attempts, next_attempt_at, last_error,
     last_error_kind, payload, backend_order_id, backend_order_no, customer_code, job_no,

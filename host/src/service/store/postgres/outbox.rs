@@ -9,11 +9,11 @@ use tokio_postgres::Transaction;
 use tokio_postgres::types::ToSql;
 
 use super::PostgresStore;
-use crate::contract::OrderReceipt;
 use crate::service::store::{
     Claimed, FailedAttempt, Holder, INTERRUPTED, OrderState, OutboxStore, StoreResult,
 };
 use crate::service::time::{now, now_ms};
+use connect_runtime::contract::OrderReceipt;
 
 const DELIVERING: &str = OrderState::Delivering.as_str();
 const PENDING: &str = OrderState::Pending.as_str();

@@ -254,7 +254,7 @@ impl StorefrontStore for PostgresStore {
         &self,
         storefront: &str,
         plugin: &str,
-        link: &crate::contract::CustomerLink,
+        link: &connect_runtime::contract::CustomerLink,
     ) -> StoreResult<()> {
         self.client()
             .await?

@@ -4,12 +4,12 @@ use async_trait::async_trait;
 use rusqlite::{OptionalExtension as _, params};
 
 use super::SqliteStore;
-use crate::contract::OrderUpdate;
 use crate::service::metrics::OutboxDepth;
 use crate::service::store::{
     EventRow, NewOrder, OrderRow, OrderState, OrderStore, StoreResult, update_detail,
 };
 use crate::service::time::{now, now_ms};
+use connect_runtime::contract::OrderUpdate;
 
 const ORDER_COLUMNS: &str = "storefront, id, plugin, state, attempts, next_attempt_at, last_error,
     last_error_kind, payload, backend_order_id, backend_order_no, customer_code, job_no,

@@ -7,11 +7,11 @@ use rusqlite::{Transaction, params};
 
 use super::SqliteStore;
 use super::orders::event;
-use crate::contract::OrderReceipt;
 use crate::service::store::{
     Claimed, FailedAttempt, Holder, INTERRUPTED, OrderState, OutboxStore, StoreResult,
 };
 use crate::service::time::{now, now_ms};
+use connect_runtime::contract::OrderReceipt;
 
 const DELIVERING: &str = OrderState::Delivering.as_str();
 const PENDING: &str = OrderState::Pending.as_str();

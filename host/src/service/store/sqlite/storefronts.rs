@@ -254,7 +254,7 @@ impl StorefrontStore for SqliteStore {
         &self,
         storefront: &str,
         plugin: &str,
-        link: &crate::contract::CustomerLink,
+        link: &connect_runtime::contract::CustomerLink,
     ) -> StoreResult<()> {
         let (sf, plugin, link) = (storefront.to_owned(), plugin.to_owned(), link.clone());
         self.write(move |tx| {

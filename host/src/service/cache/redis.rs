@@ -39,7 +39,10 @@ use anyhow::bail;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{RedisError, Script};
 
-use super::{CacheBackend, CacheError, CacheFuture, Namespace, epoch, redact_url};
+use crate::service::secrets::redact_url;
+use connect_runtime::capabilities::cache::{
+    CacheBackend, CacheError, CacheFuture, Namespace, epoch,
+};
 
 /// Longest a cache call waits for Redis.
 pub const OP_TIMEOUT: Duration = Duration::from_millis(500);

@@ -26,10 +26,12 @@ use std::time::Duration;
 use anyhow::Context as _;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
-use super::{CacheBackend, CacheError, CacheFuture, Namespace, unix_ms};
+use connect_runtime::capabilities::cache::{
+    CacheBackend, CacheError, CacheFuture, Namespace, USE_RESOLUTION, unix_ms,
+};
 
 /// A read refreshes an entry's `used_at` when it is older than this.
-pub const TOUCH_EVERY: Duration = Duration::from_secs(1);
+pub const TOUCH_EVERY: Duration = USE_RESOLUTION;
 /// How long a write waits for another connection's write to finish.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(2);
 /// The schema `PRAGMA user_version`; another value empties the cache.

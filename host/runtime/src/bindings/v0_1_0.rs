@@ -6,7 +6,7 @@ use super::convert::{Convert, enums, records};
 use crate::contract as c;
 
 wasmtime::component::bindgen!({
-    path: "../wit/since_v0.1.0",
+    path: "../../wit/since_v0.1.0",
     world: "connect-plugin",
     // Exports run as async calls so a wall-clock timeout can cancel them and
     // a long-running guest yields to the executor.

@@ -4,8 +4,8 @@
 //! [`Namespace`] (tenant and plugin) that the guest cannot see or choose, so
 //! one tenant's plugin can never read another tenant's entries.
 //!
-//! Every backend ([`MemoryCache`], [`SqliteCache`], and `RedisCache` with
-//! the `redis-cache` feature) keeps the same promises, checked by one
+//! Every backend ([`MemoryCache`] here; the SQLite and Redis ones of
+//! `connect-host`, or an embedder's own) keeps the same promises, checked by one
 //! conformance suite (`conformance`, feature `testing`): TTLs, an atomic
 //! `add`, and a byte quota per namespace (key plus value bytes) that evicts
 //! expired entries first, then the least recently used.
@@ -20,12 +20,9 @@
 //! granted `add`, and logs it at most once per [`ERROR_LOG_EVERY`].
 
 mod memory;
-mod sqlite;
 
 #[cfg(feature = "testing")]
 pub mod conformance;
-#[cfg(feature = "redis-cache")]
-mod redis;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -35,9 +32,10 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 pub use memory::MemoryCache;
-#[cfg(feature = "redis-cache")]
-pub use redis::RedisCache;
-pub use sqlite::SqliteCache;
+
+/// The coarsest resolution at which a backend may record an entry's last
+/// use (entries used within it may leave in either order).
+pub const USE_RESOLUTION: Duration = Duration::from_secs(1);
 
 /// The scope of a cache entry: one tenant's use of one plugin.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -246,32 +244,15 @@ impl ErrorLog {
     }
 }
 
-fn epoch() -> Instant {
+/// A fixed instant early in the process (monotonic time as a number).
+pub fn epoch() -> Instant {
     static EPOCH: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
     *EPOCH.get_or_init(Instant::now)
 }
 
-/// `url` as it may be shown (logs, errors, `--print-config`): a password
-/// becomes `***` (`redis://:secret@host` -> `redis://:***@host`), and text
-/// that is not a URL is not shown at all (it might hold one).
-pub fn redact_url(url: &str) -> String {
-    if url.is_empty() {
-        return String::new();
-    }
-    match url::Url::parse(url) {
-        Ok(mut parsed) => {
-            if parsed.password().is_some() && parsed.set_password(Some("***")).is_err() {
-                return "(a URL with a password, not shown)".into();
-            }
-            parsed.to_string()
-        }
-        Err(_) => "(not a valid URL, not shown)".into(),
-    }
-}
-
 /// Wall-clock milliseconds since the Unix epoch (what persistent backends
 /// store expiry times in).
-fn unix_ms() -> i64 {
+pub fn unix_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
@@ -322,27 +303,6 @@ mod tests {
         }
         fn clear<'a>(&'a self, _: &'a Namespace) -> CacheFuture<'a, ()> {
             down()
-        }
-    }
-
-    #[test]
-    fn a_password_in_a_url_is_never_shown() {
-        for (url, shown) in [
-            (
-                "redis://:s3cret@cache.internal:6380/2",
-                "redis://:***@cache.internal:6380/2",
-            ),
-            (
-                "redis://app:s3cret@10.0.0.5/0",
-                "redis://app:***@10.0.0.5/0",
-            ),
-            ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/0"),
-            ("redis://app@host", "redis://app@host"),
-            ("redis://:p%40ss%3Aw0rd@host", "redis://:***@host"),
-            ("", ""),
-            ("redis//:s3cret@nowhere", "(not a valid URL, not shown)"),
-        ] {
-            assert_eq!(redact_url(url), shown, "{url}");
         }
     }
 

@@ -1,6 +1,7 @@
-//! `[cache]`: where the plugins' tenant cache lives, resolved once at
-//! start-up into one `Arc<dyn CacheBackend>`: nothing else in the service
-//! knows which backend it is.
+//! The plugins' tenant cache as the service runs it: the SQLite and Redis
+//! backends (the runtime brings the in-memory one), and `[cache]`, resolved
+//! once at start-up into one `Arc<dyn CacheBackend>`: nothing else in the
+//! service knows which backend it is.
 
 use std::sync::Arc;
 
@@ -8,7 +9,16 @@ use anyhow::bail;
 use serde::{Deserialize, Serialize};
 
 use super::Config;
-use crate::capabilities::cache::{CacheBackend, MemoryCache, SqliteCache, redact_url};
+use super::secrets::redact_url;
+use connect_runtime::capabilities::cache::{CacheBackend, MemoryCache};
+
+#[cfg(feature = "redis-cache")]
+mod redis;
+mod sqlite;
+
+#[cfg(feature = "redis-cache")]
+pub use redis::RedisCache;
+pub use sqlite::{SqliteCache, TOUCH_EVERY};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -73,7 +83,7 @@ pub async fn open(config: &Config) -> anyhow::Result<Arc<dyn CacheBackend>> {
 
 #[cfg(feature = "redis-cache")]
 async fn open_redis(url: &str, max_bytes: usize) -> anyhow::Result<Arc<dyn CacheBackend>> {
-    let cache = crate::capabilities::cache::RedisCache::open(url, max_bytes)?;
+    let cache = RedisCache::open(url, max_bytes)?;
     match cache.ping().await {
         Ok(()) => tracing::info!(url = %redact_url(url), max_bytes, "cache: Redis"),
         Err(e) => {

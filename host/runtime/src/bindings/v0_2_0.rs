@@ -11,7 +11,7 @@ use crate::contract::*;
 use crate::sandbox::HostState;
 
 wasmtime::component::bindgen!({
-    path: "../wit/since_v0.2.0",
+    path: "../../wit/since_v0.2.0",
     world: "connect-plugin",
     exports: { default: async },
     // The cache may wait on the network (Redis): see `imports.rs`.
