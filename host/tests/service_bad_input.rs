@@ -524,7 +524,10 @@ async fn bodies_over_the_limit_are_refused_without_reading_them() {
         assert_eq!(s.len(), n);
         s
     };
-    for (size, want) in [(limit, 200), (limit + 1, 413), (limit * 16, 413)] {
+    // (The declared 1 MiB over the limit goes through a raw socket below:
+    // the server answers before the body is sent, and a client still
+    // writing it may see the connection closed before it reads the 413.)
+    for (size, want) in [(limit, 200), (limit + 1, 413)] {
         let resp = api
             .http
             .post(format!("{}/api/v1/storefronts/{SF}/price", service.url))
@@ -548,51 +551,28 @@ async fn bodies_over_the_limit_are_refused_without_reading_them() {
         }
     }
 
-    // A chunked body of up to 256 MiB on a raw socket, on an API route and
-    // on the webhook route: the answer is a 413, and the server hangs up
-    // long before taking it all.
+    // A body declared 16 times over the limit, and a chunked body of up to
+    // 256 MiB, on a raw socket, on an API route and on the webhook route:
+    // the answer is a 413, and the server hangs up long before taking it all.
     let addr = service.svc.config.server.listen;
     for path in [
         format!("/api/v1/storefronts/{SF}/orders"),
         format!("/webhooks/{SF}/{PLUGIN}"),
     ] {
-        let target = path.clone();
-        let (sent, answer) = tokio::task::spawn_blocking(move || {
-            let mut s = std::net::TcpStream::connect(addr).unwrap();
-            s.set_write_timeout(Some(Duration::from_secs(10))).unwrap();
-            s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-            write!(
-                s,
-                "POST {target} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {TOKEN}\r\n\
-                 content-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
-            )
-            .unwrap();
-            let chunk = vec![b' '; 64 << 10];
-            let mut sent = 0usize;
-            while sent < 256 << 20 {
-                let frame = [format!("{:x}\r\n", chunk.len()).as_bytes(), &chunk, b"\r\n"].concat();
-                if s.write_all(&frame).is_err() {
-                    break;
-                }
-                sent += chunk.len();
-            }
-            let mut answer = String::new();
-            let _ = s.read_to_string(&mut answer);
-            (sent, answer)
-        })
-        .await
-        .unwrap();
-        assert!(
-            answer.starts_with("HTTP/1.1 413"),
-            "{path}: {}",
-            answer.lines().next().unwrap_or("no answer")
-        );
-        assert!(answer.contains("too-large"), "{path}: {answer}");
-        assert!(
-            sent < 64 << 20,
-            "{path}: the server took {} MiB of a body over a {LIMIT_KIB} KiB limit",
-            sent >> 20
-        );
+        for chunked in [false, true] {
+            let (sent, answer) = raw_post(addr, path.clone(), chunked, limit * 16).await;
+            assert!(
+                answer.starts_with("HTTP/1.1 413"),
+                "{path} (chunked: {chunked}): {}",
+                answer.lines().next().unwrap_or("no answer")
+            );
+            assert!(answer.contains("too-large"), "{path}: {answer}");
+            assert!(
+                sent < 64 << 20,
+                "{path}: the server took {} MiB of a body over a {LIMIT_KIB} KiB limit",
+                sent >> 20
+            );
+        }
     }
     api.ok("GET", "/healthz", None, 200).await;
     service.stop().await;
@@ -748,4 +728,51 @@ async fn extreme_values_reach_the_plugin_and_fail_cleanly() {
         accepted.len()
     );
     service.stop().await;
+}
+
+/// POSTs a body of spaces on a raw socket, declared (`content-length:
+/// declared`) or chunked (up to 256 MiB), writing until the server stops
+/// taking it; answers the bytes sent and what the server said.
+async fn raw_post(
+    addr: std::net::SocketAddr,
+    target: String,
+    chunked: bool,
+    declared: usize,
+) -> (usize, String) {
+    tokio::task::spawn_blocking(move || {
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        s.set_write_timeout(Some(Duration::from_secs(10))).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let length = if chunked {
+            "transfer-encoding: chunked".to_string()
+        } else {
+            format!("content-length: {declared}")
+        };
+        write!(
+            s,
+            "POST {target} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {TOKEN}\r\n\
+             content-type: application/json\r\n{length}\r\n\r\n"
+        )
+        .unwrap();
+        let chunk = vec![b' '; 64 << 10];
+        let total = if chunked { 256 << 20 } else { declared };
+        let mut sent = 0usize;
+        while sent < total {
+            let n = chunk.len().min(total - sent);
+            let frame = if chunked {
+                [format!("{n:x}\r\n").as_bytes(), &chunk[..n], b"\r\n"].concat()
+            } else {
+                chunk[..n].to_vec()
+            };
+            if s.write_all(&frame).is_err() {
+                break;
+            }
+            sent += n;
+        }
+        let mut answer = String::new();
+        let _ = s.read_to_string(&mut answer);
+        (sent, answer)
+    })
+    .await
+    .unwrap()
 }
