@@ -19,6 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::orders::OrderView;
+use super::store::EventKind;
 use super::time::now;
 use super::{Result, Service};
 use connect_runtime::contract::OrderUpdate;
@@ -103,7 +104,7 @@ impl Service {
         self.store.mark_status_polled(storefront, id).await?;
         let update = answer?;
         if changes(&order, &update) {
-            self.apply_updates(storefront, &order.plugin, &[update], "polled")
+            self.apply_updates(storefront, &order.plugin, &[update], EventKind::Polled)
                 .await?;
             tracing::info!(storefront, order = id, "order status changed (polled)");
         }

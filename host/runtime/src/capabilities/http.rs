@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
 use http_body_util::BodyExt as _;
-use wasmtime_wasi_http::p2::bindings::http::types::{DnsErrorPayload, ErrorCode};
+use wasmtime_wasi_http::p2::bindings::http::types::ErrorCode;
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -301,11 +301,8 @@ fn connect_error_code(err: &std::io::Error) -> ErrorCode {
             ErrorCode::DestinationUnavailable
         }
         K::ConnectionReset | K::ConnectionAborted => ErrorCode::ConnectionTerminated,
-        // tokio reports a failed name resolution as an `Other` error.
-        _ if err.to_string().contains("lookup address") => ErrorCode::DnsError(DnsErrorPayload {
-            rcode: Some("name not resolved".into()),
-            info_code: None,
-        }),
+        // Names are resolved before connecting (`net::send`), so a failed
+        // resolution is a `DnsError` there and never reaches this.
         _ => ErrorCode::ConnectionRefused,
     }
 }

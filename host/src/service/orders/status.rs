@@ -3,7 +3,7 @@
 //! webhooks or polling.
 
 use super::{DELIVERED, FAILED, OrderEvent, OrderView};
-use crate::service::store::{Change, OrderRow, OrderState};
+use crate::service::store::{Change, EventKind, OrderRow, OrderState};
 use crate::service::time::iso8601;
 use crate::service::{Result, Service, ServiceError};
 use connect_runtime::contract::{OrderUpdate, PluginError, WebhookRequest};
@@ -66,7 +66,7 @@ impl Service {
         storefront: &str,
         plugin: &str,
         updates: &[OrderUpdate],
-        source: &str,
+        source: EventKind,
     ) -> Result<usize> {
         Ok(self
             .store
@@ -78,7 +78,7 @@ impl Service {
     pub async fn refresh_order_status(&self, storefront: &str, id: &str) -> Result<OrderView> {
         let order = self.order(storefront, id).await?;
         let update = self.ask_order_status(&order).await?;
-        self.apply_updates(storefront, &order.plugin, &[update], "polled")
+        self.apply_updates(storefront, &order.plugin, &[update], EventKind::Polled)
             .await?;
         self.order(storefront, id).await
     }
@@ -150,7 +150,7 @@ impl Service {
                 Err(e) => e.kind(),
             },
         );
-        self.apply_updates(storefront, plugin, &outcome?, "webhook")
+        self.apply_updates(storefront, plugin, &outcome?, EventKind::Webhook)
             .await
     }
 

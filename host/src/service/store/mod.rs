@@ -177,7 +177,7 @@ pub trait OrderStore: Send + Sync {
         storefront: &str,
         plugin: &str,
         updates: &[OrderUpdate],
-        source: &str,
+        source: EventKind,
     ) -> StoreResult<usize>;
     async fn outbox_depth(&self) -> StoreResult<Vec<OutboxDepth>>;
     /// (storefront, id) of delivered orders without tracking, created

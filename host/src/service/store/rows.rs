@@ -38,6 +38,42 @@ impl std::str::FromStr for OrderState {
     }
 }
 
+/// What an entry of an order's history records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    /// The storefront handed the order over.
+    Accepted,
+    /// A delivery attempt began.
+    Attempt,
+    /// The back office took the order.
+    Delivered,
+    /// A claim lapsed or its node stopped mid-delivery; the order is queued again.
+    Interrupted,
+    /// Another attempt is scheduled (after a failure, or by an operator).
+    Retry,
+    /// Parked until an operator retries it.
+    Failed,
+    /// A status update read by polling the back office.
+    Polled,
+    /// A status update the back office sent by webhook.
+    Webhook,
+}
+
+impl EventKind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Accepted => "accepted",
+            Self::Attempt => "attempt",
+            Self::Delivered => "delivered",
+            Self::Interrupted => "interrupted",
+            Self::Retry => "retry",
+            Self::Failed => "failed",
+            Self::Polled => "polled",
+            Self::Webhook => "webhook",
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct StorefrontRow {
     pub id: String,

@@ -14,7 +14,7 @@ mod cluster;
 
 pub use cluster::*;
 
-use super::{FailedAttempt, Holder, KeyRow, NewOrder, OrderState, Store};
+use super::{EventKind, FailedAttempt, Holder, KeyRow, NewOrder, OrderState, Store};
 use crate::service::mappings::{Mapping, PluginMapping};
 use crate::service::storefronts::{ConnectSettings, Customer, Department};
 use crate::service::time::now_ms;
@@ -248,7 +248,7 @@ pub async fn orders_round_trip(s: &Subject) {
         at: None,
     };
     let n = st
-        .apply_updates("shop", "tharstern", &[update], "webhook")
+        .apply_updates("shop", "tharstern", &[update], EventKind::Webhook)
         .await
         .unwrap();
     assert_eq!(n, 1, "{}: matched by backend id", s.name);

@@ -22,7 +22,7 @@ use anyhow::Context as _;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::NoTls;
 
-use super::{StoreError, StoreResult};
+use super::{EventKind, StoreError, StoreResult};
 use migrations::MIGRATIONS;
 
 /// Any number: the key of the advisory lock held while migrating.
@@ -132,12 +132,12 @@ async fn event(
     c: &tokio_postgres::Transaction<'_>,
     storefront: &str,
     order: &str,
-    kind: &str,
+    kind: EventKind,
     detail: &str,
 ) -> StoreResult<()> {
     c.execute(
         "INSERT INTO order_events (storefront, order_id, at, kind, detail) VALUES ($1, $2, $3, $4, $5)",
-        &[&storefront, &order, &crate::service::time::now(), &kind, &detail],
+        &[&storefront, &order, &crate::service::time::now(), &kind.as_str(), &detail],
     )
     .await?;
     Ok(())

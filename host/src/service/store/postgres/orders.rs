@@ -5,7 +5,8 @@ use async_trait::async_trait;
 use super::{PostgresStore, event};
 use crate::service::metrics::OutboxDepth;
 use crate::service::store::{
-    EventRow, NewOrder, OrderRow, OrderState, OrderStore, StoreError, StoreResult, update_detail,
+    EventKind, EventRow, NewOrder, OrderRow, OrderState, OrderStore, StoreError, StoreResult,
+    update_detail,
 };
 use crate::service::time::{now, now_ms};
 use connect_runtime::contract::OrderUpdate;
@@ -40,7 +41,7 @@ impl OrderStore for PostgresStore {
             .await?;
         if n == 1 {
             let detail = format!("for delivery by `{}`", o.plugin);
-            event(&tx, &o.storefront, &o.id, "accepted", &detail).await?;
+            event(&tx, &o.storefront, &o.id, EventKind::Accepted, &detail).await?;
             // Wakes the delivery workers of every node (after the commit).
             tx.execute("NOTIFY connect_outbox", &[]).await?;
         }
@@ -118,7 +119,7 @@ impl OrderStore for PostgresStore {
             .await?;
         if n == 1 {
             let detail = "an operator asked for a new round of attempts";
-            event(&tx, storefront, id, "retry", detail).await?;
+            event(&tx, storefront, id, EventKind::Retry, detail).await?;
             tx.execute("NOTIFY connect_outbox", &[]).await?;
         }
         tx.commit().await?;
@@ -130,7 +131,7 @@ impl OrderStore for PostgresStore {
         storefront: &str,
         plugin: &str,
         updates: &[OrderUpdate],
-        source: &str,
+        source: EventKind,
     ) -> StoreResult<usize> {
         let mut c = self.client().await?;
         let tx = c.transaction().await?;

@@ -10,7 +10,7 @@ use tokio_postgres::types::ToSql;
 
 use super::PostgresStore;
 use crate::service::store::{
-    Claimed, FailedAttempt, Holder, INTERRUPTED, OrderState, OutboxStore, StoreResult,
+    Claimed, EventKind, FailedAttempt, Holder, INTERRUPTED, OrderState, OutboxStore, StoreResult,
 };
 use crate::service::time::{now, now_ms};
 use connect_runtime::contract::OrderReceipt;
@@ -92,7 +92,14 @@ impl OutboxStore for PostgresStore {
                 node: holder.node.clone(),
             };
             let detail = format!("attempt {}", claimed.attempts);
-            super::event(&tx, &claimed.storefront, &claimed.id, "attempt", &detail).await?;
+            super::event(
+                &tx,
+                &claimed.storefront,
+                &claimed.id,
+                EventKind::Attempt,
+                &detail,
+            )
+            .await?;
             out.push(claimed);
         }
         tx.commit().await?;
@@ -147,7 +154,7 @@ impl OutboxStore for PostgresStore {
         }
         let no = r.backend_order_no.as_deref().unwrap_or(&r.backend_order_id);
         let detail = format!("backend order {no} for customer {}", r.customer_code);
-        super::event(&tx, &cl.storefront, &cl.id, "delivered", &detail).await?;
+        super::event(&tx, &cl.storefront, &cl.id, EventKind::Delivered, &detail).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -183,7 +190,11 @@ impl OutboxStore for PostgresStore {
         if n == 0 {
             return Ok(false);
         }
-        let kind = if f.park { "failed" } else { "retry" };
+        let kind = if f.park {
+            EventKind::Failed
+        } else {
+            EventKind::Retry
+        };
         super::event(&tx, &cl.storefront, &cl.id, kind, &f.detail).await?;
         tx.commit().await?;
         Ok(true)

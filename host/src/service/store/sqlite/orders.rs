@@ -6,7 +6,7 @@ use rusqlite::{OptionalExtension as _, params};
 use super::SqliteStore;
 use crate::service::metrics::OutboxDepth;
 use crate::service::store::{
-    EventRow, NewOrder, OrderRow, OrderState, OrderStore, StoreResult, update_detail,
+    EventKind, EventRow, NewOrder, OrderRow, OrderState, OrderStore, StoreResult, update_detail,
 };
 use crate::service::time::{now, now_ms};
 use connect_runtime::contract::OrderUpdate;
@@ -20,13 +20,13 @@ pub(super) fn event(
     conn: &rusqlite::Connection,
     storefront: &str,
     order: &str,
-    kind: &str,
+    kind: EventKind,
     detail: &str,
 ) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT INTO order_events (storefront, order_id, at, kind, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![storefront, order, now(), kind, detail])?;
+    .execute(params![storefront, order, now(), kind.as_str(), detail])?;
     Ok(())
 }
 
@@ -52,7 +52,7 @@ impl OrderStore for SqliteStore {
             )?;
             if n == 1 {
                 let detail = format!("for delivery by `{}`", o.plugin);
-                event(tx, &o.storefront, &o.id, "accepted", &detail)?;
+                event(tx, &o.storefront, &o.id, EventKind::Accepted, &detail)?;
             }
             Ok(n == 1)
         })
@@ -135,7 +135,7 @@ impl OrderStore for SqliteStore {
             )?;
             if n == 1 {
                 let detail = "an operator asked for a new round of attempts";
-                event(tx, &sf, &id, "retry", detail)?;
+                event(tx, &sf, &id, EventKind::Retry, detail)?;
             }
             Ok(n == 1)
         })
@@ -147,9 +147,9 @@ impl OrderStore for SqliteStore {
         storefront: &str,
         plugin: &str,
         updates: &[OrderUpdate],
-        source: &str,
+        source: EventKind,
     ) -> StoreResult<usize> {
-        let args = (storefront.to_owned(), plugin.to_owned(), source.to_owned());
+        let args = (storefront.to_owned(), plugin.to_owned(), source);
         let updates = updates.to_vec();
         self.write(move |tx| {
             let (sf, plugin, source) = &args;
@@ -197,7 +197,7 @@ impl OrderStore for SqliteStore {
                         now()
                     ],
                 )?;
-                event(tx, sf, &id, source, &update_detail(u))?;
+                event(tx, sf, &id, *source, &update_detail(u))?;
                 applied += 1;
             }
             Ok(applied)

@@ -8,7 +8,7 @@ use rusqlite::{Transaction, params};
 use super::SqliteStore;
 use super::orders::event;
 use crate::service::store::{
-    Claimed, FailedAttempt, Holder, INTERRUPTED, OrderState, OutboxStore, StoreResult,
+    Claimed, EventKind, FailedAttempt, Holder, INTERRUPTED, OrderState, OutboxStore, StoreResult,
 };
 use crate::service::time::{now, now_ms};
 use connect_runtime::contract::OrderReceipt;
@@ -50,7 +50,7 @@ fn put_back(tx: &Transaction<'_>, which: Which<'_>) -> rusqlite::Result<usize> {
              WHERE storefront = ?1 AND id = ?2",
             params![sf, id, PENDING, now()],
         )?;
-        event(tx, sf, id, "interrupted", INTERRUPTED)?;
+        event(tx, sf, id, EventKind::Interrupted, INTERRUPTED)?;
     }
     Ok(ids.len())
 }
@@ -100,7 +100,7 @@ impl OutboxStore for SqliteStore {
                     ],
                 )?;
                 let detail = format!("attempt {}", c.attempts);
-                event(tx, &c.storefront, &c.id, "attempt", &detail)?;
+                event(tx, &c.storefront, &c.id, EventKind::Attempt, &detail)?;
             }
             Ok(due)
         })
@@ -150,7 +150,7 @@ impl OutboxStore for SqliteStore {
             }
             let no = r.backend_order_no.as_deref().unwrap_or(&r.backend_order_id);
             let detail = format!("backend order {no} for customer {}", r.customer_code);
-            event(tx, &c.storefront, &c.id, "delivered", &detail)?;
+            event(tx, &c.storefront, &c.id, EventKind::Delivered, &detail)?;
             Ok(true)
         })
         .await
@@ -185,7 +185,11 @@ impl OutboxStore for SqliteStore {
             if n == 0 {
                 return Ok(false);
             }
-            let kind = if f.park { "failed" } else { "retry" };
+            let kind = if f.park {
+                EventKind::Failed
+            } else {
+                EventKind::Retry
+            };
             event(tx, &c.storefront, &c.id, kind, &f.detail)?;
             Ok(true)
         })
