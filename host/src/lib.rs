@@ -2,5 +2,4 @@
 //! outbox, webhooks, stores, several nodes) and its command line, on the
 //! plugin runtime of `connect-runtime`.
 
-pub mod server;
 pub mod service;

@@ -410,7 +410,7 @@ async fn sessions_and_replays_hold_on_every_node(urls: &[String], api: &Api) {
             .header("x-connect-timestamp", at.to_string())
             .header(
                 "x-connect-signature",
-                connect_host::service::webhook_auth::sign(secret, at, body),
+                connect_host::service::http::webhook_auth::sign(secret, at, body),
             )
             .body(body.to_vec())
             .send()

@@ -9,7 +9,7 @@ mod service_support;
 
 use std::time::Duration;
 
-use connect_host::service::webhook_auth::sign;
+use connect_host::service::http::webhook_auth::sign;
 use serde_json::{Value, json};
 use service_support::*;
 

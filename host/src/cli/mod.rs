@@ -128,7 +128,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             std::io::stdin().read_line(&mut password)?;
             let password = password.trim_end_matches(['\r', '\n']);
             anyhow::ensure!(!password.is_empty(), "type the password on standard input");
-            println!("{}", connect_host::service::auth::hash_secret(password)?);
+            println!(
+                "{}",
+                connect_host::service::http::auth::hash_secret(password)?
+            );
             Ok(ExitCode::SUCCESS)
         }
         #[cfg(feature = "demo")]

@@ -63,7 +63,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         print!("{}", config.redacted_toml());
         return Ok(ExitCode::SUCCESS);
     }
-    let listener = connect_host::server::bind(config.server.listen).await?;
+    let listener = connect_host::service::http::server::bind(config.server.listen).await?;
     let svc = Service::open(config).await?;
     let url = svc.config.public_url();
     println!("connect-host serving on {url}");
@@ -75,6 +75,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             svc.config.admin_token_path().display()
         );
     }
-    connect_host::server::serve(svc, listener, connect_host::server::shutdown_signal()).await?;
+    connect_host::service::http::server::serve(
+        svc,
+        listener,
+        connect_host::service::http::server::shutdown_signal(),
+    )
+    .await?;
     Ok(ExitCode::SUCCESS)
 }

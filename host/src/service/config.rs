@@ -408,8 +408,8 @@ impl Config {
                 *secret = "(set)".into();
             }
         }
-        shown.cache.url = crate::service::secrets::redact_url(&shown.cache.url);
-        shown.store.url = crate::service::secrets::redact_url(&shown.store.url);
+        shown.cache.url = crate::service::infra::secrets::redact_url(&shown.cache.url);
+        shown.store.url = crate::service::infra::secrets::redact_url(&shown.store.url);
         toml::to_string_pretty(&shown).unwrap_or_default()
     }
 }

@@ -2,32 +2,21 @@
 //! Connect settings, plugin settings with encrypted secrets, departments,
 //! customers and product mappings in SQLite; price and stock through the
 //! plugin the storefront chose; orders through a durable outbox; catalogue
-//! refreshes; metrics. The HTTP side (REST API and admin pages) is in
-//! [`api`] and [`admin`] and only calls the operations defined here.
+//! refreshes; metrics.
+//!
+//! By layer: [`domain`] (what the service does), [`store`] and [`cache`]
+//! (where it keeps things), [`workers`] (background loops), [`http`] (the
+//! REST API, admin pages and webhooks, which only call the domain), and
+//! [`infra`] (secrets, metrics, time, this node among others).
 
-pub mod admin;
-pub mod api;
-pub mod auth;
 pub mod cache;
-pub mod catalogue;
-pub mod cluster;
 pub mod config;
+pub mod domain;
 pub mod error;
-pub mod keys;
-pub mod mappings;
-pub mod memo;
-pub mod metrics;
-pub mod orders;
-pub mod outbox;
-pub mod plugin_settings;
-pub mod quotes;
-pub mod registry;
-pub mod secrets;
-pub mod status_poller;
+pub mod http;
+pub mod infra;
 pub mod store;
-pub mod storefronts;
-pub mod time;
-pub mod webhook_auth;
+pub mod workers;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -37,6 +26,11 @@ use anyhow::Context as _;
 use tokio::sync::{Notify, watch};
 
 use connect_runtime::runtime::{Runtime, RuntimeConfig};
+
+use domain::registry;
+use http::{auth, webhook_auth};
+use infra::{cluster, memo, metrics, secrets};
+use workers::{outbox, status_poller};
 
 pub use config::Config;
 pub use error::{Result, ServiceError};
@@ -121,7 +115,7 @@ impl Service {
     pub fn start_background(self: &Arc<Self>) -> Vec<tokio::task::JoinHandle<()>> {
         vec![
             tokio::spawn(outbox::run(self.clone())),
-            tokio::spawn(catalogue::run_scheduler(self.clone())),
+            tokio::spawn(workers::catalogue::run(self.clone())),
             tokio::spawn(status_poller::run(self.clone())),
             tokio::spawn(cluster::follow_changes(self.clone())),
         ]

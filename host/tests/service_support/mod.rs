@@ -83,9 +83,13 @@ pub async fn start_service_in(
     let svc = Service::open(config).await.expect("service opens");
     let url = svc.config.public_url();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(connect_host::server::serve(svc.clone(), listener, async {
-        let _ = stopped.await;
-    }));
+    let task = tokio::spawn(connect_host::service::http::server::serve(
+        svc.clone(),
+        listener,
+        async {
+            let _ = stopped.await;
+        },
+    ));
     TestService {
         url,
         dir,

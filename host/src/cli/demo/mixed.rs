@@ -5,7 +5,7 @@
 //! (`STK-FOLDER`) and a printed product in printIQ (`FLY-A5`).
 
 use connect_host::service::Service;
-use connect_host::service::mappings::PluginMapping;
+use connect_host::service::domain::mappings::PluginMapping;
 
 use super::{printiq, tharstern};
 

@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Args;
-use connect_host::service::mappings::Mapping;
-use connect_host::service::storefronts::{ConnectSettings, NewStorefront};
+use connect_host::service::domain::mappings::Mapping;
+use connect_host::service::domain::storefronts::{ConnectSettings, NewStorefront};
 use connect_host::service::{Config, Service, ServiceError};
 
 #[derive(Args, Debug)]
@@ -89,7 +89,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         std::fs::write(&file, bundled.bytes)
             .with_context(|| format!("writing {}", file.display()))?;
     }
-    let listener = connect_host::server::bind(config.server.listen).await?;
+    let listener = connect_host::service::http::server::bind(config.server.listen).await?;
     let svc = Service::open(config).await?;
     tharstern::configure(&svc, &sim).await?;
     printiq::configure(&svc, &piq).await?;
@@ -162,7 +162,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         password = tharstern_sim::DEMO_API_PASSWORD,
         piq_url = piq.base_url(),
     );
-    connect_host::server::serve(svc, listener, connect_host::server::shutdown_signal()).await?;
+    connect_host::service::http::server::serve(
+        svc,
+        listener,
+        connect_host::service::http::server::shutdown_signal(),
+    )
+    .await?;
     drop((sim, piq));
     Ok(ExitCode::SUCCESS)
 }

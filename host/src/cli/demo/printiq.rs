@@ -4,7 +4,7 @@
 //! which the printIQ plugin handles price, stock and orders.
 
 use connect_host::service::Service;
-use connect_host::service::plugin_settings::SettingsInput;
+use connect_host::service::domain::plugin_settings::SettingsInput;
 
 pub const STOREFRONT: &str = "demo-printiq";
 pub const PLUGIN: &str = "printiq";

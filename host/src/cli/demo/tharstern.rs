@@ -7,8 +7,8 @@
 use anyhow::{Context as _, bail};
 use base64::Engine as _;
 use connect_host::service::Service;
-use connect_host::service::plugin_settings::SettingsInput;
-use connect_host::service::storefronts::{Customer, Department};
+use connect_host::service::domain::plugin_settings::SettingsInput;
+use connect_host::service::domain::storefronts::{Customer, Department};
 
 pub const STOREFRONT: &str = "demo";
 pub const PLUGIN: &str = "tharstern";

@@ -9,7 +9,7 @@ use anyhow::bail;
 use serde::{Deserialize, Serialize};
 
 use super::Config;
-use super::secrets::redact_url;
+use crate::service::infra::secrets::redact_url;
 use connect_runtime::capabilities::cache::{CacheBackend, MemoryCache};
 
 #[cfg(feature = "redis-cache")]

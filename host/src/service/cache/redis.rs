@@ -39,7 +39,7 @@ use anyhow::bail;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{RedisError, Script};
 
-use crate::service::secrets::redact_url;
+use crate::service::infra::secrets::redact_url;
 use connect_runtime::capabilities::cache::{
     CacheBackend, CacheError, CacheFuture, Namespace, epoch,
 };

@@ -30,9 +30,9 @@ use serde::{Deserialize, Serialize};
 pub use cluster::{Change, ChangeFeed, Holder, LeaseStore, MarkStore};
 pub use rows::*;
 
-use super::mappings::Mapping;
-use super::metrics::OutboxDepth;
-use super::storefronts::{ConnectSettings, Customer, CustomerLink, Department};
+use crate::service::domain::mappings::Mapping;
+use crate::service::domain::storefronts::{ConnectSettings, Customer, CustomerLink, Department};
+use crate::service::infra::metrics::OutboxDepth;
 use connect_runtime::contract::OrderUpdate;
 
 /// A store operation that failed for a reason of the store itself (the
@@ -332,7 +332,7 @@ impl Default for StoreConfig {
 /// The store `config` names: SQLite in the data directory by default.
 pub async fn open(config: &super::Config) -> anyhow::Result<std::sync::Arc<dyn Store>> {
     let url = config.store.url.trim();
-    let shown = crate::service::secrets::redact_url(url);
+    let shown = crate::service::infra::secrets::redact_url(url);
     if url.is_empty() {
         let path = config.database_path();
         let store = tokio::task::spawn_blocking(move || sqlite::SqliteStore::open(&path)).await??;

@@ -1,7 +1,7 @@
 //! The rows the store reads and writes that are not the service's own
 //! types. Times are Unix seconds unless named `_ms`.
 
-use super::super::storefronts::ConnectSettings;
+use crate::service::domain::storefronts::ConnectSettings;
 
 /// An order's place in the outbox.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -2,8 +2,8 @@
 //! and move, named leases, marks, the change feed.
 
 use super::{Subject, node, order, storefront};
+use crate::service::infra::time::now_ms;
 use crate::service::store::{Change, FailedAttempt, OrderState};
-use crate::service::time::now_ms;
 use connect_runtime::contract::OrderReceipt;
 
 /// A claim held by a live node stays its own; one whose lease lapsed is

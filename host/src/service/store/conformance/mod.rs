@@ -15,9 +15,9 @@ mod cluster;
 pub use cluster::*;
 
 use super::{EventKind, FailedAttempt, Holder, KeyRow, NewOrder, OrderState, Store};
-use crate::service::mappings::{Mapping, PluginMapping};
-use crate::service::storefronts::{ConnectSettings, Customer, Department};
-use crate::service::time::now_ms;
+use crate::service::domain::mappings::{Mapping, PluginMapping};
+use crate::service::domain::storefronts::{ConnectSettings, Customer, Department};
+use crate::service::infra::time::now_ms;
 use connect_runtime::contract::{CustomerLink as Link, OrderReceipt, OrderUpdate};
 
 /// A backend under test: two handles on the same, empty storage.

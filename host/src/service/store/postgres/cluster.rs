@@ -12,10 +12,10 @@ use tokio::sync::broadcast;
 use tokio_postgres::{AsyncMessage, NoTls};
 
 use super::PostgresStore;
+use crate::service::infra::time::{now, now_ms};
 use crate::service::store::{
     Change, ChangeFeed, Holder, LeaseStore, MarkStore, StoreError, StoreResult,
 };
-use crate::service::time::{now, now_ms};
 
 /// The `NOTIFY` channel of every change.
 const CHANNEL: &str = "connect_changes";

@@ -137,7 +137,7 @@ async fn event(
 ) -> StoreResult<()> {
     c.execute(
         "INSERT INTO order_events (storefront, order_id, at, kind, detail) VALUES ($1, $2, $3, $4, $5)",
-        &[&storefront, &order, &crate::service::time::now(), &kind.as_str(), &detail],
+        &[&storefront, &order, &crate::service::infra::time::now(), &kind.as_str(), &detail],
     )
     .await?;
     Ok(())

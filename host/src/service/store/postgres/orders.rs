@@ -3,12 +3,12 @@
 use async_trait::async_trait;
 
 use super::{PostgresStore, event};
-use crate::service::metrics::OutboxDepth;
+use crate::service::infra::metrics::OutboxDepth;
+use crate::service::infra::time::{now, now_ms};
 use crate::service::store::{
     EventKind, EventRow, NewOrder, OrderRow, OrderState, OrderStore, StoreError, StoreResult,
     update_detail,
 };
-use crate::service::time::{now, now_ms};
 use connect_runtime::contract::OrderUpdate;
 
 const ORDER_COLUMNS: &str = "storefront, id, plugin, state, attempts, next_attempt_at, last_error,

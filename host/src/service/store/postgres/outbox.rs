@@ -9,10 +9,10 @@ use tokio_postgres::Transaction;
 use tokio_postgres::types::ToSql;
 
 use super::PostgresStore;
+use crate::service::infra::time::{now, now_ms};
 use crate::service::store::{
     Claimed, EventKind, FailedAttempt, Holder, INTERRUPTED, OrderState, OutboxStore, StoreResult,
 };
-use crate::service::time::{now, now_ms};
 use connect_runtime::contract::OrderReceipt;
 
 const DELIVERING: &str = OrderState::Delivering.as_str();

@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 
 use super::PostgresStore;
+use crate::service::infra::time::now;
 use crate::service::store::{RegistryStore, StoreResult, StoredVersion};
-use crate::service::time::now;
 
 const SET_CHOICE: &str = "INSERT INTO plugin_choices (storefront, plugin, version, chosen_at)
      VALUES ($1, $2, $3, $4)

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 
 use super::PostgresStore;
-use crate::service::mappings::{Mapping, PluginMapping};
+use crate::service::domain::mappings::{Mapping, PluginMapping};
+use crate::service::infra::time::now;
 use crate::service::store::{KeyRow, MappingStore, SettingsStore, StoreResult, StoredSettings};
-use crate::service::time::now;
 
 #[async_trait]
 impl MappingStore for PostgresStore {

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 
 use super::PostgresStore;
+use crate::service::domain::storefronts::{ConnectSettings, Customer, CustomerLink, Department};
+use crate::service::infra::time::{iso8601, now};
 use crate::service::store::{StoreResult, StorefrontRow, StorefrontStore};
-use crate::service::storefronts::{ConnectSettings, Customer, CustomerLink, Department};
-use crate::service::time::{iso8601, now};
 
 #[async_trait]
 impl StorefrontStore for PostgresStore {

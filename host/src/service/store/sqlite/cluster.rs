@@ -6,8 +6,8 @@ use rusqlite::params;
 use tokio::sync::broadcast;
 
 use super::SqliteStore;
+use crate::service::infra::time::{now, now_ms};
 use crate::service::store::{Change, ChangeFeed, Holder, LeaseStore, MarkStore, StoreResult};
-use crate::service::time::{now, now_ms};
 
 #[async_trait]
 impl LeaseStore for SqliteStore {

@@ -4,11 +4,11 @@ use async_trait::async_trait;
 use rusqlite::{OptionalExtension as _, params};
 
 use super::SqliteStore;
-use crate::service::metrics::OutboxDepth;
+use crate::service::infra::metrics::OutboxDepth;
+use crate::service::infra::time::{now, now_ms};
 use crate::service::store::{
     EventKind, EventRow, NewOrder, OrderRow, OrderState, OrderStore, StoreResult, update_detail,
 };
-use crate::service::time::{now, now_ms};
 use connect_runtime::contract::OrderUpdate;
 
 const ORDER_COLUMNS: &str = "storefront, id, plugin, state, attempts, next_attempt_at, last_error,

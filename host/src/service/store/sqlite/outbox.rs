@@ -7,10 +7,10 @@ use rusqlite::{Transaction, params};
 
 use super::SqliteStore;
 use super::orders::event;
+use crate::service::infra::time::{now, now_ms};
 use crate::service::store::{
     Claimed, EventKind, FailedAttempt, Holder, INTERRUPTED, OrderState, OutboxStore, StoreResult,
 };
-use crate::service::time::{now, now_ms};
 use connect_runtime::contract::OrderReceipt;
 
 const DELIVERING: &str = OrderState::Delivering.as_str();

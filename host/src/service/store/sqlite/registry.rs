@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension as _, params};
 
 use super::SqliteStore;
+use crate::service::infra::time::now;
 use crate::service::store::{RegistryStore, StoreResult, StoredVersion};
-use crate::service::time::now;
 
 #[async_trait]
 impl RegistryStore for SqliteStore {

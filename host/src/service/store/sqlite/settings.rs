@@ -6,9 +6,9 @@ use async_trait::async_trait;
 use rusqlite::{OptionalExtension as _, params};
 
 use super::SqliteStore;
-use crate::service::mappings::{Mapping, PluginMapping};
+use crate::service::domain::mappings::{Mapping, PluginMapping};
+use crate::service::infra::time::now;
 use crate::service::store::{KeyRow, MappingStore, SettingsStore, StoreResult, StoredSettings};
-use crate::service::time::now;
 
 #[async_trait]
 impl MappingStore for SqliteStore {

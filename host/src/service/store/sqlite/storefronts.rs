@@ -6,9 +6,9 @@ use async_trait::async_trait;
 use rusqlite::{OptionalExtension as _, params};
 
 use super::SqliteStore;
+use crate::service::domain::storefronts::{ConnectSettings, Customer, CustomerLink, Department};
+use crate::service::infra::time::{iso8601, now};
 use crate::service::store::{StoreResult, StorefrontRow, StorefrontStore};
-use crate::service::storefronts::{ConnectSettings, Customer, CustomerLink, Department};
-use crate::service::time::{iso8601, now};
 
 #[async_trait]
 impl StorefrontStore for SqliteStore {
