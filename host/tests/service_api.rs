@@ -537,7 +537,7 @@ async fn storefront_flow_against_the_simulator() {
         .unwrap();
     for needle in [
         "connect_plugin_calls_total{plugin=\"tharstern\",function=\"price\",storefront=\"shop\",outcome=\"ok\"}",
-        "connect_plugin_call_duration_seconds_bucket{plugin=\"tharstern\",function=\"submit-order\"",
+        "connect_plugin_call_duration_seconds_count{plugin=\"tharstern\",function=\"submit-order\"",
         "connect_plugin_errors_total{plugin=\"tharstern\",function=\"check-connection\",storefront=\"shop\",kind=\"authentication\"} 1",
         "connect_plugin_cache_total{plugin=\"tharstern\",function=\"price\",result=\"hit\"}",
         "connect_outbox_orders{plugin=\"tharstern\",state=\"delivered\"} 2",

@@ -16,6 +16,7 @@ use axum::routing::get;
 use tokio::net::TcpListener;
 
 use crate::service::Service;
+use crate::service::infra::metrics;
 
 pub fn router(svc: Arc<Service>) -> Router {
     let limit = svc.config.server.max_body_kib << 10;
@@ -46,11 +47,8 @@ async fn healthz(State(svc): State<Arc<Service>>) -> Response {
 
 async fn metrics(State(svc): State<Arc<Service>>) -> Response {
     let depth = svc.outbox_depth().await.unwrap_or_default();
-    (
-        [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        svc.metrics.render(&depth) + &svc.metrics.render_bounds(&svc.runtime.bounds_stats()),
-    )
-        .into_response()
+    let text = svc.metrics.render(&depth, &svc.runtime.bounds_stats());
+    ([(CONTENT_TYPE, metrics::CONTENT_TYPE)], text).into_response()
 }
 
 /// Binds the configured address.

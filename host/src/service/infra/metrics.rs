@@ -1,46 +1,103 @@
-//! Prometheus metrics, rendered by hand in the text exposition format (a few
-//! counters and one histogram family do not need a metrics framework).
+//! Prometheus metrics (`prometheus-client`, OpenMetrics text at `/metrics`).
 //!
 //! Labels are bounded: plugin ids and functions are finite, error kinds are
 //! the fixed `CallError::kind` labels, and storefronts beyond the first
 //! `max_storefront_labels` seen share `storefront="other"`. The plugin
 //! version labels only the latency histogram, which has no storefront label.
+//! The outbox depth and the runtime's per-storefront bounds are read at
+//! scrape time.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
+use std::collections::BTreeSet;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::{Family, MetricConstructor};
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
 use connect_runtime::capabilities::bounds::BoundsStats;
+
+/// The media type of [`Metrics::render`]'s text.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 const BUCKETS: [f64; 12] = [
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
 ];
 
-#[derive(Default)]
-struct Histogram {
-    counts: [u64; BUCKETS.len()],
-    count: u64,
-    sum: f64,
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CallLabels {
+    plugin: String,
+    function: &'static str,
+    storefront: String,
+    outcome: &'static str,
 }
 
-type CallKey = (String, &'static str, String); // plugin, function, storefront
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ErrorLabels {
+    plugin: String,
+    function: &'static str,
+    storefront: String,
+    kind: &'static str,
+}
 
-#[derive(Default)]
-struct Inner {
-    calls: BTreeMap<(CallKey, &'static str), u64>,
-    errors: BTreeMap<(CallKey, &'static str), u64>,
-    /// By plugin, function and plugin version (no storefront label: a
-    /// handful of versions per plugin keeps this small).
-    latency: BTreeMap<(String, &'static str, String), Histogram>,
-    cache: BTreeMap<(String, &'static str, &'static str), u64>,
-    deliveries: BTreeMap<(String, &'static str), u64>,
-    webhooks: BTreeMap<(String, &'static str), u64>,
-    storefronts: BTreeSet<String>,
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct LatencyLabels {
+    plugin: String,
+    function: &'static str,
+    version: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CacheLabels {
+    plugin: String,
+    function: &'static str,
+    result: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    plugin: String,
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DepthLabels {
+    plugin: String,
+    state: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StorefrontLabels {
+    storefront: String,
+}
+
+#[derive(Clone)]
+struct Latency;
+
+impl MetricConstructor<Histogram> for Latency {
+    fn new_metric(&self) -> Histogram {
+        Histogram::new(BUCKETS)
+    }
 }
 
 pub struct Metrics {
-    inner: Mutex<Inner>,
+    registry: Registry,
+    calls: Family<CallLabels, Counter>,
+    errors: Family<ErrorLabels, Counter>,
+    latency: Family<LatencyLabels, Histogram, Latency>,
+    cache: Family<CacheLabels, Counter>,
+    deliveries: Family<OutcomeLabels, Counter>,
+    webhooks: Family<OutcomeLabels, Counter>,
+    /// Set at scrape time, under `scrape`.
+    outbox: Family<DepthLabels, Gauge>,
+    log_lines_dropped: Family<StorefrontLabels, Counter>,
+    requests_refused: Family<StorefrontLabels, Counter>,
+    scrape: Mutex<()>,
+    storefronts: Mutex<BTreeSet<String>>,
     max_storefronts: usize,
 }
 
@@ -53,22 +110,79 @@ pub struct OutboxDepth {
 
 impl Metrics {
     pub fn new(max_storefronts: usize) -> Self {
-        Self {
-            inner: Mutex::default(),
+        let m = Self {
+            registry: Registry::default(),
+            calls: Family::default(),
+            errors: Family::default(),
+            latency: Family::new_with_constructor(Latency),
+            cache: Family::default(),
+            deliveries: Family::default(),
+            webhooks: Family::default(),
+            outbox: Family::default(),
+            log_lines_dropped: Family::default(),
+            requests_refused: Family::default(),
+            scrape: Mutex::default(),
+            storefronts: Mutex::default(),
             max_storefronts,
-        }
+        };
+        let mut r = Registry::default();
+        // Counters are registered without `_total`, which the encoder adds;
+        // the encoder also ends each help text with a full stop.
+        r.register(
+            "connect_plugin_calls",
+            "Plugin calls by plugin, function, storefront and outcome",
+            m.calls.clone(),
+        );
+        r.register(
+            "connect_plugin_errors",
+            "Failed plugin calls by error kind",
+            m.errors.clone(),
+        );
+        r.register(
+            "connect_plugin_call_duration_seconds",
+            "Latency of plugin calls, backend I/O included",
+            m.latency.clone(),
+        );
+        r.register(
+            "connect_plugin_cache",
+            "Price and stock answers by whether the plugin's cache answered them (result=hit|miss)",
+            m.cache.clone(),
+        );
+        r.register(
+            "connect_order_deliveries",
+            "Order delivery attempts by outcome (delivered, retry, failed)",
+            m.deliveries.clone(),
+        );
+        r.register(
+            "connect_webhooks",
+            "Webhooks received by plugin and outcome",
+            m.webhooks.clone(),
+        );
+        r.register(
+            "connect_outbox_orders",
+            "Orders in the outbox by plugin and state (pending and delivering make the depth)",
+            m.outbox.clone(),
+        );
+        r.register(
+            "connect_plugin_log_lines_dropped",
+            "Plugin log lines dropped beyond runtime.log_lines_per_sec, by storefront",
+            m.log_lines_dropped.clone(),
+        );
+        r.register(
+            "connect_plugin_requests_refused",
+            "Outgoing plugin requests refused beyond runtime.max_requests_per_*, by storefront",
+            m.requests_refused.clone(),
+        );
+        Self { registry: r, ..m }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn storefront_label(&self, inner: &mut Inner, storefront: &str) -> String {
-        if inner.storefronts.contains(storefront) {
+    fn storefront_label(&self, storefront: &str) -> String {
+        let mut seen = self.storefronts.lock().unwrap_or_else(|e| e.into_inner());
+        if seen.contains(storefront) {
             return storefront.to_string();
         }
-        if inner.storefronts.len() < self.max_storefronts {
-            inner.storefronts.insert(storefront.to_string());
+        if seen.len() < self.max_storefronts {
+            seen.insert(storefront.to_string());
             return storefront.to_string();
         }
         "other".to_string()
@@ -85,220 +199,98 @@ impl Metrics {
         elapsed: Duration,
         outcome: Result<Option<bool>, &'static str>,
     ) {
-        let mut inner = self.lock();
-        let sf = self.storefront_label(&mut inner, storefront);
-        let key = (plugin.to_string(), function, sf);
-        let label = if outcome.is_ok() { "ok" } else { "error" };
-        *inner.calls.entry((key.clone(), label)).or_default() += 1;
+        let storefront = self.storefront_label(storefront);
+        let plugin = plugin.to_string();
+        let labels = CallLabels {
+            plugin: plugin.clone(),
+            function,
+            storefront: storefront.clone(),
+            outcome: if outcome.is_ok() { "ok" } else { "error" },
+        };
+        self.calls.get_or_create(&labels).inc();
         match outcome {
-            Err(kind) => *inner.errors.entry((key, kind)).or_default() += 1,
+            Err(kind) => {
+                let labels = ErrorLabels {
+                    plugin: plugin.clone(),
+                    function,
+                    storefront,
+                    kind,
+                };
+                self.errors.get_or_create(&labels).inc();
+            }
             Ok(Some(cached)) => {
-                let hit = if cached { "hit" } else { "miss" };
-                *inner
-                    .cache
-                    .entry((plugin.to_string(), function, hit))
-                    .or_default() += 1;
+                let labels = CacheLabels {
+                    plugin: plugin.clone(),
+                    function,
+                    result: if cached { "hit" } else { "miss" },
+                };
+                self.cache.get_or_create(&labels).inc();
             }
             Ok(None) => {}
         }
-        let h = inner
-            .latency
-            .entry((plugin.to_string(), function, version.to_string()))
-            .or_default();
-        let secs = elapsed.as_secs_f64();
-        for (i, bound) in BUCKETS.iter().enumerate() {
-            if secs <= *bound {
-                h.counts[i] += 1;
-            }
-        }
-        h.count += 1;
-        h.sum += secs;
+        let labels = LatencyLabels {
+            plugin,
+            function,
+            version: version.to_string(),
+        };
+        self.latency
+            .get_or_create(&labels)
+            .observe(elapsed.as_secs_f64());
     }
 
     /// An order delivery attempt: `delivered`, `retry` or `failed`.
     pub fn delivery(&self, plugin: &str, outcome: &'static str) {
-        *self
-            .lock()
-            .deliveries
-            .entry((plugin.to_string(), outcome))
-            .or_default() += 1;
+        let labels = OutcomeLabels {
+            plugin: plugin.to_string(),
+            outcome,
+        };
+        self.deliveries.get_or_create(&labels).inc();
     }
 
     /// A webhook received: `ok` or an error kind.
     pub fn webhook(&self, plugin: &str, outcome: &'static str) {
-        *self
-            .lock()
-            .webhooks
-            .entry((plugin.to_string(), outcome))
-            .or_default() += 1;
+        let labels = OutcomeLabels {
+            plugin: plugin.to_string(),
+            outcome,
+        };
+        self.webhooks.get_or_create(&labels).inc();
     }
 
-    pub fn render(&self, outbox: &[OutboxDepth]) -> String {
-        let inner = self.lock();
-        let mut out = String::new();
-        header(
-            &mut out,
-            "connect_plugin_calls_total",
-            "counter",
-            "Plugin calls by plugin, function, storefront and outcome.",
-        );
-        for (((plugin, function, sf), outcome), n) in &inner.calls {
-            let _ = writeln!(
-                out,
-                "connect_plugin_calls_total{{plugin=\"{}\",function=\"{function}\",storefront=\"{}\",outcome=\"{outcome}\"}} {n}",
-                esc(plugin),
-                esc(sf)
-            );
-        }
-        header(
-            &mut out,
-            "connect_plugin_errors_total",
-            "counter",
-            "Failed plugin calls by error kind.",
-        );
-        for (((plugin, function, sf), kind), n) in &inner.errors {
-            let _ = writeln!(
-                out,
-                "connect_plugin_errors_total{{plugin=\"{}\",function=\"{function}\",storefront=\"{}\",kind=\"{kind}\"}} {n}",
-                esc(plugin),
-                esc(sf)
-            );
-        }
-        header(
-            &mut out,
-            "connect_plugin_call_duration_seconds",
-            "histogram",
-            "Latency of plugin calls, backend I/O included.",
-        );
-        for ((plugin, function, version), h) in &inner.latency {
-            let labels = format!(
-                "plugin=\"{}\",function=\"{function}\",version=\"{}\"",
-                esc(plugin),
-                esc(version)
-            );
-            for (bound, count) in BUCKETS.iter().zip(h.counts) {
-                let _ = writeln!(
-                    out,
-                    "connect_plugin_call_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {count}"
-                );
-            }
-            let _ = writeln!(
-                out,
-                "connect_plugin_call_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
-                h.count
-            );
-            let _ = writeln!(
-                out,
-                "connect_plugin_call_duration_seconds_sum{{{labels}}} {}",
-                h.sum
-            );
-            let _ = writeln!(
-                out,
-                "connect_plugin_call_duration_seconds_count{{{labels}}} {}",
-                h.count
-            );
-        }
-        header(
-            &mut out,
-            "connect_plugin_cache_total",
-            "counter",
-            "Price and stock answers by whether the plugin's cache answered them (result=hit|miss).",
-        );
-        for ((plugin, function, result), n) in &inner.cache {
-            let _ = writeln!(
-                out,
-                "connect_plugin_cache_total{{plugin=\"{}\",function=\"{function}\",result=\"{result}\"}} {n}",
-                esc(plugin)
-            );
-        }
-        header(
-            &mut out,
-            "connect_order_deliveries_total",
-            "counter",
-            "Order delivery attempts by outcome (delivered, retry, failed).",
-        );
-        for ((plugin, outcome), n) in &inner.deliveries {
-            let _ = writeln!(
-                out,
-                "connect_order_deliveries_total{{plugin=\"{}\",outcome=\"{outcome}\"}} {n}",
-                esc(plugin)
-            );
-        }
-        header(
-            &mut out,
-            "connect_webhooks_total",
-            "counter",
-            "Webhooks received by plugin and outcome.",
-        );
-        for ((plugin, outcome), n) in &inner.webhooks {
-            let _ = writeln!(
-                out,
-                "connect_webhooks_total{{plugin=\"{}\",outcome=\"{outcome}\"}} {n}",
-                esc(plugin)
-            );
-        }
-        header(
-            &mut out,
-            "connect_outbox_orders",
-            "gauge",
-            "Orders in the outbox by plugin and state (pending and delivering make the depth).",
-        );
+    /// Every metric as OpenMetrics text, with the outbox depth and the
+    /// runtime's per-storefront bounds (log lines dropped, outgoing
+    /// requests refused; storefront labels bounded as above) as read now.
+    pub fn render(&self, outbox: &[OutboxDepth], bounds: &[BoundsStats]) -> String {
+        let _scrape = self.scrape.lock().unwrap_or_else(|e| e.into_inner());
+        self.outbox.clear();
         for d in outbox {
-            let _ = writeln!(
-                out,
-                "connect_outbox_orders{{plugin=\"{}\",state=\"{}\"}} {}",
-                esc(&d.plugin),
-                esc(&d.state),
-                d.count
-            );
+            let labels = DepthLabels {
+                plugin: d.plugin.clone(),
+                state: d.state.clone(),
+            };
+            self.outbox
+                .get_or_create(&labels)
+                .set(i64::try_from(d.count).unwrap_or(i64::MAX));
         }
-        out
-    }
-}
-
-impl Metrics {
-    /// The runtime's per-storefront bounds: log lines dropped and outgoing
-    /// requests refused (storefront labels bounded as above).
-    pub fn render_bounds(&self, stats: &[BoundsStats]) -> String {
-        let mut inner = self.lock();
-        let mut sums: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-        for s in stats {
-            let sf = self.storefront_label(&mut inner, &s.tenant);
-            let sum = sums.entry(sf).or_default();
-            sum.0 += s.log_lines_dropped;
-            sum.1 += s.requests_refused;
+        // The runtime keeps the totals; these families are rebuilt from them.
+        self.log_lines_dropped.clear();
+        self.requests_refused.clear();
+        for s in bounds {
+            let labels = StorefrontLabels {
+                storefront: self.storefront_label(&s.tenant),
+            };
+            self.log_lines_dropped
+                .get_or_create(&labels)
+                .inc_by(s.log_lines_dropped);
+            self.requests_refused
+                .get_or_create(&labels)
+                .inc_by(s.requests_refused);
         }
         let mut out = String::new();
-        for (name, help, pick) in [
-            (
-                "connect_plugin_log_lines_dropped_total",
-                "Plugin log lines dropped beyond runtime.log_lines_per_sec, by storefront.",
-                0,
-            ),
-            (
-                "connect_plugin_requests_refused_total",
-                "Outgoing plugin requests refused beyond runtime.max_requests_per_*, by storefront.",
-                1,
-            ),
-        ] {
-            header(&mut out, name, "counter", help);
-            for (sf, (logs, requests)) in &sums {
-                let n = if pick == 0 { logs } else { requests };
-                let _ = writeln!(out, "{name}{{storefront=\"{}\"}} {n}", esc(sf));
-            }
+        if let Err(e) = encode(&mut out, &self.registry) {
+            tracing::error!(error = %e, "encoding the metrics failed");
         }
         out
     }
-}
-
-fn header(out: &mut String, name: &str, kind: &str, help: &str) {
-    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-}
-
-fn esc(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
 }
 
 #[cfg(test)]
@@ -311,7 +303,7 @@ mod tests {
         let d = Duration::from_millis(3);
         m.call("a", "p", "1.0.0", "price", d, Ok(Some(true)));
         m.call("b", "p", "1.0.0", "price", d, Err("unreachable"));
-        let text = m.render(&[]);
+        let text = m.render(&[], &[]);
         assert!(
             text.contains("storefront=\"a\",outcome=\"ok\"} 1"),
             "{text}"
@@ -321,7 +313,9 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("result=\"hit\"} 1"), "{text}");
-        assert!(text.contains("le=\"0.005\"} 2"), "{text}");
+        let bucket = "_bucket{le=\"0.005\",plugin=\"p\",function=\"price\",version=\"1.0.0\"} 2";
+        assert!(text.contains(bucket), "{text}");
+        assert!(text.ends_with("# EOF\n"), "{text}");
     }
 
     #[test]
@@ -332,18 +326,17 @@ mod tests {
             log_lines_dropped: logs,
             requests_refused: requests,
         };
-        let text = m.render_bounds(&[stats("a", 5, 0), stats("b", 2, 3), stats("c", 1, 1)]);
-        assert!(
-            text.contains("connect_plugin_log_lines_dropped_total{storefront=\"a\"} 5"),
-            "{text}"
-        );
-        assert!(
-            text.contains("connect_plugin_log_lines_dropped_total{storefront=\"other\"} 3"),
-            "{text}"
-        );
-        assert!(
-            text.contains("connect_plugin_requests_refused_total{storefront=\"other\"} 4"),
-            "{text}"
-        );
+        let bounds = [stats("a", 5, 0), stats("b", 2, 3), stats("c", 1, 1)];
+        for _ in 0..2 {
+            // Read at each scrape, never added up across scrapes.
+            let text = m.render(&[], &bounds);
+            for line in [
+                "connect_plugin_log_lines_dropped_total{storefront=\"a\"} 5",
+                "connect_plugin_log_lines_dropped_total{storefront=\"other\"} 3",
+                "connect_plugin_requests_refused_total{storefront=\"other\"} 4",
+            ] {
+                assert!(text.contains(line), "no {line} in {text}");
+            }
+        }
     }
 }
