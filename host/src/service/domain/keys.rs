@@ -50,11 +50,13 @@ impl std::fmt::Debug for CreatedKey {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = KeyRequest)]
 pub struct KeyInput {
     /// What the key is for, e.g. "live shop".
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub label: Option<String>,
 }
 

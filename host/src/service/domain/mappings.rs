@@ -16,7 +16,7 @@ use crate::service::{Result, Service, ServiceError};
 use connect_runtime::contract::{FieldError, ProductMapping};
 
 /// How a storefront product maps to the backend.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Mapping {
     #[serde(default)]
@@ -28,10 +28,12 @@ pub struct Mapping {
     pub overrides: BTreeMap<String, String>,
     /// A JSON object merged over the request the plugin builds (RFC 7386).
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     pub advanced_json: Option<Value>,
     /// Minimum order quantity; checked against the stock plugin before an
     /// order is accepted.
     #[serde(default)]
+    #[schema(minimum = 1)]
     pub min_order_qty: Option<u32>,
     /// Blocks for particular plugins (plugin id -> block), used instead of
     /// the default block above by that plugin.
@@ -40,13 +42,14 @@ pub struct Mapping {
 }
 
 /// How a storefront product is named to one plugin.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PluginMapping {
     pub product_ref: String,
     #[serde(default)]
     pub overrides: BTreeMap<String, String>,
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     pub advanced_json: Option<Value>,
 }
 

@@ -16,11 +16,13 @@ use connect_runtime::error::CallError;
 use connect_runtime::runtime::Runtime;
 use connect_runtime::tenant::TenantSpec;
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = PriceRequest)]
 pub struct PriceInput {
     /// The storefront product id (its mapping says what to ask the plugin).
     pub product: String,
+    #[schema(minimum = 1)]
     pub quantity: u32,
     /// The storefront customer (user) id asking, if known.
     #[serde(default)]
@@ -52,8 +54,9 @@ pub struct PriceAnswer {
     pub message: Option<String>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = StockRequest)]
 pub struct StockInput {
     pub product: String,
     /// Defaults to the mapping's minimum order quantity.

@@ -20,8 +20,9 @@ pub struct Storefront {
     pub created_at: String,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 pub struct NewStorefront {
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,64}$")]
     pub id: String,
     #[serde(default)]
     pub name: Option<String>,
@@ -29,7 +30,7 @@ pub struct NewStorefront {
 
 /// Which plugins a storefront uses, and for what. `None`: the storefront's
 /// own price / stock applies (orders are not forwarded).
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectSettings {
     #[serde(default)]
@@ -42,6 +43,7 @@ pub struct ConnectSettings {
     pub order_plugin: Option<String>,
     /// Catalogue refresh interval, in minutes.
     #[serde(default = "default_refresh")]
+    #[schema(default = 1440)]
     pub refresh_minutes: u32,
     /// Whether this storefront's plugins may reach loopback and private-
     /// network addresses: for a back office on the operator's own network.
@@ -69,7 +71,7 @@ impl Default for ConnectSettings {
 
 /// A storefront department: a client company; its customer code is the
 /// backend customer its users price and order under.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Department {
     #[serde(default)]
@@ -86,7 +88,7 @@ pub struct Department {
 }
 
 /// A storefront user.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Customer {
     #[serde(default)]

@@ -17,8 +17,9 @@ use connect_runtime::contract::{FieldError, Money, Order, OrderLine, PriceSource
 use connect_runtime::runtime::Runtime;
 use connect_runtime::tenant::TenantSpec;
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Order)]
 pub struct OrderInput {
     /// The storefront's order id: the idempotency key.
     pub id: String,
@@ -27,27 +28,32 @@ pub struct OrderInput {
     pub customer: Option<String>,
     /// `YYYY-MM-DD`; default today.
     #[serde(default)]
+    #[schema(format = Date)]
     pub order_date: Option<String>,
     #[serde(default)]
+    #[schema(format = Date)]
     pub required_date: Option<String>,
     #[serde(default)]
     pub reference: Option<String>,
     pub lines: Vec<LineInput>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = OrderLine)]
 pub struct LineInput {
     /// Default: the line's position, 1-based.
     #[serde(default)]
     pub line_ref: Option<String>,
     /// The storefront product id (mapped).
     pub product: String,
+    #[schema(minimum = 1)]
     pub quantity: u32,
     /// The `quote_ref` of the price the line was priced by.
     #[serde(default)]
     pub quote_ref: Option<String>,
     #[serde(default)]
+    #[schema(value_type = Option<crate::service::http::api::openapi::MoneySchema>)]
     pub price: Option<Money>,
     /// `quote`, `price-list` or `none`; default `quote` when a quote_ref is
     /// given, else `price-list` when a price is, else `none`.
@@ -62,7 +68,7 @@ pub struct LineInput {
     pub attributes: BTreeMap<String, String>,
 }
 
-#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum LinePriceSource {
     Quote,

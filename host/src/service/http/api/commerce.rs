@@ -17,6 +17,16 @@ use crate::service::domain::quotes::{PriceInput, StockInput};
 use crate::service::http::webhook_auth::{Credential, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use connect_runtime::contract::WebhookRequest;
 
+#[utoipa::path(
+    post,
+    path = "/storefronts/{sf}/price",
+    operation_id = "commerce_price",
+    tag = "commerce",
+    summary = "Price, answered by the storefront's price plugin; `handled: false` when none handles price; `no_price` when the backend gives none",
+    params(("sf" = String, Path, description = "storefront id")),
+    request_body = PriceInput,
+    responses((status = 200, description = "the price")),
+)]
 pub async fn price(
     State(svc): Svc,
     Path(sf): Path<String>,
@@ -25,6 +35,16 @@ pub async fn price(
     Ok(Json(json!(svc.price(&sf, input).await?)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/storefronts/{sf}/stock",
+    operation_id = "commerce_stock",
+    tag = "commerce",
+    summary = "Stock, answered by the storefront's stock plugin; `handled: false` when none handles stock",
+    params(("sf" = String, Path, description = "storefront id")),
+    request_body = StockInput,
+    responses((status = 200, description = "the stock level")),
+)]
 pub async fn stock(
     State(svc): Svc,
     Path(sf): Path<String>,
@@ -35,6 +55,16 @@ pub async fn stock(
 
 /// 202 once the order is durably stored (also for a repeat of the same
 /// order id, with `created: false`).
+#[utoipa::path(
+    post,
+    path = "/storefronts/{sf}/orders",
+    operation_id = "commerce_accept_order",
+    tag = "commerce",
+    summary = "Accept an order: 202 once durably stored; a repeat of the id is the same order (`created: false`), with other content a 409",
+    params(("sf" = String, Path, description = "storefront id")),
+    request_body = OrderInput,
+    responses((status = 202, description = "accepted")),
+)]
 pub async fn accept_order(
     State(svc): Svc,
     Path(sf): Path<String>,
@@ -44,10 +74,13 @@ pub async fn accept_order(
     Ok((StatusCode::ACCEPTED, Json(json!(accepted))))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OrdersQuery {
+    /// Only orders in this state: pending, delivering, delivered, failed.
     #[serde(default)]
     state: Option<String>,
+    /// At most this many (default 100).
     #[serde(default = "hundred")]
     limit: u32,
 }
@@ -56,6 +89,15 @@ fn hundred() -> u32 {
     100
 }
 
+#[utoipa::path(
+    get,
+    path = "/storefronts/{sf}/orders",
+    operation_id = "commerce_orders",
+    tag = "commerce",
+    summary = "Orders, newest first",
+    params(("sf" = String, Path, description = "storefront id"), OrdersQuery),
+    responses((status = 200, description = "orders")),
+)]
 pub async fn orders(
     State(svc): Svc,
     Path(sf): Path<String>,
@@ -66,6 +108,15 @@ pub async fn orders(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/storefronts/{sf}/orders/{id}",
+    operation_id = "commerce_order",
+    tag = "commerce",
+    summary = "An order: state, attempts, last error, backend order number, job status, tracking, history",
+    params(("sf" = String, Path, description = "storefront id"), ("id" = String, Path)),
+    responses((status = 200, description = "the order")),
+)]
 pub async fn order(
     State(svc): Svc,
     Path((sf, id)): Path<(String, String)>,
@@ -73,6 +124,15 @@ pub async fn order(
     Ok(Json(json!(svc.order(&sf, &id).await?)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/storefronts/{sf}/orders/{id}/retry",
+    operation_id = "commerce_retry",
+    tag = "commerce",
+    summary = "Retry a failed (parked) order",
+    params(("sf" = String, Path, description = "storefront id"), ("id" = String, Path)),
+    responses((status = 200, description = "the order")),
+)]
 pub async fn retry(
     State(svc): Svc,
     Path((sf, id)): Path<(String, String)>,
@@ -80,6 +140,15 @@ pub async fn retry(
     Ok(Json(json!(svc.retry_order(&sf, &id).await?)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/storefronts/{sf}/orders/{id}/refresh-status",
+    operation_id = "commerce_refresh_status",
+    tag = "commerce",
+    summary = "Ask the plugin for a delivered order's status (polling fallback)",
+    params(("sf" = String, Path, description = "storefront id"), ("id" = String, Path)),
+    responses((status = 200, description = "the order")),
+)]
 pub async fn refresh_status(
     State(svc): Svc,
     Path((sf, id)): Path<(String, String)>,

@@ -10,7 +10,7 @@
 mod commerce;
 pub mod error;
 mod keys;
-mod openapi;
+pub mod openapi;
 mod plugins;
 mod registry;
 mod storefronts;
@@ -19,10 +19,13 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{FromRequestParts as _, MatchedPath, RawPathParams, Request, State};
-use axum::http::header::AUTHORIZATION;
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{get, post};
+use utoipa::OpenApi as _;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt as _};
+use utoipa_axum::routes;
 
 use crate::service::{Service, auth};
 use error::ApiError;
@@ -30,95 +33,67 @@ use error::ApiError;
 pub type Svc = State<Arc<Service>>;
 
 pub fn router(svc: Arc<Service>) -> Router {
-    let api =
-        Router::new()
-            .route(
-                "/plugins",
-                get(plugins::list).post(registry::upload).layer(
-                    axum::extract::DefaultBodyLimit::max(svc.config.plugins.max_upload_mib << 20),
-                ),
+    let upload_limit =
+        axum::extract::DefaultBodyLimit::max(svc.config.plugins.max_upload_mib << 20);
+    let (api, mut doc) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(plugins::list, registry::upload).layer(upload_limit))
+        .routes(routes!(registry::versions))
+        .routes(routes!(registry::switch_all))
+        .routes(routes!(registry::switch_one))
+        .routes(routes!(storefronts::list, storefronts::create))
+        .routes(routes!(storefronts::get_one))
+        .routes(routes!(storefronts::get_connect, storefronts::put_connect))
+        .routes(routes!(plugins::get_settings, plugins::put_settings))
+        .routes(routes!(plugins::check_connection))
+        .routes(routes!(
+            plugins::get_webhook_secret,
+            plugins::rotate_webhook_secret
+        ))
+        .routes(routes!(plugins::products))
+        .routes(routes!(plugins::refresh))
+        .routes(routes!(storefronts::departments))
+        .routes(routes!(
+            storefronts::put_department,
+            storefronts::delete_department
+        ))
+        .routes(routes!(storefronts::customers))
+        .routes(routes!(
+            storefronts::get_customer,
+            storefronts::put_customer
+        ))
+        .routes(routes!(storefronts::mappings))
+        .routes(routes!(
+            storefronts::get_mapping,
+            storefronts::put_mapping,
+            storefronts::delete_mapping
+        ))
+        .routes(routes!(keys::list, keys::create))
+        .routes(routes!(keys::revoke))
+        .routes(routes!(commerce::price))
+        .routes(routes!(commerce::stock))
+        .routes(routes!(commerce::orders, commerce::accept_order))
+        .routes(routes!(commerce::order))
+        .routes(routes!(commerce::retry))
+        .routes(routes!(commerce::refresh_status))
+        .split_for_parts();
+    openapi::finish(&mut doc);
+    // Serialised once: the document changes only with the binary.
+    let doc = doc
+        .to_json()
+        .expect("the generated OpenAPI document serialises");
+    let api = api
+        .route_layer(axum::middleware::from_fn_with_state(svc.clone(), authorize))
+        .route(
+            "/openapi.json",
+            get(move || async move { ([(CONTENT_TYPE, "application/json")], doc) }),
+        )
+        .fallback(|| async {
+            ApiError::new(
+                axum::http::StatusCode::NOT_FOUND,
+                "not-found",
+                "no such API route; see /api/v1/openapi.json",
             )
-            .route("/plugins/{plugin}", get(registry::versions))
-            .route("/plugins/{plugin}/version", put(registry::switch_all))
-            .route(
-                "/storefronts/{sf}/plugins/{plugin}/version",
-                put(registry::switch_one),
-            )
-            .route(
-                "/storefronts",
-                get(storefronts::list).post(storefronts::create),
-            )
-            .route("/storefronts/{sf}", get(storefronts::get_one))
-            .route(
-                "/storefronts/{sf}/connect",
-                get(storefronts::get_connect).put(storefronts::put_connect),
-            )
-            .route(
-                "/storefronts/{sf}/plugins/{plugin}/settings",
-                get(plugins::get_settings).put(plugins::put_settings),
-            )
-            .route(
-                "/storefronts/{sf}/plugins/{plugin}/check-connection",
-                post(plugins::check_connection),
-            )
-            .route(
-                "/storefronts/{sf}/plugins/{plugin}/webhook-secret",
-                get(plugins::get_webhook_secret).post(plugins::rotate_webhook_secret),
-            )
-            .route(
-                "/storefronts/{sf}/plugins/{plugin}/products",
-                get(plugins::products),
-            )
-            .route(
-                "/storefronts/{sf}/catalogue/refresh",
-                post(plugins::refresh),
-            )
-            .route(
-                "/storefronts/{sf}/departments",
-                get(storefronts::departments),
-            )
-            .route(
-                "/storefronts/{sf}/departments/{id}",
-                put(storefronts::put_department).delete(storefronts::delete_department),
-            )
-            .route("/storefronts/{sf}/customers", get(storefronts::customers))
-            .route(
-                "/storefronts/{sf}/customers/{id}",
-                get(storefronts::get_customer).put(storefronts::put_customer),
-            )
-            .route("/storefronts/{sf}/mappings", get(storefronts::mappings))
-            .route(
-                "/storefronts/{sf}/mappings/{product}",
-                get(storefronts::get_mapping)
-                    .put(storefronts::put_mapping)
-                    .delete(storefronts::delete_mapping),
-            )
-            .route("/storefronts/{sf}/keys", get(keys::list).post(keys::create))
-            .route(
-                "/storefronts/{sf}/keys/{key}",
-                axum::routing::delete(keys::revoke),
-            )
-            .route("/storefronts/{sf}/price", post(commerce::price))
-            .route("/storefronts/{sf}/stock", post(commerce::stock))
-            .route(
-                "/storefronts/{sf}/orders",
-                get(commerce::orders).post(commerce::accept_order),
-            )
-            .route("/storefronts/{sf}/orders/{id}", get(commerce::order))
-            .route("/storefronts/{sf}/orders/{id}/retry", post(commerce::retry))
-            .route(
-                "/storefronts/{sf}/orders/{id}/refresh-status",
-                post(commerce::refresh_status),
-            )
-            .route_layer(axum::middleware::from_fn_with_state(svc.clone(), authorize))
-            .route("/openapi.json", get(openapi::document))
-            .fallback(|| async {
-                ApiError::new(
-                    axum::http::StatusCode::NOT_FOUND,
-                    "not-found",
-                    "no such API route; see /api/v1/openapi.json",
-                )
-            });
+        });
     Router::new()
         .nest("/api/v1", api)
         .route("/webhooks/{sf}/{plugin}", post(commerce::webhook))

@@ -11,6 +11,14 @@ use super::error::{ApiResult, Body, Path, Query};
 use crate::service::domain::plugin_settings::SettingsInput;
 
 /// The newest version of each plugin, with every version under `versions`.
+#[utoipa::path(
+    get,
+    path = "/plugins",
+    operation_id = "plugins_list",
+    tag = "plugins",
+    summary = "Loaded plugins (newest version's info and settings schema) with every version",
+    responses((status = 200, description = "plugins")),
+)]
 pub async fn list(State(svc): Svc) -> ApiResult<Json<Value>> {
     let registry = svc.plugin_registry().await?;
     let plugins: Vec<Value> = svc
@@ -33,6 +41,15 @@ pub async fn list(State(svc): Svc) -> ApiResult<Json<Value>> {
     Ok(Json(answer))
 }
 
+#[utoipa::path(
+    get,
+    path = "/storefronts/{sf}/plugins/{plugin}/settings",
+    operation_id = "plugins_get_settings",
+    tag = "plugins",
+    summary = "Plugin settings (secrets only say whether they are set)",
+    params(("sf" = String, Path, description = "storefront id"), ("plugin" = String, Path, description = "plugin id")),
+    responses((status = 200, description = "settings")),
+)]
 pub async fn get_settings(
     State(svc): Svc,
     Path((sf, plugin)): Path<(String, String)>,
@@ -42,6 +59,16 @@ pub async fn get_settings(
 
 /// Body: `{"key": "value", ...}`. Secret keys left out (or empty) keep their
 /// stored value; `null` clears one.
+#[utoipa::path(
+    put,
+    path = "/storefronts/{sf}/plugins/{plugin}/settings",
+    operation_id = "plugins_put_settings",
+    tag = "plugins",
+    summary = "Write plugin settings; validated by the plugin, 422 names each bad field. Secret keys left out or empty keep their value; null clears.",
+    params(("sf" = String, Path, description = "storefront id"), ("plugin" = String, Path, description = "plugin id")),
+    request_body = BTreeMap<String, Option<String>>,
+    responses((status = 200, description = "settings")),
+)]
 pub async fn put_settings(
     State(svc): Svc,
     Path((sf, plugin)): Path<(String, String)>,
@@ -50,6 +77,15 @@ pub async fn put_settings(
     Ok(Json(json!(svc.write_settings(&sf, &plugin, input).await?)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/storefronts/{sf}/plugins/{plugin}/check-connection",
+    operation_id = "plugins_check_connection",
+    tag = "plugins",
+    summary = "Check Connection: {ok, summary, kind?, checks}",
+    params(("sf" = String, Path, description = "storefront id"), ("plugin" = String, Path, description = "plugin id")),
+    responses((status = 200, description = "the check's outcome")),
+)]
 pub async fn check_connection(
     State(svc): Svc,
     Path((sf, plugin)): Path<(String, String)>,
@@ -58,6 +94,15 @@ pub async fn check_connection(
 }
 
 /// Whether the pair has a webhook secret (never the secret).
+#[utoipa::path(
+    get,
+    path = "/storefronts/{sf}/plugins/{plugin}/webhook-secret",
+    operation_id = "plugins_get_webhook_secret",
+    tag = "plugins",
+    summary = "Whether the storefront has a webhook secret for the plugin (never the secret): {configured, created_at, signed_url}",
+    params(("sf" = String, Path, description = "storefront id"), ("plugin" = String, Path, description = "plugin id")),
+    responses((status = 200, description = "the secret's state")),
+)]
 pub async fn get_webhook_secret(
     State(svc): Svc,
     Path((sf, plugin)): Path<(String, String)>,
@@ -66,6 +111,15 @@ pub async fn get_webhook_secret(
 }
 
 /// A new webhook secret, answered this once; the old one stops working.
+#[utoipa::path(
+    post,
+    path = "/storefronts/{sf}/plugins/{plugin}/webhook-secret",
+    operation_id = "plugins_rotate_webhook_secret",
+    tag = "plugins",
+    summary = "Make a new webhook secret (the old one stops working): {secret, secret_url, signed_url}, shown this once",
+    params(("sf" = String, Path, description = "storefront id"), ("plugin" = String, Path, description = "plugin id")),
+    responses((status = 200, description = "the new secret")),
+)]
 pub async fn rotate_webhook_secret(
     State(svc): Svc,
     Path((sf, plugin)): Path<(String, String)>,
@@ -73,12 +127,15 @@ pub async fn rotate_webhook_secret(
     Ok(Json(json!(svc.rotate_webhook_secret(&sf, &plugin).await?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ProductsQuery {
     #[serde(default)]
     offset: u32,
+    /// Default 50.
     #[serde(default = "fifty")]
     limit: u32,
+    /// Text to look for in the products.
     #[serde(default)]
     search: Option<String>,
 }
@@ -87,6 +144,15 @@ fn fifty() -> u32 {
     50
 }
 
+#[utoipa::path(
+    get,
+    path = "/storefronts/{sf}/plugins/{plugin}/products",
+    operation_id = "plugins_products",
+    tag = "plugins",
+    summary = "A page of the plugin's catalogue",
+    params(("sf" = String, Path, description = "storefront id"), ("plugin" = String, Path, description = "plugin id"), ProductsQuery),
+    responses((status = 200, description = "products")),
+)]
 pub async fn products(
     State(svc): Svc,
     Path((sf, plugin)): Path<(String, String)>,
@@ -99,12 +165,23 @@ pub async fn products(
     )))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RefreshQuery {
+    /// Only this plugin's catalogue; default: every plugin's.
     #[serde(default)]
     plugin: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/storefronts/{sf}/catalogue/refresh",
+    operation_id = "plugins_refresh",
+    tag = "plugins",
+    summary = "Refresh the storefront's catalogues now",
+    params(("sf" = String, Path, description = "storefront id"), RefreshQuery),
+    responses((status = 200, description = "refresh outcomes")),
+)]
 pub async fn refresh(
     State(svc): Svc,
     Path(sf): Path<String>,

@@ -16,6 +16,15 @@ use crate::service::ServiceError;
 
 /// `POST /plugins`: 201 with what the upload did; 422 with the reason when
 /// the component is refused; 409 when that id and version is loaded.
+#[utoipa::path(
+    post,
+    path = "/plugins",
+    operation_id = "registry_upload",
+    tag = "registry",
+    summary = "Upload a plugin version: the .wasm as the raw body (application/wasm) or a multipart file part; validated before it is accepted (409: that id and version is loaded)",
+    request_body(content((super::openapi::Wasm = "application/wasm"), (super::openapi::Upload = "multipart/form-data"))),
+    responses((status = 201, description = "the version and the storefronts upgraded or refused")),
+)]
 pub async fn upload(State(svc): Svc, req: Request) -> ApiResult<(StatusCode, Json<Value>)> {
     let bytes = read_component(req).await?;
     let outcome = svc.upload_plugin(bytes).await?;
@@ -73,6 +82,15 @@ fn too_large(status: StatusCode, text: String) -> ApiError {
 }
 
 /// `GET /plugins/{plugin}`: its versions and the storefronts running each.
+#[utoipa::path(
+    get,
+    path = "/plugins/{plugin}",
+    operation_id = "registry_versions",
+    tag = "registry",
+    summary = "A plugin's versions and the storefronts running each",
+    params(("plugin" = String, Path, description = "plugin id")),
+    responses((status = 200, description = "the plugin's versions")),
+)]
 pub async fn versions(State(svc): Svc, Path(plugin): Path<String>) -> ApiResult<Json<Value>> {
     let entry = svc
         .plugin_registry()
@@ -85,16 +103,30 @@ pub async fn versions(State(svc): Svc, Path(plugin): Path<String>) -> ApiResult<
 
 /// Body of a switch: the version (`null`: follow the newest) and, for all
 /// storefronts, optionally which ones.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = VersionSwitch)]
 pub struct SwitchBody {
+    /// A loaded version; null: follow the newest.
+    #[schema(required)]
     version: Option<String>,
+    /// Default: every storefront using the plugin.
     #[serde(default)]
     storefronts: Option<Vec<String>>,
 }
 
 /// `PUT /plugins/{plugin}/version`: every storefront using the plugin (or
 /// those listed) moves to the version; refusals are listed, not fatal.
+#[utoipa::path(
+    put,
+    path = "/plugins/{plugin}/version",
+    operation_id = "registry_switch_all",
+    tag = "registry",
+    summary = "Upgrade or roll back every storefront using the plugin (or those listed) to a version; null: follow the newest. A storefront whose settings the version refuses stays, listed under refused",
+    params(("plugin" = String, Path, description = "plugin id")),
+    request_body = SwitchBody,
+    responses((status = 200, description = "switched and refused storefronts")),
+)]
 pub async fn switch_all(
     State(svc): Svc,
     Path(plugin): Path<String>,
@@ -106,14 +138,27 @@ pub async fn switch_all(
     Ok(Json(json!(outcome)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Version)]
 pub struct VersionBody {
+    /// A loaded version; null: follow the newest.
+    #[schema(required)]
     version: Option<String>,
 }
 
 /// `PUT /storefronts/{sf}/plugins/{plugin}/version`: one storefront; 422
 /// with the field errors when the version refuses its settings (it stays).
+#[utoipa::path(
+    put,
+    path = "/storefronts/{sf}/plugins/{plugin}/version",
+    operation_id = "registry_switch_one",
+    tag = "registry",
+    summary = "Upgrade or roll back one storefront; 422 with the field errors when the version refuses its settings",
+    params(("sf" = String, Path, description = "storefront id"), ("plugin" = String, Path, description = "plugin id")),
+    request_body = VersionBody,
+    responses((status = 200, description = "the switch")),
+)]
 pub async fn switch_one(
     State(svc): Svc,
     Path((sf, plugin)): Path<(String, String)>,
