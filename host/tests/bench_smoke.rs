@@ -66,6 +66,17 @@ fn every_benchmark_runs_in_smoke_mode() {
         "cache.sqlite.get.2t",
         "cache.redis.get",
         "cache.redis.warm.median",
+        "cache.sqlite.warm.ratio",
+        "cache.redis.warm.ratio",
+        "cold.ratio",
+        "first.median",
+        "throughput.ratio.tenants",
+        "throughput.ratio.zipf",
+        "refresh.time_ratio",
+        "refresh.largest.peak",
+        "rest.ratio",
+        "rest.p99.ratio",
+        "outbox.ratio",
     ] {
         assert!(report.has(key), "figure {key} was not produced");
     }

@@ -71,6 +71,12 @@ impl Relaunch {
         self.start_sim("sim-printiq", Value::Null)
     }
 
+    /// Starts a bare axum endpoint answering `body` to every POST (the
+    /// REST figure's baseline) in a child process.
+    pub fn bare(&self, body: &str) -> anyhow::Result<SimProcess> {
+        self.start_sim("bare", serde_json::json!({ "body": body }))
+    }
+
     fn start_sim(&self, role: &str, params: Value) -> anyhow::Result<SimProcess> {
         let mut child = self
             .command(role, &params)
@@ -179,19 +185,51 @@ pub fn serve_sim(role: &str, params: &Value) -> anyhow::Result<()> {
                 .await?;
             tharstern.addr()
         };
-        {
-            let mut out = std::io::stdout().lock();
-            writeln!(out, "{SIM_PREFIX}{addr}")?;
-            out.flush()?;
-        }
-        // Blocks until the parent closes the pipe (or dies).
-        tokio::task::spawn_blocking(|| {
-            let mut sink = String::new();
-            while std::io::stdin().read_line(&mut sink).is_ok_and(|n| n > 0) {
-                sink.clear();
-            }
-        })
-        .await?;
-        anyhow::Ok(())
+        serve_until_parent_closes(addr).await
     })
+}
+
+/// The `bare` role: the least an axum server can do for the price route
+/// (read the body, answer fixed JSON bytes), on a multi-threaded runtime
+/// like the service's, in a process of its own like the service.
+pub fn serve_bare(params: &Value) -> anyhow::Result<()> {
+    use axum::body::Bytes;
+    use axum::http::header::CONTENT_TYPE;
+
+    let body = Bytes::from(params["body"].as_str().unwrap_or("{}").to_owned());
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let answer = move |_request: Bytes| {
+            let body = body.clone();
+            async move { ([(CONTENT_TYPE, "application/json")], body) }
+        };
+        let app = axum::Router::new().route(
+            "/api/v1/storefronts/{sf}/price",
+            axum::routing::post(answer),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        serve_until_parent_closes(addr).await
+    })
+}
+
+/// Tells the parent where this child listens, then serves until the parent
+/// closes our stdin (or dies).
+async fn serve_until_parent_closes(addr: SocketAddr) -> anyhow::Result<()> {
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{SIM_PREFIX}{addr}")?;
+        out.flush()?;
+    }
+    tokio::task::spawn_blocking(|| {
+        let mut sink = String::new();
+        while std::io::stdin().read_line(&mut sink).is_ok_and(|n| n > 0) {
+            sink.clear();
+        }
+    })
+    .await?;
+    Ok(())
 }

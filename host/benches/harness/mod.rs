@@ -194,6 +194,11 @@ impl Report {
         self.figures.iter().any(|f| f.key == key)
     }
 
+    /// The value of figure `key`, if this run produced it.
+    pub fn value(&self, key: &str) -> Option<f64> {
+        self.figures.iter().find(|f| f.key == key).map(|f| f.value)
+    }
+
     /// The summary table (Markdown), as pasted into BENCHMARKS.md.
     pub fn table(&self) -> String {
         let mut out = String::new();
@@ -250,7 +255,7 @@ fn run_sections(options: &Options, report: &mut Report) -> anyhow::Result<()> {
         ),
         (
             "cold",
-            "2. cold-tenant quote (Tharstern, printIQ)",
+            "2. new instance of a warm tenant (Tharstern, printIQ)",
             quotes::cold,
         ),
         (
@@ -294,6 +299,7 @@ pub fn child_main() -> bool {
     };
     let result = match role.as_str() {
         "sim" | "sim-printiq" => child::serve_sim(&role, &params).map(|()| serde_json::Value::Null),
+        "bare" => child::serve_bare(&params).map(|()| serde_json::Value::Null),
         "memory" => memory::child(&params),
         "refresh" => refresh::child(&params),
         other => Err(anyhow::anyhow!("unknown child role {other}")),

@@ -37,6 +37,16 @@ pub fn run(o: &Options, r: &mut Report, shared: &Shared) -> anyhow::Result<()> {
         Target::None,
         "report",
     );
+    let ratio = run.delivery_rate / run.enqueue_rate;
+    r.add(
+        8,
+        "outbox.ratio",
+        "  delivered/s ÷ accepted/s (does delivery keep up?)",
+        ratio,
+        format!("{ratio:.2}"),
+        Target::AtLeast(1.0),
+        "≥ 1.0",
+    );
     r.note(format!(
         "{}; outbox concurrency 4, SQLite synchronous=FULL",
         run.note

@@ -215,7 +215,7 @@ pub(super) fn start_configured(
 }
 
 pub fn rest(o: &Options, r: &mut Report, shared: &Shared) -> anyhow::Result<()> {
-    let (service, shop, _warm, tokio) = start_configured(shared)?;
+    let (service, shop, warm, tokio) = start_configured(shared)?;
     let (rps, p99, how) = price_load(o, &tokio, &[shop.on(&service.url)])?;
     r.add(
         7,
@@ -238,6 +238,49 @@ pub fn rest(o: &Options, r: &mut Report, shared: &Shared) -> anyhow::Result<()> 
     r.note(format!(
         "load: {how}; POST {PRICE_BODY} with the storefront's API key"
     ));
+    // The baseline: what axum alone costs for the same request and answer
+    // (the service's warm answer, byte for byte), with the same load.
+    drop(service);
+    let bare = o.relaunch.bare(&warm.to_string())?;
+    let (bare_rps, bare_p99, _) = price_load(o, &tokio, &[shop.on(&bare.url())])?;
+    r.add(
+        7,
+        "rest.bare.rps",
+        "bare axum endpoint, same request and answer: requests/s",
+        bare_rps,
+        fmt_rate(bare_rps, "req/s"),
+        Target::None,
+        "",
+    );
+    r.add(
+        7,
+        "rest.bare.p99",
+        "bare axum endpoint, same request and answer: p99 latency",
+        bare_p99.as_secs_f64(),
+        fmt_duration(bare_p99),
+        Target::None,
+        "",
+    );
+    let ratio = rps / bare_rps;
+    r.add(
+        7,
+        "rest.ratio",
+        "REST price ÷ bare endpoint: requests/s",
+        ratio,
+        format!("{ratio:.2}"),
+        Target::AtLeast(0.6),
+        "≥ 0.6",
+    );
+    let ratio = p99.as_secs_f64() / bare_p99.as_secs_f64().max(1e-9);
+    r.add(
+        7,
+        "rest.p99.ratio",
+        "REST price ÷ bare endpoint: p99 latency",
+        ratio,
+        format!("{ratio:.2}×"),
+        Target::AtMost(2.0),
+        "≤ 2×",
+    );
     Ok(())
 }
 
