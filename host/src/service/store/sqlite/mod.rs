@@ -80,6 +80,35 @@ impl SqliteStore {
         .await
     }
 
+    /// Runs a point lookup `f` (one row by key, through a cached statement:
+    /// microseconds, and in WAL mode a reader never waits for the writer)
+    /// on this thread when a reader connection is free, sparing the two
+    /// thread hand-offs of the blocking pool, which were most of a warm REST
+    /// price's cost (BENCHMARKS.md, round 2); on a blocking thread when every
+    /// reader is busy, so a request never waits here for a lock.
+    async fn read_point<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> StoreResult<T> {
+        match self.try_read_here(f) {
+            Ok(answer) => answer.map_err(StoreError::from),
+            Err(f) => self.read(f).await,
+        }
+    }
+
+    /// `f` on a free reader connection now, or `f` back when none is free.
+    fn try_read_here<T, F: FnOnce(&Connection) -> rusqlite::Result<T>>(
+        &self,
+        f: F,
+    ) -> Result<rusqlite::Result<T>, F> {
+        let n = self.pool.readers.len();
+        let start = self.pool.next.fetch_add(1, Ordering::Relaxed) % n;
+        match (0..n).find_map(|i| self.pool.readers[(start + i) % n].try_lock().ok()) {
+            Some(conn) => Ok(f(&conn)),
+            None => Err(f),
+        }
+    }
+
     /// Runs `f` in a transaction on the writer connection, on a blocking
     /// thread; commits when it answers `Ok`.
     async fn write<T: Send + 'static>(

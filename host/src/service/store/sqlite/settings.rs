@@ -81,7 +81,7 @@ impl MappingStore for SqliteStore {
 
     async fn mapping(&self, storefront: &str, product: &str) -> StoreResult<Option<Mapping>> {
         let (sf, product) = (storefront.to_owned(), product.to_owned());
-        self.read(move |c| {
+        self.read_point(move |c| {
             let m = c
                 .prepare_cached(
                     "SELECT product, product_ref, overrides, advanced_json, min_order_qty FROM mappings
@@ -275,7 +275,7 @@ impl SettingsStore for SqliteStore {
 
     async fn key_storefront(&self, hash: &str) -> StoreResult<Option<String>> {
         let hash = hash.to_owned();
-        self.read(move |c| {
+        self.read_point(move |c| {
             c.prepare_cached("SELECT storefront FROM api_keys WHERE hash = ?1")?
                 .query_row([hash], |r| r.get(0))
                 .optional()

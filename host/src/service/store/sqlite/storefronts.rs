@@ -159,7 +159,7 @@ impl StorefrontStore for SqliteStore {
 
     async fn department(&self, storefront: &str, id: &str) -> StoreResult<Option<Department>> {
         let (sf, id) = (storefront.to_owned(), id.to_owned());
-        self.read(move |c| {
+        self.read_point(move |c| {
             let d = c
                 .prepare_cached(
                     "SELECT id, name, customer_code FROM departments WHERE storefront = ?1 AND id = ?2",
@@ -219,7 +219,7 @@ impl StorefrontStore for SqliteStore {
 
     async fn customer(&self, storefront: &str, id: &str) -> StoreResult<Option<Customer>> {
         let (sf, id) = (storefront.to_owned(), id.to_owned());
-        self.read(move |c| {
+        self.read_point(move |c| {
             c.prepare_cached(
                 "SELECT id, email, name, department FROM customers WHERE storefront = ?1 AND id = ?2",
             )?
@@ -276,7 +276,7 @@ impl StorefrontStore for SqliteStore {
         email: &str,
     ) -> StoreResult<Option<String>> {
         let (sf, plugin, email) = (storefront.to_owned(), plugin.to_owned(), email.to_owned());
-        self.read(move |c| {
+        self.read_point(move |c| {
             c.prepare_cached(
                 "SELECT customer_code FROM customer_links
                  WHERE storefront = ?1 AND plugin = ?2 AND email = ?3",
