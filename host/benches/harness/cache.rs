@@ -67,7 +67,7 @@ pub fn run(o: &Options, r: &mut Report, shared: &Shared) -> anyhow::Result<()> {
             "",
         );
     }
-    redis(o, r, shared)
+    warm_quotes(o, r, shared)
 }
 
 /// Median of `n` sequential hits on one entry.
@@ -112,7 +112,7 @@ fn two_threads(backend: &Arc<dyn CacheBackend>, span: Duration) -> f64 {
 /// backend the service deploys (SQLite, the embedded default of `serve`;
 /// Redis, several nodes) beside the in-memory one, in interleaved rounds,
 /// and each one's ratio to the in-memory quote.
-fn redis(o: &Options, r: &mut Report, shared: &Shared) -> anyhow::Result<()> {
+fn warm_quotes(o: &Options, r: &mut Report, shared: &Shared) -> anyhow::Result<()> {
     let server = RedisServer::start();
     let dir = tempfile::tempdir()?;
     let (rounds, per_round) = if o.smoke() { (2, 50) } else { (10, 2_000) };

@@ -110,7 +110,7 @@ pub struct OutboxDepth {
 
 impl Metrics {
     pub fn new(max_storefronts: usize) -> Self {
-        let m = Self {
+        let mut m = Self {
             registry: Registry::default(),
             calls: Family::default(),
             errors: Family::default(),
@@ -125,55 +125,54 @@ impl Metrics {
             storefronts: Mutex::default(),
             max_storefronts,
         };
-        let mut r = Registry::default();
         // Counters are registered without `_total`, which the encoder adds;
         // the encoder also ends each help text with a full stop.
-        r.register(
+        m.registry.register(
             "connect_plugin_calls",
             "Plugin calls by plugin, function, storefront and outcome",
             m.calls.clone(),
         );
-        r.register(
+        m.registry.register(
             "connect_plugin_errors",
             "Failed plugin calls by error kind",
             m.errors.clone(),
         );
-        r.register(
+        m.registry.register(
             "connect_plugin_call_duration_seconds",
             "Latency of plugin calls, backend I/O included",
             m.latency.clone(),
         );
-        r.register(
+        m.registry.register(
             "connect_plugin_cache",
             "Price and stock answers by whether the plugin's cache answered them (result=hit|miss)",
             m.cache.clone(),
         );
-        r.register(
+        m.registry.register(
             "connect_order_deliveries",
             "Order delivery attempts by outcome (delivered, retry, failed)",
             m.deliveries.clone(),
         );
-        r.register(
+        m.registry.register(
             "connect_webhooks",
             "Webhooks received by plugin and outcome",
             m.webhooks.clone(),
         );
-        r.register(
+        m.registry.register(
             "connect_outbox_orders",
             "Orders in the outbox by plugin and state (pending and delivering make the depth)",
             m.outbox.clone(),
         );
-        r.register(
+        m.registry.register(
             "connect_plugin_log_lines_dropped",
             "Plugin log lines dropped beyond runtime.log_lines_per_sec, by storefront",
             m.log_lines_dropped.clone(),
         );
-        r.register(
+        m.registry.register(
             "connect_plugin_requests_refused",
             "Outgoing plugin requests refused beyond runtime.max_requests_per_*, by storefront",
             m.requests_refused.clone(),
         );
-        Self { registry: r, ..m }
+        m
     }
 
     fn storefront_label(&self, storefront: &str) -> String {

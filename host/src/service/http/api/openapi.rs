@@ -77,59 +77,57 @@ pub struct FieldProblem {
 /// bearer scheme, the error answers each operation may give, and where
 /// webhooks go.
 pub fn finish(doc: &mut utoipa::openapi::OpenApi) {
-    {
-        let error = |description: &str| {
-            ResponseBuilder::new()
-                .description(description)
-                .content(
-                    "application/json",
-                    ContentBuilder::new()
-                        .schema(Some(Ref::from_schema_name("Error")))
-                        .build(),
-                )
-                .build()
-        };
-        let components = doc.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
-        for (name, description) in [
-            ("Unauthorized", "missing, wrong or revoked token or key"),
-            (
-                "Forbidden",
-                "a storefront API key on a route it may not call",
-            ),
-            ("Error", "an error"),
-        ] {
-            components
-                .responses
-                .insert(name.into(), RefOr::T(error(description)));
-        }
-        let answers = [
-            ("401", "Unauthorized"),
-            ("403", "Forbidden"),
-            ("404", "Error"),
-            ("422", "Error"),
+    let error = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Error")))
+                    .build(),
+            )
+            .build()
+    };
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+    );
+    for (name, description) in [
+        ("Unauthorized", "missing, wrong or revoked token or key"),
+        (
+            "Forbidden",
+            "a storefront API key on a route it may not call",
+        ),
+        ("Error", "an error"),
+    ] {
+        components
+            .responses
+            .insert(name.into(), RefOr::T(error(description)));
+    }
+    let answers = [
+        ("401", "Unauthorized"),
+        ("403", "Forbidden"),
+        ("404", "Error"),
+        ("422", "Error"),
+    ];
+    for item in doc.paths.paths.values_mut() {
+        let operations: [&mut Option<Operation>; 5] = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
         ];
-        for item in doc.paths.paths.values_mut() {
-            let operations: [&mut Option<Operation>; 5] = [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
-            ];
-            for op in operations.into_iter().flatten() {
-                for (status, name) in answers {
-                    op.responses
-                        .responses
-                        .entry(status.into())
-                        .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
-                }
+        for op in operations.into_iter().flatten() {
+            for (status, name) in answers {
+                op.responses
+                    .responses
+                    .entry(status.into())
+                    .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
             }
         }
-        let extensions = doc.extensions.get_or_insert_with(Default::default);
-        extensions.insert("x-webhooks-route".into(), WEBHOOKS.into());
     }
+    let extensions = doc.extensions.get_or_insert_with(Default::default);
+    extensions.insert("x-webhooks-route".into(), WEBHOOKS.into());
 }

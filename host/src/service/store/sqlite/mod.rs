@@ -70,11 +70,9 @@ impl SqliteStore {
     ) -> StoreResult<T> {
         let pool = self.pool.clone();
         blocking(move || {
-            let n = pool.readers.len();
-            let start = pool.next.fetch_add(1, Ordering::Relaxed) % n;
-            let conn = (0..n)
-                .find_map(|i| pool.readers[(start + i) % n].try_lock().ok())
-                .unwrap_or_else(|| lock(&pool.readers[start]));
+            let conn = pool
+                .free_reader()
+                .unwrap_or_else(|start| lock(&pool.readers[start]));
             f(&conn)
         })
         .await
@@ -101,11 +99,9 @@ impl SqliteStore {
         &self,
         f: F,
     ) -> Result<rusqlite::Result<T>, F> {
-        let n = self.pool.readers.len();
-        let start = self.pool.next.fetch_add(1, Ordering::Relaxed) % n;
-        match (0..n).find_map(|i| self.pool.readers[(start + i) % n].try_lock().ok()) {
-            Some(conn) => Ok(f(&conn)),
-            None => Err(f),
+        match self.pool.free_reader() {
+            Ok(conn) => Ok(f(&conn)),
+            Err(_) => Err(f),
         }
     }
 
@@ -124,6 +120,18 @@ impl SqliteStore {
             Ok(out)
         })
         .await
+    }
+}
+
+impl Pool {
+    /// A reader connection nobody holds, trying each in turn from the next
+    /// one; when all are busy, `Err` names the one to wait for.
+    fn free_reader(&self) -> Result<std::sync::MutexGuard<'_, Connection>, usize> {
+        let n = self.readers.len();
+        let start = self.next.fetch_add(1, Ordering::Relaxed) % n;
+        (0..n)
+            .find_map(|i| self.readers[(start + i) % n].try_lock().ok())
+            .ok_or(start)
     }
 }
 
