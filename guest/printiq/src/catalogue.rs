@@ -9,14 +9,13 @@
 //! product sync is pushed by a printIQ webhook), so `code:` products are
 //! mapped by hand.
 
-use std::collections::{HashSet, VecDeque};
-
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::sdk::cache::exact_key;
+use crate::sdk::catalogue::{self, Node};
 use crate::sdk::json;
-use crate::{CatalogueReport, LogLevel, PluginError, PrintIq, ProductPage, ProductSummary};
+use crate::{CatalogueReport, PluginError, PrintIq, ProductPage, ProductSummary};
 
 /// Most tree nodes read in one refresh.
 pub const MAX_NODES: usize = 2000;
@@ -46,54 +45,12 @@ impl PrintIq {
     fn fetch_catalogue(&self) -> Result<Catalogue, PluginError> {
         let client = self.client();
         let code = &self.s.customer_code;
-        let mut seen: HashSet<i64> = HashSet::new();
-        let mut queue: VecDeque<(i64, String)> = VecDeque::from([(0, String::new())]);
-        let mut leaves = Vec::new();
-        while let Some((id, path)) = queue.pop_front() {
-            let reply = client.read(
-                "GetTreeNodes",
-                &json!({"TreeNodeID": id, "CustomerCode": code}),
-            )?;
-            let nodes = reply
-                .get("TreeNodes")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            if nodes.is_empty() && id != 0 {
-                leaves.push((id, path));
-                continue;
-            }
-            // A node shown with an empty `Children` is a leaf; one shown
-            // with children is not asked again, its children are; one
-            // shown without the field is asked.
-            let mut pending: Vec<(&Value, String)> =
-                nodes.iter().map(|n| (n, path.clone())).collect();
-            while let Some((n, parent)) = pending.pop() {
-                let Some(nid) = json::int_field(n, &["ID", "TreeNodeID"]) else {
-                    continue;
-                };
-                if seen.len() >= MAX_NODES {
-                    self.p.log(LogLevel::Warn, &format!("the printIQ category tree has more than {MAX_NODES} nodes; the rest is left out"));
-                    break;
-                }
-                if !seen.insert(nid) {
-                    continue;
-                }
-                let name =
-                    json::text_field(n, &["Name"]).unwrap_or_else(|| format!("Category {nid}"));
-                let full = if parent.is_empty() {
-                    name
-                } else {
-                    format!("{parent} > {name}")
-                };
-                match json::get(n, "Children").and_then(Value::as_array) {
-                    Some(c) if c.is_empty() => leaves.push((nid, full)),
-                    Some(c) => pending.extend(c.iter().map(|c| (c, full.clone()))),
-                    None => queue.push_back((nid, full)),
-                }
-            }
-        }
-        leaves.sort_by(|a, b| a.1.cmp(&b.1));
+        let (leaves, nodes) = catalogue::walk_tree(&*self.p, 0, MAX_NODES, |id| {
+            let body = json!({"TreeNodeID": id, "CustomerCode": code});
+            let reply = client.read("GetTreeNodes", &body)?;
+            let nodes = reply.get("TreeNodes").and_then(Value::as_array);
+            Ok(nodes.into_iter().flatten().filter_map(node).collect())
+        })?;
         let mut out = Vec::with_capacity(leaves.len());
         for (id, path) in leaves {
             let mut body = json!({"TreeNodeID": id, "GetInitialValues": true, "GetSimplifiedSet": true, "CustomerCode": code});
@@ -111,7 +68,7 @@ impl PrintIq {
             out.push((id, path, names.join(", ")));
         }
         let c = Catalogue {
-            nodes: seen.len() as u32,
+            nodes: nodes as u32,
             leaves: out,
         };
         self.cache()
@@ -129,37 +86,34 @@ impl PrintIq {
             Some(c) => c,
             None => self.fetch_catalogue()?,
         };
-        let needle = search
-            .map(|s| s.trim().to_lowercase())
-            .filter(|s| !s.is_empty());
-        let matching: Vec<&(i64, String, String)> = c
+        let items = c
             .leaves
-            .iter()
-            .filter(|(id, name, _)| {
-                needle
-                    .as_ref()
-                    .is_none_or(|n| name.to_lowercase().contains(n) || id.to_string() == *n)
-            })
-            .collect();
-        Ok(ProductPage {
-            total: matching.len() as u32,
-            items: matching
-                .into_iter()
-                .skip(offset as usize)
-                .take(limit.min(MAX_LIMIT) as usize)
-                .map(|(id, name, filters)| ProductSummary {
-                    product_ref: format!("node:{id}"),
-                    code: id.to_string(),
-                    name: name.clone(),
-                    kind: if filters.is_empty() {
-                        "category".into()
-                    } else {
-                        format!("category (filters: {filters})")
-                    },
-                })
-                .collect(),
-        })
+            .into_iter()
+            .map(|(id, name, filters)| ProductSummary {
+                product_ref: format!("node:{id}"),
+                code: id.to_string(),
+                name,
+                kind: if filters.is_empty() {
+                    "category".into()
+                } else {
+                    format!("category (filters: {filters})")
+                },
+            });
+        Ok(catalogue::page(items, offset, limit, MAX_LIMIT, search))
     }
+}
+
+/// A tree node as `GetTreeNodes` lists it: with `Children` (empty: a
+/// leaf), or without (asked for them).
+fn node(v: &Value) -> Option<Node> {
+    let id = json::int_field(v, &["ID", "TreeNodeID"])?;
+    Some(Node {
+        id,
+        name: json::text_field(v, &["Name"]).unwrap_or_else(|| format!("Category {id}")),
+        children: json::get(v, "Children")
+            .and_then(Value::as_array)
+            .map(|c| c.iter().filter_map(node).collect()),
+    })
 }
 
 #[cfg(test)]

@@ -6,10 +6,10 @@
 
 use serde_json::Value;
 
-use crate::sdk::cache::digest;
+use crate::sdk::cache::Token;
 use crate::sdk::errors;
-use crate::sdk::http::{self, Api, Failure, clip};
-use crate::sdk::json::{self, Step};
+use crate::sdk::http::{self, Api, Failure, JsonReply, clip};
+use crate::sdk::json;
 use crate::sdk::platform::Log;
 use crate::sdk::url::origin;
 use crate::settings::Settings;
@@ -34,33 +34,16 @@ pub enum Service {
 }
 
 /// An answer printIQ gave without error.
-#[derive(Debug, Clone)]
-pub struct Reply {
-    /// The body text, for exact numbers ([`Reply::raw`]).
-    pub body: String,
-    pub json: Value,
-}
-
-impl Reply {
-    pub fn get(&self, key: &str) -> Option<&Value> {
-        json::get(&self.json, key)
-    }
-
-    /// The exact source text at `steps` (money without floats).
-    pub fn raw(&self, steps: &[Step<'_>]) -> Option<&str> {
-        json::raw_at(&self.body, steps)
-    }
-}
+pub type Reply = JsonReply;
 
 /// The secrets (and the cached login token), for [`errors::redact`].
 pub fn secrets(p: &dyn Platform, s: &Settings) -> Vec<String> {
-    let mut secrets: Vec<String> = s.secrets().into_iter().map(String::from).collect();
-    secrets.extend(
-        p.cache_get(&token_key(s))
-            .and_then(|t| String::from_utf8(t).ok())
-            .filter(|t| t.len() >= 6),
-    );
-    secrets
+    let token = login_token(p, s).cached().filter(|t| t.len() >= 6);
+    s.secrets()
+        .into_iter()
+        .map(String::from)
+        .chain(token)
+        .collect()
 }
 
 /// `text` with every secret (and the cached token) replaced by `***`.
@@ -68,19 +51,15 @@ pub fn redact(p: &dyn Platform, s: &Settings, text: String) -> String {
     errors::redact(text, &secrets(p, s))
 }
 
-/// Cache key of the login token: a hash of the credentials, so it changes
-/// with them without containing them.
-pub fn token_key(s: &Settings) -> String {
-    format!(
-        "token:{}",
-        digest(&[
-            &s.api_url,
-            &s.user_name,
-            &s.password,
-            &s.application_name,
-            &s.application_key
-        ])
-    )
+/// The cached login token of these credentials.
+pub fn login_token<'a>(p: &'a dyn Platform, s: &Settings) -> Token<'a> {
+    let (u, pw, n, k) = (
+        &s.user_name,
+        &s.password,
+        &s.application_name,
+        &s.application_key,
+    );
+    Token::new(p, &[&s.api_url, u, pw, n, k], TOKEN_TTL_SECS)
 }
 
 pub struct PrintIqApi<'a> {
@@ -134,48 +113,21 @@ impl PrintIqApi<'_> {
                     .into(),
             ));
         }
-        self.p
-            .cache_set(&token_key(s), token.as_bytes(), TOKEN_TTL_SECS);
+        login_token(self.p, s).store(&token);
         self.p.debug("logged in to printIQ");
         Ok(token)
     }
 
-    fn token(&self) -> Result<String, PluginError> {
-        match self
-            .p
-            .cache_get(&token_key(self.s))
-            .and_then(|t| String::from_utf8(t).ok())
-        {
-            Some(t) if !t.is_empty() => Ok(t),
-            _ => self.login(),
-        }
-    }
-
     fn status_error(&self, what: &str, status: u16, body: &str) -> PluginError {
         let origin = origin(&self.s.api_url);
-        match status {
-            401 | 403 => PluginError::Authentication(match self.service {
-                Service::WebHook => format!(
-                    "printIQ refused the webhook-service API name/key for {what} (HTTP {status}): check the API name and API key settings"
-                ),
-                Service::QuoteProcess => format!(
-                    "printIQ at {origin} refused {what} (HTTP {status}): printIQ may need to allow-list this platform's outgoing IP addresses"
-                ),
-            }),
-            404 => PluginError::Configuration(format!(
-                "{origin} has no printIQ API for {what} (HTTP 404): check the API URL, e.g. https://acme.printiq.com"
+        match (status, self.service) {
+            (401 | 403, Service::WebHook) => PluginError::Authentication(format!(
+                "printIQ refused the webhook-service API name/key for {what} (HTTP {status}): check the API name and API key settings"
             )),
-            400 => PluginError::Rejected(format!(
-                "printIQ could not read {what} (HTTP 400): {}",
-                clip(body.trim(), 300)
+            (401 | 403, Service::QuoteProcess) => PluginError::Authentication(format!(
+                "printIQ at {origin} refused {what} (HTTP {status}): printIQ may need to allow-list this platform's outgoing IP addresses"
             )),
-            408 | 429 | 500..=599 => PluginError::Unreachable(format!(
-                "printIQ failed on {what} (HTTP {status}); try again later"
-            )),
-            _ => PluginError::Rejected(format!(
-                "printIQ answered {what} with HTTP {status}: {}",
-                clip(body.trim(), 300)
-            )),
+            _ => http::status_error("printIQ", origin, what, status, body),
         }
     }
 }
@@ -202,7 +154,10 @@ impl Api for PrintIqApi<'_> {
 
     fn authorise_query(&self, query: &mut Vec<(String, String)>) -> Result<(), PluginError> {
         if self.service == Service::QuoteProcess {
-            query.push(("LoginToken".into(), self.token()?));
+            query.push((
+                "LoginToken".into(),
+                login_token(self.p, self.s).get_or(|| self.login())?,
+            ));
         }
         Ok(())
     }
@@ -223,7 +178,7 @@ impl Api for PrintIqApi<'_> {
         }
         self.p
             .info("printIQ called the cached login token invalid; logging in again");
-        self.p.cache_delete(&token_key(self.s));
+        login_token(self.p, self.s).forget();
         self.login()?;
         Ok(true)
     }
@@ -233,42 +188,23 @@ impl Api for PrintIqApi<'_> {
     }
 
     fn interpret(&self, what: &str, resp: HttpResponse) -> Result<Reply, Failure> {
-        if resp.body.len() > MAX_BODY {
-            return Err(PluginError::Internal(format!(
-                "printIQ's answer to {what} is larger than {MAX_BODY} bytes; not read"
-            ))
-            .into());
-        }
-        let status = resp.status;
-        let body = http::body_text(&resp);
-        if !(200..300).contains(&status) {
-            return Err(self.status_error(what, status, &body).into());
-        }
-        let Ok(json) = serde_json::from_str::<Value>(&body) else {
-            let t = body.trim_start();
-            return Err(if t.starts_with('{') || t.starts_with('[') {
-                Failure {
-                    error: PluginError::Unreachable(format!(
-                        "printIQ's answer to {what} was incomplete JSON; try again"
-                    )),
-                    retry: true,
-                }
-            } else {
-                not_printiq(self.s, what, "something that is not JSON").into()
-            });
-        };
-        if let Some(m) = error_message(&json) {
+        let origin = origin(&self.s.api_url);
+        let reply = http::read_json("printIQ", origin, what, resp, MAX_BODY, |status, body| {
+            self.status_error(what, status, body)
+        })?;
+        let json = &reply.json;
+        if let Some(m) = error_message(json) {
             return Err(classify(what, &m).into());
         }
-        if json::get(&json, "IsWarning").and_then(json::boolean) == Some(true) {
-            let m = json::text_field(&json, &["WarningMessage"]).unwrap_or_default();
+        if json::get(json, "IsWarning").and_then(json::boolean) == Some(true) {
+            let m = json::text_field(json, &["WarningMessage"]).unwrap_or_default();
             self.p.warn(&redact(
                 self.p,
                 self.s,
                 format!("printIQ warned on {what}: {}", clip(&m, 300)),
             ));
         }
-        Ok(Reply { body, json })
+        Ok(reply)
     }
 }
 
@@ -316,10 +252,7 @@ pub fn classify(what: &str, message: &str) -> PluginError {
 }
 
 fn not_printiq(s: &Settings, what: &str, got: &str) -> PluginError {
-    PluginError::Configuration(format!(
-        "{} answered {what} with {got}, not the printIQ API: check the API URL (the printIQ instance, e.g. https://acme.printiq.com)",
-        origin(&s.api_url)
-    ))
+    http::not_the_api("printIQ", origin(&s.api_url), what, got)
 }
 
 fn headers() -> Vec<(String, String)> {

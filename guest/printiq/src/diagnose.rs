@@ -8,28 +8,22 @@
 
 use serde_json::json;
 
+use crate::sdk::diagnosis::Diagnosis;
 use crate::sdk::json;
-use crate::{Check, ConnectionReport, LogLevel, PluginError, PrintIq};
+use crate::{ConnectionReport, PluginError, PrintIq};
 
 impl PrintIq {
     pub(crate) fn check_connection_impl(&self) -> Result<ConnectionReport, PluginError> {
         let client = self.client();
         let code = &self.s.customer_code;
-        let mut checks = Vec::new();
-        let mut warnings = Vec::new();
-        let mut check = |name: &str, detail: String| {
-            checks.push(Check {
-                name: name.into(),
-                detail,
-            })
-        };
+        let mut d = Diagnosis::default();
 
         client.login()?;
-        check(
+        d.pass(
             "endpoint reached",
             format!("printIQ answered at {}", self.s.api_url),
         );
-        check(
+        d.pass(
             "credentials accepted",
             format!(
                 "logged in as {} with application {}",
@@ -49,12 +43,12 @@ impl PrintIq {
             .get("TreeNodes")
             .and_then(|t| t.as_array())
             .map_or(0, Vec::len);
-        check(
+        d.pass(
             "default customer code",
             format!("customer {code} sees {categories} top-level categories"),
         );
         if categories == 0 {
-            warnings.push(format!(
+            d.warn(format!(
                 "customer {code} sees no categories: give it access to products in printIQ for node: mappings and the catalogue"
             ));
         }
@@ -69,7 +63,7 @@ impl PrintIq {
                         )),
                         other => other,
                     })?;
-                check(
+                d.pass(
                     "webhook-service API key accepted",
                     format!(
                         "customer {code} is {}",
@@ -77,32 +71,22 @@ impl PrintIq {
                     ),
                 );
                 if json::get(&customer.json, "Active").and_then(json::boolean) == Some(false) {
-                    warnings.push(format!("printIQ marks customer {code} inactive: orders for it may be refused"));
+                    d.warn(format!("printIQ marks customer {code} inactive: orders for it may be refused"));
                 }
             }
-            (None, None) => warnings.push(
-                "no webhook-service API name and key: stock levels are not available".into(),
+            (None, None) => d.warn(
+                "no webhook-service API name and key: stock levels are not available",
             ),
-            _ => warnings.push(
-                "only one of the webhook-service API name and key is set: set both for stock levels".into(),
+            _ => d.warn(
+                "only one of the webhook-service API name and key is set: set both for stock levels",
             ),
         }
 
-        let summary = format!(
-            "Connected to printIQ at {}: logged in, customer {code} sees {categories} categories{}",
-            crate::sdk::url::origin(&self.s.api_url),
-            if warnings.is_empty() {
-                ""
-            } else {
-                " (with warnings)"
-            }
-        );
-        self.p.log(LogLevel::Info, &summary);
-        Ok(ConnectionReport {
-            summary,
-            checks,
-            warnings,
-        })
+        let origin = crate::sdk::url::origin(&self.s.api_url);
+        Ok(d.report(
+            &*self.p,
+            &format!("Connected to printIQ at {origin}: logged in, customer {code} sees {categories} categories"),
+        ))
     }
 }
 

@@ -75,7 +75,7 @@ impl Connector for PrintIq {
     }
 
     fn init(settings: Values, host: Host) -> Result<Self, PluginError> {
-        Ok(PrintIq::new(host, Settings::from_values(&settings)))
+        Ok(PrintIq::new(host, settings.parse(settings::SETTINGS)?))
     }
 
     fn check_connection(&self) -> Result<ConnectionReport, PluginError> {
@@ -128,5 +128,5 @@ impl Connector for PrintIq {
 
 /// Settings for `init`: every field problem becomes one configuration error.
 pub fn settings_for_init(input: &[(String, String)]) -> Result<Settings, PluginError> {
-    sdk::init_settings::<PrintIq>(input).map(|v| Settings::from_values(&v))
+    sdk::init_settings::<PrintIq>(input)?.parse(settings::SETTINGS)
 }

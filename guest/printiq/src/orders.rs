@@ -15,11 +15,12 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::pricing::{options, parse_product_ref};
+use crate::pricing::parse_product_ref;
 use crate::sdk::cache::exact_key;
 use crate::sdk::json;
-use crate::sdk::retry::{Attempt, at_most_twice};
-use crate::{LogLevel, Order, OrderLine, OrderReceipt, PluginError, PrintIq};
+use crate::sdk::once::{Once, Seen};
+use crate::sdk::platform::Log;
+use crate::{Order, OrderLine, OrderReceipt, PluginError, PrintIq, merge_options};
 
 /// How long order records are kept (90 days).
 pub const ORDER_TTL_SECS: u32 = 90 * 24 * 3600;
@@ -33,15 +34,6 @@ struct LineState {
     jobs: Option<Vec<String>>,
 }
 
-/// What printIQ says about a quote's acceptance.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Acceptance {
-    Accepted(Vec<String>),
-    NotAccepted,
-    /// The answer shows neither `QuoteAccepted`, `JobNos` nor a status.
-    Unknown,
-}
-
 impl PrintIq {
     pub(crate) fn order_key(&self, kind: &str, parts: &[&str]) -> String {
         let mut all = vec![self.s.api_url.as_str()];
@@ -53,13 +45,10 @@ impl PrintIq {
         let order_id = validate(order)?;
         let receipt_key = self.order_key("order", &[order_id]);
         if let Some(r) = self.cache().receipt(&receipt_key) {
-            self.p.log(
-                LogLevel::Info,
-                &format!(
-                    "order {order_id} was already submitted as printIQ job {}",
-                    r.backend_order_id
-                ),
-            );
+            let job = &r.backend_order_id;
+            self.p.info(&format!(
+                "order {order_id} was already submitted as printIQ job {job}"
+            ));
             return Ok(r);
         }
         let customer = self.customer_code(&order.customer).to_string();
@@ -115,79 +104,35 @@ impl PrintIq {
                 q
             }
         };
-        let finish = |st: &mut LineState, jobs: Vec<String>| {
-            self.record_jobs(order_id, &jobs);
-            st.jobs = Some(jobs.clone());
-            save(st);
-            Ok((quote_no.clone(), jobs))
+        let what = format!("accepting quote {quote_no} of order {order_id}");
+        let once = Once {
+            p: &*self.p,
+            what: &what,
         };
-        if st.accepting {
-            match self
-                .acceptance(&quote_no)
-                .map_err(|e| unread(e, order_id, &quote_no))?
-            {
-                Acceptance::Accepted(jobs) => {
-                    self.p.log(
-                        LogLevel::Info,
-                        &format!("order {order_id}: quote {quote_no} was already accepted; not accepting again"),
-                    );
-                    return finish(&mut st, jobs);
-                }
-                Acceptance::NotAccepted => {}
-                Acceptance::Unknown => return Err(cannot_tell(order_id, &quote_no)),
-            }
-        }
-        at_most_twice(true, |last| {
-            let done = Attempt::Done;
-            st.accepting = true;
-            save(&st);
-            let error = match self
-                .client()
-                .create("AcceptQuote", &json!({"QuoteNo": quote_no}))
-            {
-                Ok(reply) => {
-                    let jobs = job_nos(reply.get("AcceptanceDetails"));
-                    if !jobs.is_empty() {
-                        return done(finish(&mut st, jobs));
-                    }
-                    PluginError::Internal(format!(
+        let jobs = once.run(
+            st.accepting,
+            |on| {
+                st.accepting = on;
+                save(&st);
+            },
+            || {
+                let reply = self
+                    .client()
+                    .create("AcceptQuote", &json!({"QuoteNo": quote_no}))?;
+                let jobs = job_nos(reply.get("AcceptanceDetails"));
+                if jobs.is_empty() {
+                    return Err(PluginError::Internal(format!(
                         "printIQ accepted quote {quote_no} without naming the job"
-                    ))
+                    )));
                 }
-                Err(e) => e,
-            };
-            // Whatever happened, look before doing anything else.
-            match self.acceptance(&quote_no) {
-                Ok(Acceptance::Accepted(jobs)) => {
-                    self.p.log(
-                        LogLevel::Warn,
-                        &format!("order {order_id}: AcceptQuote failed ({}) but quote {quote_no} is accepted; using its job", error.message()),
-                    );
-                    done(finish(&mut st, jobs))
-                }
-                Ok(Acceptance::NotAccepted)
-                    if matches!(error, PluginError::Unreachable(_)) && !last =>
-                {
-                    self.p.log(
-                        LogLevel::Warn,
-                        &format!("order {order_id}: AcceptQuote failed ({}) and quote {quote_no} is not accepted; accepting once more", error.message()),
-                    );
-                    Attempt::Again
-                }
-                Ok(Acceptance::NotAccepted) => {
-                    if !matches!(error, PluginError::Unreachable(_)) {
-                        st.accepting = false;
-                        save(&st);
-                    }
-                    done(Err(error))
-                }
-                Ok(Acceptance::Unknown) => done(Err(cannot_tell(order_id, &quote_no))),
-                Err(_) => done(Err(PluginError::Unreachable(format!(
-                    "{}. Order {order_id} (quote {quote_no}) may or may not have been accepted; submitting again is safe: the quote is read before it is ever accepted again",
-                    error.message()
-                )))),
-            }
-        })
+                Ok(jobs)
+            },
+            || self.acceptance(&quote_no),
+        )?;
+        self.record_jobs(order_id, &jobs);
+        st.jobs = Some(jobs.clone());
+        save(&st);
+        Ok((quote_no, jobs))
     }
 
     fn order_quote(
@@ -199,7 +144,7 @@ impl PrintIq {
         customer: &str,
     ) -> Result<Value, PluginError> {
         let product = parse_product_ref(&line.product_ref)?;
-        let opts = options(&[], &line.attributes);
+        let opts = merge_options(&[], &line.attributes);
         let mut body = self.quote_request(&product, &opts, line.quantity, customer)?;
         let title = if order.lines.len() == 1 {
             order_id.to_string()
@@ -226,12 +171,13 @@ impl PrintIq {
     }
 
     /// Whether printIQ has accepted `quote_no`, and its jobs.
-    pub(crate) fn acceptance(&self, quote_no: &str) -> Result<Acceptance, PluginError> {
+    /// `Unknown`: the answer shows neither `QuoteAccepted`, `JobNos` nor a status.
+    pub(crate) fn acceptance(&self, quote_no: &str) -> Result<Seen<Vec<String>>, PluginError> {
         let reply = self
             .client()
             .read("GetQuoteDetails", &json!({"QuoteNo": quote_no}))?;
         let Some(d) = reply.get("QuoteDetails") else {
-            return Ok(Acceptance::Unknown);
+            return Ok(Seen::Unknown);
         };
         let jobs = json::get(d, "JobNos")
             .and_then(Value::as_array)
@@ -239,15 +185,15 @@ impl PrintIq {
         let flag = json::get(d, "QuoteAccepted").and_then(json::boolean);
         let status = json::text_field(d, &["Status"]).map(|s| s.to_ascii_lowercase());
         Ok(match (flag, jobs, status) {
-            (_, Some(jobs), _) if !jobs.is_empty() => Acceptance::Accepted(jobs),
-            (Some(true), _, _) => Acceptance::Accepted(vec![]),
-            (Some(false), _, _) => Acceptance::NotAccepted,
-            (None, Some(_), _) => Acceptance::NotAccepted,
+            (_, Some(jobs), _) if !jobs.is_empty() => Seen::Done(jobs),
+            (Some(true), _, _) => Seen::Done(vec![]),
+            (Some(false), _, _) => Seen::NotDone,
+            (None, Some(_), _) => Seen::NotDone,
             (None, None, Some(s)) if s.contains("accepted") || s.contains("job") => {
-                Acceptance::Accepted(vec![])
+                Seen::Done(vec![])
             }
-            (None, None, Some(_)) => Acceptance::NotAccepted,
-            (None, None, None) => Acceptance::Unknown,
+            (None, None, Some(_)) => Seen::NotDone,
+            (None, None, None) => Seen::Unknown,
         })
     }
 
@@ -271,25 +217,6 @@ pub fn job_nos(details: Option<&Value>) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-/// A failed read of a quote this order made: the order cannot go on
-/// without it, and reading again later is always safe, so it is retried
-/// (an `IsError` here is printIQ failing, not the order being wrong).
-fn unread(e: PluginError, order_id: &str, quote_no: &str) -> PluginError {
-    match e {
-        PluginError::Configuration(_) => e,
-        e => PluginError::Unreachable(format!(
-            "could not read quote {quote_no} of order {order_id} before accepting it: {}; the order is tried again",
-            e.message()
-        )),
-    }
-}
-
-fn cannot_tell(order_id: &str, quote_no: &str) -> PluginError {
-    PluginError::Internal(format!(
-        "printIQ's answer does not say whether quote {quote_no} of order {order_id} was accepted, so it is not accepted again: check the quote in printIQ"
-    ))
 }
 
 /// A well-formed order whose every line names a printIQ product.

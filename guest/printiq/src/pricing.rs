@@ -18,8 +18,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::client::Reply;
-use crate::sdk::cache::exact_key;
-use crate::sdk::json::{self, Step, merge_patch};
+use crate::sdk::cache::{Claim, exact_key};
+use crate::sdk::json::{self, Step};
 use crate::sdk::money;
 use crate::{LogLevel, Money, PluginError, PriceQuote, PriceRequest, PrintIq};
 
@@ -53,23 +53,6 @@ pub fn parse_product_ref(r: &str) -> Result<ProductRef, PluginError> {
         return Err(bad());
     }
     Ok(ProductRef::Code(code.to_string()))
-}
-
-/// The options of a line: `first`, then `then` (a later value of the same
-/// name, compared without case, wins in the earlier place).
-pub fn options(first: &[(String, String)], then: &[(String, String)]) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::new();
-    for (k, v) in first.iter().chain(then) {
-        let (k, v) = (k.trim(), v.trim());
-        if k.is_empty() {
-            continue;
-        }
-        match out.iter_mut().find(|(kk, _)| kk.eq_ignore_ascii_case(k)) {
-            Some(slot) => slot.1 = v.to_string(),
-            None => out.push((k.to_string(), v.to_string())),
-        }
-    }
-    out
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -133,21 +116,9 @@ impl PrintIq {
         }
         let product = parse_product_ref(&req.product.product_ref)?;
         let customer = self.customer_code(&req.customer).to_string();
-        let opts = options(&req.product.overrides, &req.attributes);
+        let opts = req.options();
         let mut body = self.quote_request(&product, &opts, req.quantity, &customer)?;
-        if let Some(patch) = req
-            .product
-            .advanced_json
-            .as_deref()
-            .filter(|a| !a.trim().is_empty())
-        {
-            let patch: Value = serde_json::from_str(patch).map_err(|e| {
-                PluginError::Rejected(format!(
-                    "the mapping's advanced JSON is not JSON ({e}); fix the product mapping"
-                ))
-            })?;
-            merge_patch(&mut body, &patch);
-        }
+        json::merge_advanced(&mut body, req.product.advanced_json.as_deref())?;
         let text = body.to_string();
         let key = exact_key("quote", &[&self.s.api_url, &text]);
         let answer = |q: CachedQuote, cached| PriceQuote {
@@ -160,23 +131,13 @@ impl PrintIq {
             customer_link: None,
             cached,
         };
-        if let Some(q) = self.cache().get::<CachedQuote>(&key) {
-            return Ok(answer(q, true));
-        }
-        let lease_key = format!("lease:{key}");
-        let lease = self.cache().lease(&lease_key, LEASE_SECS);
-        if lease.is_none() {
-            // Another call is creating this very quote: wait for it; if it
-            // fails or is slow, go on (a stray quote is harmless).
-            let waited = self.cache().wait_for(&key, &lease_key, LEASE_SECS);
-            if let Some(q) = waited.and_then(|b| serde_json::from_slice(&b).ok()) {
-                return Ok(answer(q, true));
-            }
-        } else if let Some(q) = self.cache().get::<CachedQuote>(&key) {
-            // The call that held the lease finished between our look at the
-            // cache and our taking the lease.
-            return Ok(answer(q, true));
-        }
+        // Another call creating this very quote is waited for; if it fails
+        // or is slow, this one goes on (a stray quote is harmless).
+        let lease = match self.cache().claim(&key, LEASE_SECS) {
+            Claim::Ready(q) => return Ok(answer(q, true)),
+            Claim::Mine(lease) => Some(lease),
+            Claim::Busy => None,
+        };
         let reply = self.client().create("GetPrice", &body)?;
         let q = self.read_price(&reply, req.quantity)?;
         self.cache().set(&key, &q, self.s.refresh_secs());
@@ -225,21 +186,12 @@ impl PrintIq {
             .or_else(|| json::text_field(&reply.json, &["CurCode"]))
             .map(|c| c.to_ascii_uppercase())
             .unwrap_or_else(|| self.s.currency.clone());
-        let exponent = money::exponent(&currency);
-        let minor = money::parse_minor(raw, exponent).map_err(|e| {
-            PluginError::Internal(format!("the price of printIQ quote {quote_no}: {e}"))
-        })?;
-        if money::needs_rounding(raw, exponent) {
-            self.p.log(
-                LogLevel::Warn,
-                &format!("quote {quote_no}: price {raw} rounded to {currency}'s minor unit"),
-            );
-        }
-        if minor <= 0 {
-            return Err(PluginError::NoPrice(format!(
-                "printIQ priced quote {quote_no} at {raw}: no usable price (please call for price)"
-            )));
-        }
+        let minor = money::price_minor(
+            &*self.p,
+            &format!("printIQ quote {quote_no}"),
+            raw,
+            &currency,
+        )?;
         Ok(CachedQuote {
             minor,
             currency,

@@ -5,23 +5,13 @@
 
 use std::fmt;
 
-use crate::sdk::settings::{Values, currency_code};
+use serde::Deserialize;
+
+use crate::sdk::settings::currency_code;
 use crate::sdk::url::BaseUrl;
 use crate::sdk::{Setting, SettingKind};
 
 pub const API_URL: &str = "api_url";
-pub const USER_NAME: &str = "user_name";
-pub const PASSWORD: &str = "password";
-pub const APPLICATION_NAME: &str = "application_name";
-pub const APPLICATION_KEY: &str = "application_key";
-pub const CUSTOMER_CODE: &str = "customer_code";
-pub const PRICE_LIST_LEVEL: &str = "price_list_level";
-pub const API_NAME: &str = "api_name";
-pub const API_KEY: &str = "api_key";
-pub const CACHE_REFRESH_MINUTES: &str = "cache_refresh_minutes";
-pub const STOCK_CACHE_SECONDS: &str = "stock_cache_seconds";
-pub const MINIMUM_ORDER_STOCK_CHECK: &str = "minimum_order_stock_check";
-pub const CURRENCY: &str = "currency";
 
 /// The settings schema, in the order an operator fills it in.
 pub const SETTINGS: &[Setting] = &[
@@ -38,14 +28,14 @@ pub const SETTINGS: &[Setting] = &[
         ..Setting::DEFAULT
     },
     Setting {
-        key: USER_NAME,
+        key: "user_name",
         label: "User name",
         required: true,
         help: "printIQ API user (QuoteProcess login).",
         ..Setting::DEFAULT
     },
     Setting {
-        key: PASSWORD,
+        key: "password",
         label: "Password",
         kind: SettingKind::Password,
         required: true,
@@ -53,14 +43,14 @@ pub const SETTINGS: &[Setting] = &[
         ..Setting::DEFAULT
     },
     Setting {
-        key: APPLICATION_NAME,
+        key: "application_name",
         label: "Application name",
         required: true,
         help: "Application name printIQ issued for this integration.",
         ..Setting::DEFAULT
     },
     Setting {
-        key: APPLICATION_KEY,
+        key: "application_key",
         label: "Application key",
         kind: SettingKind::Password,
         required: true,
@@ -68,7 +58,7 @@ pub const SETTINGS: &[Setting] = &[
         ..Setting::DEFAULT
     },
     Setting {
-        key: CUSTOMER_CODE,
+        key: "customer_code",
         label: "Default customer code",
         required: true,
         help: "printIQ customer code for prices and orders when the buyer's department has no \
@@ -76,7 +66,7 @@ pub const SETTINGS: &[Setting] = &[
         ..Setting::DEFAULT
     },
     Setting {
-        key: PRICE_LIST_LEVEL,
+        key: "price_list_level",
         label: "Price list level",
         kind: SettingKind::Integer,
         help: "printIQ price list level sent with category (node:) prices and filters; empty: \
@@ -86,21 +76,21 @@ pub const SETTINGS: &[Setting] = &[
         ..Setting::DEFAULT
     },
     Setting {
-        key: API_NAME,
+        key: "api_name",
         label: "Webhook-service API name",
         help: "PrintIQ-API-Name for the webhook-service API (stock levels, customer check); \
                empty: no stock.",
         ..Setting::DEFAULT
     },
     Setting {
-        key: API_KEY,
+        key: "api_key",
         label: "Webhook-service API key",
         kind: SettingKind::Password,
         help: "PrintIQ-API-Key issued with the API name. Stored encrypted.",
         ..Setting::DEFAULT
     },
     Setting {
-        key: CACHE_REFRESH_MINUTES,
+        key: "cache_refresh_minutes",
         label: "Cache refresh interval (minutes)",
         kind: SettingKind::Integer,
         default: Some("1440"),
@@ -112,7 +102,7 @@ pub const SETTINGS: &[Setting] = &[
         ..Setting::DEFAULT
     },
     Setting {
-        key: STOCK_CACHE_SECONDS,
+        key: "stock_cache_seconds",
         label: "Stock cache (seconds)",
         kind: SettingKind::Integer,
         default: Some("60"),
@@ -123,7 +113,7 @@ pub const SETTINGS: &[Setting] = &[
         ..Setting::DEFAULT
     },
     Setting {
-        key: MINIMUM_ORDER_STOCK_CHECK,
+        key: "minimum_order_stock_check",
         label: "Check stock against minimum order quantity",
         kind: SettingKind::Boolean,
         default: Some("true"),
@@ -131,7 +121,7 @@ pub const SETTINGS: &[Setting] = &[
         ..Setting::DEFAULT
     },
     Setting {
-        key: CURRENCY,
+        key: "currency",
         label: "Currency",
         default: Some("GBP"),
         help: "ISO 4217 code of the instance's currency, used when an answer carries no CurCode.",
@@ -152,8 +142,8 @@ pub fn normalise_api_url(input: &str) -> Result<String, String> {
     Ok(format!("{}{path}", url.origin()))
 }
 
-/// Validated settings of one storefront.
-#[derive(Clone, PartialEq, Eq)]
+/// Validated settings of one storefront (filled by `Values::parse`).
+#[derive(Clone, PartialEq, Eq, Deserialize)]
 pub struct Settings {
     pub api_url: String,
     pub user_name: String,
@@ -185,24 +175,6 @@ impl fmt::Debug for Settings {
 }
 
 impl Settings {
-    pub fn from_values(v: &Values) -> Settings {
-        Settings {
-            api_url: v.text(API_URL),
-            user_name: v.text(USER_NAME),
-            password: v.text(PASSWORD),
-            application_name: v.text(APPLICATION_NAME),
-            application_key: v.text(APPLICATION_KEY),
-            customer_code: v.text(CUSTOMER_CODE),
-            price_list_level: v.get(PRICE_LIST_LEVEL).and_then(|l| l.parse().ok()),
-            api_name: v.get(API_NAME).map(str::to_string),
-            api_key: v.get(API_KEY).map(str::to_string),
-            cache_refresh_minutes: v.integer(CACHE_REFRESH_MINUTES) as u32,
-            stock_cache_seconds: v.integer(STOCK_CACHE_SECONDS) as u32,
-            minimum_order_stock_check: v.flag(MINIMUM_ORDER_STOCK_CHECK),
-            currency: v.text(CURRENCY),
-        }
-    }
-
     /// Seconds quotes and the catalogue are reused.
     pub fn refresh_secs(&self) -> u32 {
         self.cache_refresh_minutes * 60

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use crate::orders::ORDER_TTL_SECS;
 use crate::sdk::json;
+use crate::sdk::progress::{FINAL, Progress};
 use crate::sdk::settings::squash;
 use crate::{OrderStage, OrderStatus, OrderUpdate, PluginError, PrintIq};
 
@@ -49,24 +50,16 @@ pub fn rank(status: &OrderStatus) -> u8 {
     }
 }
 
-const FINAL: u8 = 50;
-
 impl PrintIq {
-    /// `Some(status)` when it moves job `job_no` on (or is the first seen),
-    /// remembering it; `None` when it would move it backwards or repeat it.
+    pub(crate) fn progress(&self) -> Progress<'_> {
+        Progress::new(&*self.p, ORDER_TTL_SECS)
+    }
+
+    /// `Some(status)` when it moves job `job_no` on (or is the first seen);
+    /// `None` when it would move it backwards or repeat it.
     pub(crate) fn advance(&self, job_no: &str, status: OrderStatus) -> Option<OrderStatus> {
-        let key = format!("stage:{job_no}");
-        let last: Option<(u8, String)> = self.cache().get(&key);
-        let r = rank(&status);
-        match last {
-            Some((l, _)) if l > r => return None,
-            Some((l, t)) if l == r && (l == FINAL || t.eq_ignore_ascii_case(&status.text)) => {
-                return None;
-            }
-            _ => {}
-        }
-        self.cache().set(&key, &(r, &status.text), ORDER_TTL_SECS);
-        Some(status)
+        let moves = self.progress().advance(job_no, rank(&status), &status.text);
+        moves.then_some(status)
     }
 
     pub(crate) fn order_status_impl(
@@ -101,9 +94,8 @@ impl PrintIq {
         // Polling reports printIQ's word, but never a step back from what
         // a webhook already reported.
         let status = status.map(|s| {
-            self.advance(&job_no, s.clone());
-            let last: Option<(u8, String)> = self.cache().get(&format!("stage:{job_no}"));
-            match last {
+            self.progress().advance(&job_no, rank(&s), &s.text);
+            match self.progress().last(&job_no) {
                 Some((r, text)) if r > rank(&s) => order_status(&text),
                 _ => s,
             }

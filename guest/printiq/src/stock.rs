@@ -21,32 +21,23 @@ impl PrintIq {
             )));
         };
         let key = exact_key("stock", &[&self.s.api_url, &code.to_ascii_lowercase()]);
-        let ttl = self.s.stock_cache_seconds;
-        let cached = (ttl > 0).then(|| self.cache().get::<i64>(&key)).flatten();
-        let free = match cached {
-            Some(free) => free,
-            None => {
+        let (free, cached) = self
+            .cache()
+            .remember(&key, self.s.stock_cache_seconds, || {
                 let reply = self
                     .client()
                     .service_get(&format!("inventoryitems/{}", encode(&code)))?;
-                let locations = reply
-                    .get("Locations")
-                    .and_then(Value::as_array)
-                    .ok_or_else(|| {
-                        PluginError::Internal(format!(
-                            "printIQ's inventory item {code} lists no Locations"
-                        ))
-                    })?;
+                let locations = reply.get("Locations").and_then(Value::as_array);
+                let locations = locations.ok_or_else(|| {
+                    PluginError::Internal(format!(
+                        "printIQ's inventory item {code} lists no Locations"
+                    ))
+                })?;
                 let free = locations
                     .iter()
-                    .map(|l| json::int_field(l, &["Available"]).unwrap_or(0))
-                    .fold(0i64, i64::saturating_add);
-                if ttl > 0 {
-                    self.cache().set(&key, &free, ttl);
-                }
-                free
-            }
-        };
+                    .map(|l| json::int_field(l, &["Available"]).unwrap_or(0));
+                Ok::<i64, PluginError>(free.fold(0, i64::saturating_add))
+            })?;
         Ok(StockLevel {
             product_ref: req.product_ref.clone(),
             free,
@@ -55,7 +46,7 @@ impl PrintIq {
             } else {
                 None
             },
-            cached: cached.is_some(),
+            cached,
         })
     }
 }

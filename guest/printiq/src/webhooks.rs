@@ -11,8 +11,6 @@
 
 use serde_json::Value;
 
-use crate::orders::ORDER_TTL_SECS;
-use crate::sdk::cache::digest;
 use crate::sdk::http::query_param;
 use crate::sdk::json;
 use crate::sdk::settings::squash;
@@ -76,19 +74,6 @@ impl PrintIq {
         Ok(updates)
     }
 
-    /// True the first time (event, job, detail) is seen.
-    fn first_time(&self, event: &str, job: &str, detail: &str) -> bool {
-        let key = format!(
-            "wh:{}",
-            digest(&[
-                &event.to_ascii_lowercase(),
-                job,
-                &detail.to_ascii_lowercase()
-            ])
-        );
-        self.p.cache_add(&key, b"1", ORDER_TTL_SECS)
-    }
-
     fn order_of(&self, body: &Value, job: &str) -> Option<String> {
         json::text_field(body, &["CustomerReference"])
             .or_else(|| self.cache().get_text(&format!("job:{job}")))
@@ -102,7 +87,7 @@ impl PrintIq {
                 continue;
             };
             let text = json::text_field(p, &["JobStatus"]).unwrap_or_else(|| default.into());
-            if !self.first_time(event, &job, &text) {
+            if !self.progress().first_time(&[event, &job, &text]) {
                 continue;
             }
             let Some(status) = self.advance(&job, order_status(&text)) else {
@@ -113,8 +98,7 @@ impl PrintIq {
                 backend_order_id: Some(job.clone()),
                 job_no: Some(job),
                 status: Some(status),
-                tracking_number: None,
-                at: None,
+                ..OrderUpdate::default()
             });
         }
         out
@@ -128,7 +112,7 @@ impl PrintIq {
             let Some(job) = json::text_field(d, &["JobNo"]) else {
                 continue;
             };
-            if !self.first_time(event, &job, &no) {
+            if !self.progress().first_time(&[event, &job, &no]) {
                 continue;
             }
             out.push(OrderUpdate {

@@ -81,6 +81,105 @@ impl<'a> Cache<'a> {
     }
 }
 
+/// What [`Cache::claim`] found.
+pub enum Claim<'a, T> {
+    /// The entry: there already, or stored by the call that held the lease.
+    Ready(T),
+    /// No entry, and this call holds the lease: make it, store it, then drop
+    /// the lease.
+    Mine(Lease<'a>),
+    /// Another call held the lease and neither stored the entry nor let go
+    /// in time (slow or dead): the caller decides whether to go on.
+    Busy,
+}
+
+impl<'a> Cache<'a> {
+    /// The entry `key` (JSON), or the right to make it: concurrent calls for
+    /// the same missing entry (any instance of this tenant) make it once, the
+    /// others wait for it ([`Cache::wait_for`], up to `secs`). The lease is
+    /// `lease:<key>`.
+    pub fn claim<T: DeserializeOwned>(&self, key: &str, secs: u32) -> Claim<'a, T> {
+        if let Some(v) = self.get(key) {
+            return Claim::Ready(v);
+        }
+        let lease_key = format!("lease:{key}");
+        match self.lease(&lease_key, secs) {
+            // The holder may have stored it between the first look and ours.
+            Some(lease) => self.get(key).map_or(Claim::Mine(lease), Claim::Ready),
+            None => self
+                .wait_for(key, &lease_key, secs)
+                .and_then(|b| serde_json::from_slice(&b).ok())
+                .map_or(Claim::Busy, Claim::Ready),
+        }
+    }
+
+    /// The entry `key`, or `make`'s answer stored for `ttl_secs` (0: neither
+    /// read nor stored); `true` when it came from the cache.
+    pub fn remember<T: Serialize + DeserializeOwned, E>(
+        &self,
+        key: &str,
+        ttl_secs: u32,
+        make: impl FnOnce() -> Result<T, E>,
+    ) -> Result<(T, bool), E> {
+        if ttl_secs > 0
+            && let Some(v) = self.get(key)
+        {
+            return Ok((v, true));
+        }
+        let v = make()?;
+        if ttl_secs > 0 {
+            self.set(key, &v, ttl_secs);
+        }
+        Ok((v, false))
+    }
+}
+
+/// A login token kept in the tenant cache under a key made from the
+/// credentials (so changed credentials never reuse an old token, and the
+/// key contains none of them).
+pub struct Token<'a> {
+    p: &'a dyn Platform,
+    key: String,
+    ttl_secs: u32,
+}
+
+impl<'a> Token<'a> {
+    pub fn new(p: &'a dyn Platform, credentials: &[&str], ttl_secs: u32) -> Self {
+        Token {
+            p,
+            key: format!("token:{}", digest(credentials)),
+            ttl_secs,
+        }
+    }
+
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The cached token, if any (also for redacting it from messages).
+    pub fn cached(&self) -> Option<String> {
+        let t = self.p.cache_get(&self.key)?;
+        String::from_utf8(t).ok().filter(|t| !t.is_empty())
+    }
+
+    /// The cached token, or a new one from `login` (which calls [`Token::store`]).
+    pub fn get_or(
+        &self,
+        login: impl FnOnce() -> Result<String, crate::PluginError>,
+    ) -> Result<String, crate::PluginError> {
+        self.cached().map_or_else(login, Ok)
+    }
+
+    pub fn store(&self, token: &str) {
+        self.p.cache_set(&self.key, token.as_bytes(), self.ttl_secs);
+    }
+
+    /// Forget the token the back office refused.
+    pub fn forget(&self) {
+        self.p.cache_delete(&self.key);
+    }
+}
+
 impl Cache<'_> {
     /// Waits for another call, the holder of the lease `lease`, to store
     /// `key`, looking every 25 ms; the entry, or `None` once `secs` have
@@ -194,141 +293,4 @@ fn push_decimal(out: &mut String, mut n: usize) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::testing::TestPlatform;
-
-    #[test]
-    fn exact_keys_are_unambiguous_and_bounded() {
-        // Part boundaries matter, in both forms.
-        assert_ne!(exact_key("q", &["ab", "c"]), exact_key("q", &["a", "bc"]));
-        assert_eq!(exact_key("q", &["ab", "c"]), "q:=2:ab1:c");
-        assert_ne!(exact_key("q", &["", "1:x"]), exact_key("q", &["1:x", ""]));
-        // Long parts are hashed: a bounded key that never looks written out.
-        let long = "x".repeat(400);
-        let hashed = exact_key("q", &[&long]);
-        assert_eq!(hashed, format!("q:{}", digest(&[&long])));
-        assert_eq!(hashed.len(), 34);
-        // The hex digest is unchanged by its faster formatting.
-        assert_eq!(digest(&["a"]).len(), 32);
-        assert!(digest(&["a"]).bytes().all(|b| b.is_ascii_hexdigit()));
-    }
-
-    #[test]
-    fn typed_entries_expire_and_leases_exclude() {
-        let p = TestPlatform::default();
-        let c = Cache::new(&p);
-        c.set("k", &vec![1u32, 2], 10);
-        assert_eq!(c.get::<Vec<u32>>("k"), Some(vec![1, 2]));
-        assert_eq!(c.get::<String>("k"), None);
-        p.advance(10);
-        assert_eq!(c.get::<Vec<u32>>("k"), None);
-
-        let lease = c.lease("l", 5).expect("free");
-        assert!(c.lease("l", 5).is_none());
-        drop(lease);
-        assert!(c.lease("l", 5).is_some());
-        c.set_text("t", "v", 0);
-        assert_eq!(c.get_text("t").as_deref(), Some("v"));
-    }
-
-    #[test]
-    fn receipts_round_trip_and_old_entries_still_read() {
-        let p = TestPlatform::default();
-        let c = Cache::new(&p);
-        let r = OrderReceipt {
-            backend_order_id: "J000001".into(),
-            backend_order_no: Some("Q005201v1".into()),
-            customer_code: "WEBSHOP".into(),
-            customer_link: None,
-        };
-        c.set_receipt("order:1", &r, 60);
-        assert_eq!(c.receipt("order:1"), Some(r.clone()));
-        // As the printIQ connector wrote them before the SDK kept receipts.
-        c.set_text(
-            "order:2",
-            r#"{"id":"J000001","no":"Q005201v1","customer":"WEBSHOP"}"#,
-            60,
-        );
-        assert_eq!(c.receipt("order:2"), Some(r));
-        assert_eq!(c.receipt("order:3"), None);
-    }
-
-    /// A [`TestPlatform`] whose sleeps are counted and move its clock on by
-    /// `secs_per_sleep`, and which stores `key` at the `store_at`-th sleep.
-    struct Sleepy {
-        p: TestPlatform,
-        sleeps: std::cell::Cell<u32>,
-        secs_per_sleep: u64,
-        store_at: Option<u32>,
-    }
-
-    impl Platform for Sleepy {
-        fn http(&self, r: crate::HttpRequest) -> Result<crate::HttpResponse, crate::HttpError> {
-            self.p.http(r)
-        }
-        fn cache_get(&self, key: &str) -> Option<Vec<u8>> {
-            self.p.cache_get(key)
-        }
-        fn cache_set(&self, key: &str, value: &[u8], ttl: u32) {
-            self.p.cache_set(key, value, ttl)
-        }
-        fn cache_delete(&self, key: &str) {
-            self.p.cache_delete(key)
-        }
-        fn sleep(&self, _: std::time::Duration) {
-            self.sleeps.set(self.sleeps.get() + 1);
-            self.p.advance(self.secs_per_sleep);
-            if self.store_at == Some(self.sleeps.get()) {
-                self.p.cache_set("q", b"42", 0);
-            }
-        }
-        fn log(&self, level: crate::LogLevel, msg: &str) {
-            self.p.log(level, msg)
-        }
-        fn now_unix_secs(&self) -> u64 {
-            self.p.now_unix_secs()
-        }
-    }
-
-    fn sleepy(secs_per_sleep: u64, store_at: Option<u32>) -> Sleepy {
-        Sleepy {
-            p: TestPlatform::default(),
-            sleeps: Default::default(),
-            secs_per_sleep,
-            store_at,
-        }
-    }
-
-    #[test]
-    fn waiting_ends_with_the_entry_the_released_lease_or_the_clock() {
-        // The holder stores the entry: it is the answer.
-        let p = sleepy(0, Some(3));
-        let c = Cache::new(&p);
-        let _held = c.lease("lease:q", 15).expect("free");
-        assert_eq!(c.wait_for("q", "lease:q", 15), Some(b"42".to_vec()));
-        assert_eq!(p.sleeps.get(), 3);
-
-        // The holder let go without storing (it failed): no more waiting.
-        let p = sleepy(0, None);
-        let c = Cache::new(&p);
-        drop(c.lease("lease:q", 15).expect("free"));
-        assert_eq!(c.wait_for("q", "lease:q", 15), None);
-        assert_eq!(p.sleeps.get(), 1, "waited on after the lease was let go");
-
-        // A holder still at it: `secs` on the clock, even when each
-        // 25 ms sleep takes a whole second.
-        let p = sleepy(1, None);
-        let c = Cache::new(&p);
-        let _held = c.lease("lease:q", 60).expect("free");
-        assert_eq!(c.wait_for("q", "lease:q", 15), None);
-        assert_eq!(p.sleeps.get(), 15, "waited past the clock");
-
-        // A clock that stands still (tests): at most 40 looks a second.
-        let p = sleepy(0, None);
-        let c = Cache::new(&p);
-        let _held = c.lease("lease:q", 60).expect("free");
-        assert_eq!(c.wait_for("q", "lease:q", 2), None);
-        assert_eq!(p.sleeps.get(), 80);
-    }
-}
+mod tests;

@@ -374,8 +374,10 @@ pub fn clip(s: &str, max: usize) -> String {
 }
 
 mod json_api;
+mod reply;
 
 pub use json_api::JsonApi;
+pub use reply::{JsonReply, not_the_api, read_json, status_error};
 
 #[cfg(test)]
 mod tests;

@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+use crate::PluginError;
+
 /// The field `key` of an object, matched exactly first, then ignoring ASCII
 /// case. `null` counts as missing.
 pub fn get<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
@@ -109,6 +111,26 @@ pub fn key(obj: &Map<String, Value>, name: &str) -> Option<String> {
         return Some(name.to_string());
     }
     obj.keys().find(|k| k.eq_ignore_ascii_case(name)).cloned()
+}
+
+/// Merge a product mapping's advanced JSON (`advanced`: blank for none)
+/// over a request body, as an RFC 7386 merge patch; it must be an object.
+pub fn merge_advanced(body: &mut Value, advanced: Option<&str>) -> Result<(), PluginError> {
+    let Some(adv) = advanced.map(str::trim).filter(|a| !a.is_empty()) else {
+        return Ok(());
+    };
+    let patch: Value = serde_json::from_str(adv).map_err(|e| {
+        PluginError::Rejected(format!(
+            "the product mapping's advanced JSON is not valid JSON ({e}); fix it in the mapping"
+        ))
+    })?;
+    if !patch.is_object() {
+        return Err(PluginError::Rejected(
+            "the product mapping's advanced JSON must be a JSON object (a merge patch over the request); fix it in the mapping".into(),
+        ));
+    }
+    merge_patch(body, &patch);
+    Ok(())
 }
 
 /// RFC 7386 JSON merge patch; object keys match as [`key`] finds them (for

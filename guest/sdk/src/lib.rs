@@ -14,8 +14,12 @@
 //!   [`native::NativePlatform`] (plain TCP) and [`testing::TestPlatform`]
 //!   (scripted HTTP, in-memory cache).
 //! - Helpers: [`http`] (a JSON HTTP client with typed errors, one retry and a
-//!   re-authentication hook), [`cache`] (typed entries, keys, leases),
-//!   [`settings`] (one declarative schema drives `info` and `configure`),
+//!   re-authentication hook), [`cache`] (typed entries, keys, leases, claims, login tokens),
+//!   [`settings`] (one declarative schema drives `info` and `configure`,
+//!   and fills the connector's typed settings), [`once`] (a non-idempotent
+//!   back-office call made exactly once), [`progress`] (order status that
+//!   never moves backwards, webhook deliveries counted once), [`catalogue`]
+//!   (category trees, product pages), [`diagnosis`] (connection reports),
 //!   [`url`] (the endpoint setting parsed and checked),
 //!   [`money`] (decimal text <-> minor units, never floats), [`json`]
 //!   (tolerant field access, RFC 7386 merge patches), [`errors`] (redact
@@ -24,14 +28,18 @@
 //! See `README.md` ("Write a connector").
 
 pub mod cache;
+pub mod catalogue;
 mod connector;
+pub mod diagnosis;
 pub mod errors;
 pub mod http;
 pub mod json;
 pub mod money;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod native;
+pub mod once;
 pub mod platform;
+pub mod progress;
 pub mod retry;
 pub mod settings;
 #[cfg(not(target_arch = "wasm32"))]
@@ -44,7 +52,7 @@ mod wasi;
 pub use connector::{Connector, Exported, init_settings};
 pub use platform::{Host, HttpError, HttpRequest, HttpResponse, Method, Platform};
 pub use settings::{Setting, Values};
-pub use types::is_date;
+pub use types::{is_date, merge_options};
 
 /// The bindings of the contract. Hidden (only the export glue of
 /// [`register_connector!`] names it): connectors see the re-exports below, so

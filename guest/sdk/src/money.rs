@@ -1,7 +1,8 @@
 //! Money without floats: decimal JSON number text -> integer minor units,
 //! and back to decimal text.
 
-use crate::Money;
+use crate::platform::{Log, Platform};
+use crate::{Money, PluginError};
 
 impl Money {
     /// Money from a decimal text in `currency` (rounded half away from zero
@@ -135,6 +136,32 @@ pub fn format_minor(minor: i64, exponent: u32) -> String {
     if neg { format!("-{body}") } else { body }
 }
 
+/// A back office's price `text` for `what` (e.g. "printIQ quote Q1") in
+/// minor units of `currency`: more decimals than the currency has are
+/// rounded (and logged), text that is not a number is an internal error,
+/// and a price of zero or less is no price ("please call for price").
+pub fn price_minor(
+    p: &dyn Platform,
+    what: &str,
+    text: &str,
+    currency: &str,
+) -> Result<i64, PluginError> {
+    let exponent = exponent(currency);
+    let minor = parse_minor(text, exponent)
+        .map_err(|e| PluginError::Internal(format!("the price of {what}: {e}")))?;
+    if needs_rounding(text, exponent) {
+        p.warn(&format!(
+            "{what}: price {text} rounded to {currency}'s minor unit"
+        ));
+    }
+    if minor <= 0 {
+        return Err(PluginError::NoPrice(format!(
+            "{what} is priced at {text}: no usable price for this request (please call for price)"
+        )));
+    }
+    Ok(minor)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,5 +219,18 @@ mod tests {
             "1500"
         );
         assert!(Money::from_decimal("1,5", "EUR").is_err());
+    }
+
+    #[test]
+    fn a_price_is_exact_rounded_with_a_warning_or_no_price() {
+        let p = crate::testing::TestPlatform::default();
+        assert_eq!(price_minor(&p, "quote Q1", "12.34", "GBP"), Ok(1234));
+        assert_eq!(price_minor(&p, "quote Q1", "12.345", "GBP"), Ok(1235));
+        assert!(p.logs_text().contains("rounded"));
+        assert_eq!(price_minor(&p, "quote Q1", "1200", "JPY"), Ok(1200));
+        let zero = price_minor(&p, "quote Q1", "0.00", "GBP");
+        assert!(matches!(zero, Err(PluginError::NoPrice(m)) if m.contains("call for price")));
+        let text = price_minor(&p, "quote Q1", "n/a", "GBP");
+        assert!(matches!(text, Err(PluginError::Internal(m)) if m.contains("quote Q1")));
     }
 }

@@ -17,6 +17,9 @@
 //! defaults filled in, booleans as `true`/`false`, choices in their canonical
 //! spelling, integers without padding.
 
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
 use crate::{FieldError, PluginError, SettingKind, SettingSpec};
 
 /// A setting's own validation: the trimmed value in, the value to store
@@ -151,6 +154,29 @@ impl Values {
 
     pub fn into_pairs(self) -> Vec<(String, String)> {
         self.0
+    }
+
+    /// The values as the connector's own settings type `T`, a struct whose
+    /// field names are the schema's keys: `Integer` settings as numbers,
+    /// `Boolean` as `bool`, `MultiChoice` as a list, the rest as text; an
+    /// unset setting is absent (an `Option` field is `None`).
+    pub fn parse<T: DeserializeOwned>(&self, schema: &[Setting]) -> Result<T, PluginError> {
+        let mut fields = serde_json::Map::new();
+        for s in schema {
+            let Some(v) = self.get(s.key) else { continue };
+            let value = match s.kind {
+                SettingKind::Integer => v.parse::<i64>().map_or_else(|_| v.into(), Value::from),
+                SettingKind::Boolean => Value::Bool(v == "true"),
+                SettingKind::MultiChoice => self.list(s.key).into(),
+                _ => v.into(),
+            };
+            fields.insert(s.key.to_string(), value);
+        }
+        serde_json::from_value(Value::Object(fields)).map_err(|e| {
+            PluginError::Internal(format!(
+                "the stored settings do not fit the connector's settings type ({e})"
+            ))
+        })
     }
 }
 

@@ -154,6 +154,33 @@ pub fn is_date(d: &str) -> bool {
     (1..=days).contains(&day)
 }
 
+/// Named options (`name -> value`): `first`, then `then`; a later value
+/// of the same name (compared without case) wins in the earlier place.
+/// Names and values are trimmed; blank names are dropped.
+pub fn merge_options(
+    first: &[(String, String)],
+    then: &[(String, String)],
+) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (k, v) in first.iter().chain(then) {
+        let (k, v) = (k.trim(), v.trim());
+        match out.iter_mut().find(|(kk, _)| kk.eq_ignore_ascii_case(k)) {
+            _ if k.is_empty() => {}
+            Some(slot) => slot.1 = v.to_string(),
+            None => out.push((k.to_string(), v.to_string())),
+        }
+    }
+    out
+}
+
+impl PriceRequest {
+    /// The options to price with: the mapping's overrides, then the
+    /// buyer's selections (a selection wins over an override of its name).
+    pub fn options(&self) -> Vec<(String, String)> {
+        merge_options(&self.product.overrides, &self.attributes)
+    }
+}
+
 impl CustomerContext {
     /// The department's own customer code (trimmed), if it has one.
     pub fn department(&self) -> Option<&str> {

@@ -7,7 +7,7 @@
 use base64::Engine;
 
 use crate::json;
-use crate::sdk::cache::digest;
+use crate::sdk::cache::Token;
 use crate::sdk::http::{self, Api, Failure};
 use crate::sdk::platform::Log;
 use crate::settings::Settings;
@@ -34,21 +34,13 @@ pub struct TharsternApi<'a> {
 }
 
 impl<'a> TharsternApi<'a> {
-    /// Cache key of the API token: a hash of the credentials, so it changes
-    /// with them without containing the password.
-    pub fn token_cache_key(&self) -> String {
-        format!(
-            "token:{}",
-            digest(&[
-                &self.s.api_url,
-                &self.s.email,
-                &self.s.password,
-                &self.s.application_id
-            ])
-        )
+    /// The cached API token of these credentials (its key a hash of them).
+    pub fn token(&self) -> Token<'a> {
+        let s = self.s;
+        let credentials = [&s.api_url, &s.email, &s.password, &s.application_id];
+        Token::new(self.p, &credentials.map(String::as_str), TOKEN_TTL_SECS)
     }
 
-    /// Generate a fresh token (GenerateAPIToken) and cache it.
     fn authenticate(&self) -> Result<String, PluginError> {
         let url = http::url(
             &self.s.api_url,
@@ -83,20 +75,9 @@ impl<'a> TharsternApi<'a> {
                 reply.message().unwrap_or_else(|| "no reason given".into())
             )));
         }
-        self.p
-            .cache_set(&self.token_cache_key(), token.as_bytes(), TOKEN_TTL_SECS);
+        self.token().store(&token);
         self.p.debug("generated a new Tharstern API token");
         Ok(token)
-    }
-
-    fn token(&self) -> Result<String, PluginError> {
-        if let Some(t) = self.p.cache_get(&self.token_cache_key())
-            && let Ok(t) = String::from_utf8(t)
-            && !t.is_empty()
-        {
-            return Ok(t);
-        }
-        self.authenticate()
     }
 }
 
@@ -108,7 +89,7 @@ impl Api for TharsternApi<'_> {
     }
 
     fn authorise(&self, headers: &mut Vec<(String, String)>) -> Result<(), PluginError> {
-        let token = self.token()?;
+        let token = self.token().get_or(|| self.authenticate())?;
         let basic = base64::engine::general_purpose::STANDARD.encode(format!("{token}:"));
         headers.push(("Authorization".into(), format!("Basic {basic}")));
         Ok(())
@@ -117,7 +98,7 @@ impl Api for TharsternApi<'_> {
     fn reauthenticate(&self) -> Result<bool, PluginError> {
         self.p
             .info("Tharstern refused the cached API token (401); generating a new one");
-        self.p.cache_delete(&self.token_cache_key());
+        self.token().forget();
         self.authenticate()?;
         Ok(true)
     }
@@ -143,8 +124,9 @@ impl<'a> Client<'a> {
         }
     }
 
-    pub fn token_cache_key(&self) -> String {
-        self.http.api().token_cache_key()
+    /// The cached API token.
+    pub fn token(&self) -> Token<'a> {
+        self.http.api().token()
     }
 
     /// Generate a fresh token (GenerateAPIToken) and cache it.

@@ -7,29 +7,29 @@
 //! policy, wrong path (404), not the Tharstern API (non-JSON), bad
 //! credentials, unknown customer code.
 
-use crate::LogLevel;
 use crate::Tharstern;
 use crate::json;
-use crate::{Check, ConnectionReport, PluginError};
+use crate::sdk::diagnosis::Diagnosis;
+use crate::{ConnectionReport, PluginError};
 
 impl Tharstern {
     pub(crate) fn check_connection_impl(&self) -> Result<ConnectionReport, PluginError> {
         let client = self.client();
-        let mut checks = Vec::new();
+        let mut d = Diagnosis::default();
 
         // Always a fresh token: this is what verifies the credentials.
         client.authenticate()?;
-        checks.push(Check {
-            name: "endpoint reached".into(),
-            detail: format!("the Tharstern API answered at {}", self.s.api_url),
-        });
-        checks.push(Check {
-            name: "credentials accepted".into(),
-            detail: format!(
+        d.pass(
+            "endpoint reached",
+            format!("the Tharstern API answered at {}", self.s.api_url),
+        );
+        d.pass(
+            "credentials accepted",
+            format!(
                 "an API token was generated for {} (application ID {})",
                 self.s.email, self.s.application_id
             ),
-        });
+        );
 
         let code = &self.s.customer_code;
         let Some(name) = self.customer_exists(code)? else {
@@ -37,14 +37,14 @@ impl Tharstern {
                 "the storefront customer code {code} does not exist in Tharstern: check the customer_code setting (the code of an existing Tharstern customer)"
             )));
         };
-        checks.push(Check {
-            name: "storefront customer code exists".into(),
-            detail: if name.is_empty() {
+        d.pass(
+            "storefront customer code exists",
+            if name.is_empty() {
                 format!("customer {code} exists")
             } else {
                 format!("customer {code} is {name}")
             },
-        });
+        );
 
         let reply = client.get(
             "products",
@@ -54,30 +54,21 @@ impl Tharstern {
         let count = json::int_field(details, &["TotalItemCount", "TotalCount", "Total"])
             .unwrap_or(json::items(details).len() as i64)
             .max(0);
-        let mut warnings = Vec::new();
         let detail = if count == 0 {
             let w = format!(
                 "no products are visible to customer {code}: give it product access in Tharstern to offer products"
             );
-            warnings.push(w.clone());
+            d.warn(w.clone());
             w
         } else {
             format!("{count} products are visible to customer {code}")
         };
-        checks.push(Check {
-            name: "products visible".into(),
-            detail,
-        });
+        d.pass("products visible", detail);
         let summary = format!(
             "Connected to Tharstern at {}: credentials accepted, customer {code} found, {count} products visible",
             self.s.origin()
         );
-        self.p.log(LogLevel::Info, &summary);
-        Ok(ConnectionReport {
-            summary,
-            checks,
-            warnings,
-        })
+        Ok(d.report(&*self.p, &summary))
     }
 }
 

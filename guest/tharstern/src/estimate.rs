@@ -34,7 +34,7 @@
 use serde_json::{Map, Value};
 
 use crate::PluginError;
-use crate::sdk::json::{key as find_key, merge_patch};
+use crate::sdk::json::{self, key as find_key};
 
 /// One segment selector of a path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -311,19 +311,7 @@ pub fn build(
             ))
         })?;
     }
-    if let Some(adv) = inp.advanced_json.map(str::trim).filter(|a| !a.is_empty()) {
-        let patch: Value = serde_json::from_str(adv).map_err(|e| {
-            PluginError::Rejected(format!(
-                "the product mapping's advanced JSON is not valid JSON ({e}); fix it in the mapping"
-            ))
-        })?;
-        if !patch.is_object() {
-            return Err(PluginError::Rejected(
-                "the product mapping's advanced JSON must be a JSON object (a merge patch over the estimate request); fix it in the mapping".into(),
-            ));
-        }
-        merge_patch(&mut req, &patch);
-    }
+    json::merge_advanced(&mut req, inp.advanced_json)?;
     Ok(req)
 }
 

@@ -61,11 +61,7 @@ impl Tharstern {
     /// Never let a secret out in an error message, whatever the backend
     /// echoed: the password, the cached token, the webhook secret.
     fn secrets(&self) -> Vec<String> {
-        let token = self
-            .p
-            .cache_get(&self.client().token_cache_key())
-            .and_then(|t| String::from_utf8(t).ok())
-            .filter(|t| t.len() >= 8);
+        let token = self.client().token().cached().filter(|t| t.len() >= 8);
         [
             Some(self.s.password.clone()),
             token,
@@ -102,7 +98,7 @@ impl Connector for Tharstern {
     }
 
     fn init(settings: Values, host: Host) -> Result<Self, PluginError> {
-        Ok(Tharstern::new(host, Settings::from_values(&settings)))
+        Ok(Tharstern::new(host, Settings::from_values(&settings)?))
     }
 
     /// Verify the settings against Tharstern and report what was checked.
@@ -159,7 +155,7 @@ pub fn configure(input: &[(String, String)]) -> Result<Vec<(String, String)>, Ve
 
 /// Settings for `init`: every field problem becomes one configuration error.
 pub fn settings_for_init(input: &[(String, String)]) -> Result<Settings, PluginError> {
-    sdk::init_settings::<Tharstern>(input).map(|v| Settings::from_values(&v))
+    Settings::from_values(&sdk::init_settings::<Tharstern>(input)?)
 }
 
 /// The plugin's self-description.

@@ -15,7 +15,7 @@ use serde_json::Value;
 use crate::LogLevel;
 use crate::customers::Resolved;
 use crate::estimate::{self, Inputs};
-use crate::sdk::cache::{Cache, digest, exact_key};
+use crate::sdk::cache::{Cache, Claim, digest, exact_key};
 use crate::{Money, PluginError, PriceQuote, PriceRequest};
 use crate::{Tharstern, money};
 
@@ -138,7 +138,7 @@ impl Tharstern {
         let product_ref = parse_product_ref(&req.product.product_ref)?;
         let customer = self.resolve_customer(&req.customer)?;
         let key = self.quote_cache_key(req, &customer.code);
-        if let Some(q) = self.cached_quote(&key) {
+        if let Some(q) = Cache::new(&*self.p).get::<CachedQuote>(&key) {
             return Ok(q.into_quote(customer));
         }
 
@@ -192,36 +192,26 @@ impl Tharstern {
         // Another request that builds the same estimate request (e.g. two
         // products of one type without overrides) reuses its estimate.
         let est_key = format!("estimate:{}", digest(&[&self.s.api_url, &title]));
-        if let Some(q) = self.cached_quote(&est_key) {
-            return Ok(self.reuse(q, &key, customer));
-        }
-
         // One call at a time creates a given estimate: concurrent identical
         // requests (other instances of this tenant) wait for its answer
         // instead of creating their own.
-        let lease = Cache::new(&*self.p).lease(&format!("lease:{est_key}"), LEASE_SECS);
-        if lease.is_none() {
-            if let Some(q) = self.wait_for_quote(&est_key) {
-                return Ok(self.reuse(q, &key, customer));
-            }
+        let lease = match Cache::new(&*self.p).claim(&est_key, LEASE_SECS) {
+            Claim::Ready(q) => return Ok(self.reuse(q, &key, customer)),
+            Claim::Mine(lease) => lease,
             // The other call is slow or died. Its POST may still be on its
             // way: never a second one beside it. Use its estimate if
             // Tharstern has it, else ask the caller to come back.
-            return match self.find_estimate(&title)? {
-                Some(est) => self.quote_from(est, &key, &est_key, customer),
-                None => Err(PluginError::Unreachable(
-                    "another request for the same price is still creating its estimate in \
-                     Tharstern; try again in a few seconds"
-                        .into(),
-                )),
-            };
-        }
-        // A call that held the lease may have finished between our look at
-        // the cache and our taking the lease: its quote is there now.
-        if let Some(q) = self.cached_quote(&est_key) {
-            drop(lease);
-            return Ok(self.reuse(q, &key, customer));
-        }
+            Claim::Busy => {
+                return match self.find_estimate(&title)? {
+                    Some(est) => self.quote_from(est, &key, &est_key, customer),
+                    None => Err(PluginError::Unreachable(
+                        "another request for the same price is still creating its estimate in \
+                         Tharstern; try again in a few seconds"
+                            .into(),
+                    )),
+                };
+            }
+        };
         self.p.cache_set(&pending, title.as_bytes(), PENDING_SECS);
         let estimate = match resumed {
             Some(_) => match self.find_estimate(&title)? {
@@ -241,20 +231,6 @@ impl Tharstern {
         let quote = estimate.and_then(|est| self.quote_from(est, &key, &est_key, customer));
         drop(lease);
         quote
-    }
-
-    fn cached_quote(&self, key: &str) -> Option<CachedQuote> {
-        self.p
-            .cache_get(key)
-            .and_then(|b| serde_json::from_slice::<CachedQuote>(&b).ok())
-    }
-
-    /// Waits (up to the lease time, while the lease is held) for a
-    /// concurrent call to cache the quote.
-    fn wait_for_quote(&self, est_key: &str) -> Option<CachedQuote> {
-        let lease = format!("lease:{est_key}");
-        let bytes = Cache::new(&*self.p).wait_for(est_key, &lease, LEASE_SECS)?;
-        serde_json::from_slice(&bytes).ok()
     }
 
     /// A quote from the estimate another request already created.
@@ -280,25 +256,8 @@ impl Tharstern {
                 est.id
             )));
         };
-        let exponent = money::exponent(&self.s.currency);
-        let minor = money::parse_minor(total, exponent).map_err(|e| {
-            PluginError::Internal(format!("the total of Tharstern estimate {}: {e}", est.id))
-        })?;
-        if money::needs_rounding(total, exponent) {
-            self.p.log(
-                LogLevel::Warn,
-                &format!(
-                    "estimate {} total {total} has more decimals than {} allows; rounded",
-                    est.id, self.s.currency
-                ),
-            );
-        }
-        if minor <= 0 {
-            return Err(PluginError::NoPrice(format!(
-                "Tharstern priced estimate {} at {total}: no usable price for this request (please call for price)",
-                est.id
-            )));
-        }
+        let what = format!("Tharstern estimate {}", est.id);
+        let minor = money::price_minor(&*self.p, &what, total, &self.s.currency)?;
         let quote_ref = Some(est.id.to_string());
         let cached = CachedQuote {
             minor,

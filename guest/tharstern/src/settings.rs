@@ -9,9 +9,11 @@
 
 use std::fmt;
 
+use serde::Deserialize;
+
 use crate::sdk::settings::{Values, currency_code, looks_like_email};
 use crate::sdk::url::{self, BaseUrl};
-use crate::sdk::{Setting, SettingKind};
+use crate::sdk::{PluginError, Setting, SettingKind};
 
 pub const API_URL: &str = "api_url";
 pub const EMAIL: &str = "email";
@@ -180,11 +182,13 @@ fn api_user_email(v: &str) -> Result<String, String> {
 }
 
 /// When to send a line's price with the order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 pub enum SendPrice {
     Never,
     Always,
     /// Only when the price came from a live quote (an estimate).
+    #[default]
+    #[serde(rename = "With logic")]
     WithLogic,
 }
 
@@ -198,8 +202,8 @@ impl SendPrice {
     }
 }
 
-/// Validated, normalised settings of one storefront.
-#[derive(Clone, PartialEq, Eq)]
+/// Validated, normalised settings of one storefront (filled by `Values::parse`).
+#[derive(Clone, PartialEq, Eq, Deserialize)]
 pub struct Settings {
     /// Normalised: `scheme://host[:port]/.../TharsternAPI/api/`.
     pub api_url: String,
@@ -209,7 +213,9 @@ pub struct Settings {
     pub customer_code: String,
     pub cache_refresh_minutes: u32,
     /// Canonical names from [`PRODUCT_KINDS`], in that order.
+    #[serde(default)]
     pub product_type_filter: Vec<String>,
+    #[serde(default)]
     pub send_price: SendPrice,
     pub use_external_id_as_customer_code: bool,
     pub minimum_order_stock_check: bool,
@@ -248,26 +254,8 @@ impl fmt::Debug for Settings {
 
 impl Settings {
     /// The typed settings from values [`SETTINGS`] validated.
-    pub fn from_values(v: &Values) -> Settings {
-        Settings {
-            api_url: v.text(API_URL),
-            email: v.text(EMAIL),
-            password: v.text(PASSWORD),
-            application_id: v.text(APPLICATION_ID),
-            customer_code: v.text(CUSTOMER_CODE),
-            cache_refresh_minutes: v.integer(CACHE_REFRESH_MINUTES) as u32,
-            product_type_filter: v.list(PRODUCT_TYPE_FILTER),
-            send_price: match v.get(SEND_PRICE) {
-                Some("Never") => SendPrice::Never,
-                Some("Always") => SendPrice::Always,
-                _ => SendPrice::WithLogic,
-            },
-            use_external_id_as_customer_code: v.flag(USE_EXTERNAL_ID),
-            minimum_order_stock_check: v.flag(MINIMUM_ORDER_STOCK_CHECK),
-            stock_cache_seconds: v.integer(STOCK_CACHE_SECONDS) as u32,
-            currency: v.text(CURRENCY),
-            webhook_secret: v.get(WEBHOOK_SECRET).map(str::to_string),
-        }
+    pub fn from_values(v: &Values) -> Result<Settings, PluginError> {
+        v.parse(SETTINGS)
     }
 
     /// Seconds cached catalogue, example requests and quotes live.

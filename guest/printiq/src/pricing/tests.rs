@@ -1,6 +1,8 @@
 //! Prices: exact money, the quote cache, the lease, the request body.
 
-use crate::pricing::{ProductRef, merge_patch, options, parse_product_ref};
+use crate::merge_options as options;
+use crate::pricing::{ProductRef, parse_product_ref};
+use crate::sdk::json::merge_patch;
 use crate::test_support::*;
 
 #[test]

@@ -269,3 +269,58 @@ fn query_parameters_are_found_and_decoded() {
     assert_eq!(query_param(q, "b"), None);
     assert_eq!(query_param("", "a"), None);
 }
+
+#[test]
+fn read_json_bounds_checks_and_words_each_failure() {
+    let read = |resp: HttpResponse| {
+        read_json(
+            "Acme",
+            "https://api.example",
+            "GET x",
+            resp,
+            64,
+            |status, body| status_error("Acme", "https://api.example", "GET x", status, body),
+        )
+    };
+    let ok = read(text_response(200, "application/json", r#"{"a": 1.10}"#)).unwrap();
+    assert_eq!(ok.raw(&[crate::json::Step::Key("a")]), Some("1.10"));
+    let big = read(json_response(200, &json!({"a": "x".repeat(100)}))).unwrap_err();
+    assert!(matches!(big.error, PluginError::Internal(m) if m.contains("larger than 64")));
+    let cut = read(text_response(200, "application/json", "{\"a\": ")).unwrap_err();
+    assert!(cut.retry && matches!(cut.error, PluginError::Unreachable(_)));
+    let page = read(text_response(200, "text/html", "<html>")).unwrap_err();
+    assert!(
+        !page.retry
+            && matches!(page.error, PluginError::Configuration(m) if m.contains("not the Acme API"))
+    );
+    let kinds: Vec<&str> = [401, 404, 400, 503, 418]
+        .map(|s| {
+            read(text_response(s, "text/plain", "no"))
+                .unwrap_err()
+                .error
+                .kind()
+        })
+        .to_vec();
+    assert_eq!(
+        kinds,
+        [
+            "authentication",
+            "configuration",
+            "rejected",
+            "unreachable",
+            "rejected"
+        ]
+    );
+}
+
+#[test]
+fn advanced_json_is_merged_only_as_an_object() {
+    let mut body = json!({"a": 1, "b": {"c": 2}});
+    crate::json::merge_advanced(&mut body, Some(r#" {"b": {"c": null, "d": 3}} "#)).unwrap();
+    assert_eq!(body, json!({"a": 1, "b": {"d": 3}}));
+    crate::json::merge_advanced(&mut body, Some("  ")).unwrap();
+    for bad in ["{", "[1]"] {
+        let e = crate::json::merge_advanced(&mut body, Some(bad)).unwrap_err();
+        assert!(matches!(e, PluginError::Rejected(m) if m.contains("advanced JSON")));
+    }
+}

@@ -191,3 +191,35 @@ fn emails() {
         assert!(!looks_like_email(bad), "{bad}");
     }
 }
+
+#[test]
+fn values_fill_the_connectors_own_settings_type() {
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    struct Mine {
+        url: String,
+        size: u32,
+        live: bool,
+        #[serde(default)]
+        kinds: Vec<String>,
+        code: Option<String>,
+    }
+    let input = pairs(&[
+        ("url", "https://x.example"),
+        ("key", "k"),
+        ("kinds", "A, C"),
+    ]);
+    let v = configure(SCHEMA, &input).unwrap();
+    let mine: Mine = v.parse(SCHEMA).unwrap();
+    let kinds = vec!["A".to_string(), "C".to_string()];
+    let want = Mine {
+        url: "https://x.example".into(),
+        size: 50,
+        live: false,
+        kinds,
+        code: None,
+    };
+    assert_eq!(mine, want);
+    // A type that does not fit the schema is a bug of the connector: said so.
+    let e = v.parse::<(u32,)>(SCHEMA).unwrap_err();
+    assert!(matches!(e, PluginError::Internal(m) if m.contains("settings type")));
+}

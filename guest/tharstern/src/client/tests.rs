@@ -117,13 +117,16 @@ fn token_cache_key_follows_credentials_without_containing_them() {
     let fake = mis();
     let a = settings_with(&[]);
     let b = settings_with(&[("password", "other")]);
-    let ka = client::Client::new(&fake, &a).token_cache_key();
-    let kb = client::Client::new(&fake, &b).token_cache_key();
+    let ka = client::Client::new(&fake, &a).token().key().to_string();
+    let kb = client::Client::new(&fake, &b).token().key().to_string();
     assert_ne!(ka, kb);
     assert!(!ka.contains(PASSWORD) && !ka.contains("p%26ss"));
     assert_eq!(
         ka,
-        client::Client::new(&fake, &settings_with(&[])).token_cache_key()
+        client::Client::new(&fake, &settings_with(&[]))
+            .token()
+            .key()
+            .to_string()
     );
 }
 

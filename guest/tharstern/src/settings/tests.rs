@@ -3,7 +3,8 @@ use crate::FieldError;
 use crate::sdk::settings;
 
 fn configure(input: &[(String, String)]) -> Result<Settings, Vec<FieldError>> {
-    settings::configure(SETTINGS, input).map(|v| Settings::from_values(&v))
+    settings::configure(SETTINGS, input)
+        .map(|v| Settings::from_values(&v).expect("validated settings fit"))
 }
 
 fn specs() -> Vec<crate::SettingSpec> {
