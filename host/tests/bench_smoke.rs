@@ -77,6 +77,8 @@ fn every_benchmark_runs_in_smoke_mode() {
         "rest.ratio",
         "rest.p99.ratio",
         "outbox.ratio",
+        "outbox.delivered",
+        "outbox.duplicates",
     ] {
         assert!(report.has(key), "figure {key} was not produced");
     }

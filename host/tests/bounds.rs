@@ -111,7 +111,10 @@ async fn a_burst_of_1000_requests_is_held_to_the_instance_bound() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tenants_calls_together_stay_within_the_tenant_bound() {
-    let (port, seen) = serve(Duration::from_millis(800), ok_reply());
+    // Each answer takes long enough that the three calls overlap even when
+    // the machine is busy (one that starts after another's requests ended
+    // would rightly get all 8 places).
+    let (port, seen) = serve(Duration::from_millis(2500), ok_reply());
     let mut config = RuntimeConfig::default();
     config.limits.http.max_requests_per_instance = 8;
     config.limits.http.max_requests_per_tenant = 12;

@@ -65,17 +65,20 @@ suite!(memory:
     namespaces_are_isolated, ttls_expire, add_is_atomic,
     the_quota_evicts_the_least_recently_used, the_quota_evicts_expired_entries_first,
     an_entry_over_the_quota_is_not_stored, clear_empties_a_namespace,
+    a_read_entry_follows_every_write,
 );
 suite!(sqlite:
     namespaces_are_isolated, ttls_expire, add_is_atomic,
     the_quota_evicts_the_least_recently_used, the_quota_evicts_expired_entries_first,
     an_entry_over_the_quota_is_not_stored, clear_empties_a_namespace,
+    a_read_entry_follows_every_write,
     entries_survive_a_reopen,
 );
 suite!(redis:
     namespaces_are_isolated, ttls_expire, add_is_atomic,
     the_quota_evicts_the_least_recently_used, the_quota_evicts_expired_entries_first,
     an_entry_over_the_quota_is_not_stored, clear_empties_a_namespace,
+    a_read_entry_follows_every_write,
     entries_survive_a_reopen,
 );
 

@@ -181,6 +181,11 @@ async fn products_are_filtered_by_customer_and_paged() {
     assert_eq!(page["Details"]["TotalItemCount"], 17);
     assert_eq!(page["Details"]["Items"][0]["ID"], 6);
     assert_eq!(page["Details"]["Items"].as_array().map(Vec::len), Some(5));
+    let (_, last) = api
+        .get("products?customerCode=WEBSHOP&page=4&pageSize=5")
+        .await;
+    assert_eq!(last["Details"]["Items"].as_array().map(Vec::len), Some(2));
+    assert_eq!(last["Details"]["Items"][1]["ID"], 17);
     let (_, past) = api.get("products?page=9&pageSize=5").await;
     assert_eq!(past["Details"]["Items"], json!([]));
     for bad in ["page=0", "pageSize=-1", "page=x"] {

@@ -12,6 +12,7 @@ use super::Config;
 use crate::service::infra::secrets::redact_url;
 use connect_runtime::capabilities::cache::{CacheBackend, MemoryCache};
 
+mod front;
 #[cfg(feature = "redis-cache")]
 mod redis;
 mod sqlite;

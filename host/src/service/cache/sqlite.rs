@@ -15,6 +15,10 @@
 //!   live entry?" and its insert are one atomic step for every connection.
 //! - It is a cache: a file from an older schema is emptied, not migrated.
 //!
+//! - Small entries read recently are answered from memory (`front.rs`); the
+//!   file stays the truth, and every write drops the front's copy. The file
+//!   belongs to one process (one node per data directory).
+//!
 //! Calls run on the calling thread (a hit is a few microseconds; handing it
 //! to a blocking pool would cost more than it saves).
 
@@ -26,6 +30,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
+use super::front::Front;
 use connect_runtime::capabilities::cache::{
     CacheBackend, CacheError, CacheFuture, Namespace, USE_RESOLUTION, unix_ms,
 };
@@ -70,6 +75,7 @@ pub struct SqliteCache {
     next: AtomicUsize,
     max_bytes_per_namespace: i64,
     path: PathBuf,
+    front: Front,
 }
 
 impl SqliteCache {
@@ -102,6 +108,7 @@ impl SqliteCache {
             next: AtomicUsize::new(0),
             max_bytes_per_namespace: max_bytes_per_namespace.try_into().unwrap_or(i64::MAX),
             path: path.to_owned(),
+            front: Front::default(),
         })
     }
 
@@ -143,7 +150,7 @@ impl SqliteCache {
     ) -> Result<bool, CacheError> {
         let size = (key.len() + value.len()) as i64;
         let budget = self.max_bytes_per_namespace;
-        self.with(|conn| {
+        let (stored, evicted) = self.with(|conn| {
             let now = unix_ms();
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             if only_if_absent {
@@ -155,16 +162,16 @@ impl SqliteCache {
                     .query_row((ns.as_str(), key, now), |row| row.get(0))
                     .optional()?;
                 if live.is_some() {
-                    return Ok(false);
+                    return Ok((false, Vec::new()));
                 }
             }
             tx.prepare_cached("DELETE FROM cache WHERE ns = ?1 AND key = ?2")?
                 .execute((ns.as_str(), key))?;
             if size > budget {
                 tx.commit()?;
-                return Ok(false);
+                return Ok((false, Vec::new()));
             }
-            make_room(&tx, ns, size, budget, now)?;
+            let evicted = make_room(&tx, ns, size, budget, now)?;
             let expires = ttl.map(|ttl| now.saturating_add(ttl.as_millis() as i64));
             tx.prepare_cached(
                 "INSERT INTO cache (ns, key, value, expires_at, used_at, size)
@@ -172,8 +179,65 @@ impl SqliteCache {
             )?
             .execute((ns.as_str(), key, value, expires, now, size))?;
             tx.commit()?;
-            Ok(true)
+            Ok((true, evicted))
+        })?;
+        // After the commit: a reader from now on sees the file's new state.
+        self.front.forget(ns, key);
+        for gone in &evicted {
+            self.front.forget(ns, gone);
+        }
+        Ok(stored)
+    }
+
+    /// The file's entry, with its expiry and last use (refreshed if due).
+    fn read(&self, ns: &Namespace, key: &str, now: i64) -> Result<Option<Stored>, CacheError> {
+        self.with(|conn| {
+            let row: Option<Stored> = conn
+                .prepare_cached(
+                    "SELECT value, expires_at, used_at FROM cache WHERE ns = ?1 AND key = ?2
+                     AND (expires_at IS NULL OR expires_at > ?3)",
+                )?
+                .query_row((ns.as_str(), key, now), |row| {
+                    Ok(Stored {
+                        value: row.get(0)?,
+                        expires_at: row.get(1)?,
+                        used_at: row.get(2)?,
+                    })
+                })
+                .optional()?;
+            Ok(row.map(|mut row| {
+                if now - row.used_at >= TOUCH_EVERY.as_millis() as i64 && touch(conn, ns, key, now)
+                {
+                    row.used_at = now;
+                }
+                row
+            }))
         })
+    }
+}
+
+struct Stored {
+    value: Vec<u8>,
+    expires_at: Option<i64>,
+    used_at: i64,
+}
+
+/// Refreshes an entry's `used_at`, best effort and without waiting: while
+/// another connection writes, a hit only misses this touch.
+fn touch(conn: &Connection, ns: &Namespace, key: &str, now: i64) -> bool {
+    let touched = conn.busy_timeout(Duration::ZERO).and_then(|()| {
+        conn.prepare_cached("UPDATE cache SET used_at = ?3 WHERE ns = ?1 AND key = ?2")
+            .and_then(|mut s| s.execute((ns.as_str(), key, now)))
+    });
+    if let Err(e) = conn.busy_timeout(BUSY_TIMEOUT) {
+        tracing::warn!(error = %e, "cache: could not restore the busy timeout");
+    }
+    match touched {
+        Ok(_) => true,
+        Err(e) => {
+            tracing::debug!(error = %e, "cache: could not refresh an entry's last use");
+            false
+        }
     }
 }
 
@@ -201,14 +265,14 @@ fn prepare(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 /// Evicts from `ns` until `need` more bytes fit in `budget`: expired rows
-/// first, then the least recently used.
+/// first, then the least recently used. Answers the keys evicted.
 fn make_room(
     conn: &Connection,
     ns: &Namespace,
     need: i64,
     budget: i64,
     now: i64,
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<Vec<String>> {
     let used = |conn: &Connection| -> rusqlite::Result<i64> {
         conn.prepare_cached("SELECT bytes FROM cache_usage WHERE ns = ?1")?
             .query_row([ns.as_str()], |row| row.get(0))
@@ -216,56 +280,53 @@ fn make_room(
             .map(|bytes| bytes.unwrap_or(0))
     };
     if used(conn)? + need <= budget {
-        return Ok(());
+        return Ok(Vec::new());
     }
-    conn.prepare_cached("DELETE FROM cache WHERE ns = ?1 AND expires_at <= ?2")?
-        .execute((ns.as_str(), now))?;
+    let mut evicted: Vec<String> = conn
+        .prepare_cached("DELETE FROM cache WHERE ns = ?1 AND expires_at <= ?2 RETURNING key")?
+        .query_map((ns.as_str(), now), |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
     let excess = used(conn)? + need - budget;
     if excess <= 0 {
-        return Ok(());
+        return Ok(evicted);
     }
     // The shortest run of least recently used rows that frees `excess`.
-    conn.prepare_cached(
-        "DELETE FROM cache WHERE ns = ?1 AND key IN (
-             SELECT key FROM (
-                 SELECT key, size, SUM(size) OVER (ORDER BY used_at, key) AS running
-                 FROM cache WHERE ns = ?1
-             ) WHERE running - size < ?2
-         )",
-    )?
-    .execute((ns.as_str(), excess))?;
-    Ok(())
+    let lru = conn
+        .prepare_cached(
+            "DELETE FROM cache WHERE ns = ?1 AND key IN (
+                 SELECT key FROM (
+                     SELECT key, size, SUM(size) OVER (ORDER BY used_at, key) AS running
+                     FROM cache WHERE ns = ?1
+                 ) WHERE running - size < ?2
+             ) RETURNING key",
+        )?
+        .query_map((ns.as_str(), excess), |row| row.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    evicted.extend(lru);
+    Ok(evicted)
 }
 
 impl CacheBackend for SqliteCache {
     fn get<'a>(&'a self, ns: &'a Namespace, key: &'a str) -> CacheFuture<'a, Option<Vec<u8>>> {
-        let found = self.with(|conn| {
-            let now = unix_ms();
-            let row: Option<(Vec<u8>, i64)> = conn
-                .prepare_cached(
-                    "SELECT value, used_at FROM cache WHERE ns = ?1 AND key = ?2
-                     AND (expires_at IS NULL OR expires_at > ?3)",
-                )?
-                .query_row((ns.as_str(), key, now), |row| {
-                    Ok((row.get(0)?, row.get(1)?))
-                })
-                .optional()?;
-            let Some((value, used_at)) = row else {
-                return Ok(None);
-            };
-            if now - used_at >= TOUCH_EVERY.as_millis() as i64 {
-                // Best effort, without waiting: while another connection
-                // writes, a hit only misses this touch.
-                conn.busy_timeout(Duration::ZERO)?;
-                let touched = conn
-                    .prepare_cached("UPDATE cache SET used_at = ?3 WHERE ns = ?1 AND key = ?2")
-                    .and_then(|mut s| s.execute((ns.as_str(), key, now)));
-                conn.busy_timeout(BUSY_TIMEOUT)?;
-                if let Err(e) = touched {
-                    tracing::debug!(error = %e, "cache: could not refresh an entry's last use");
+        let now = unix_ms();
+        let every = TOUCH_EVERY.as_millis() as i64;
+        let ticket = match self.front.get(ns, key, now, every) {
+            Ok(hit) => {
+                if hit.touch {
+                    // The file's LRU order decides its evictions: keep it
+                    // seeing reads the front answers.
+                    let _ = self.with(|conn| Ok(touch(conn, ns, key, now)));
                 }
+                return CacheFuture::ready(Ok(Some(hit.value)));
             }
-            Ok(Some(value))
+            Err(ticket) => ticket,
+        };
+        let found = self.read(ns, key, now).map(|row| {
+            row.map(|row| {
+                let (expires, used) = (row.expires_at, row.used_at);
+                self.front.fill(ticket, ns, key, &row.value, expires, used);
+                row.value
+            })
         });
         CacheFuture::ready(found)
     }
@@ -298,6 +359,7 @@ impl CacheBackend for SqliteCache {
                 .execute((ns.as_str(), key))
                 .map(drop)
         });
+        self.front.forget(ns, key);
         CacheFuture::ready(done)
     }
 
@@ -307,6 +369,7 @@ impl CacheBackend for SqliteCache {
                 .execute([ns.as_str()])
                 .map(drop)
         });
+        self.front.forget_namespace(ns);
         CacheFuture::ready(done)
     }
 }

@@ -39,11 +39,21 @@ pub async fn products(State(state): State<AppState>, params: Params) -> Response
         code.is_none_or(|c| p.code.eq_ignore_ascii_case(c))
             && type_id.is_none_or(|t| p.product_type_id == t)
     };
+    let unfiltered = code.is_none() && type_id.is_none();
     let (items, total) = match params.get("customerCode") {
+        None if unfiltered => {
+            let (page, total) = paging.slice(&catalog.products);
+            (page.iter().collect(), total)
+        }
         None => paging.take(catalog.products.iter().filter(keep)),
         Some(customer) => {
             let customer_id = state.read().customer_by_code(customer).map(|c| c.id);
             match customer_id {
+                Some(id) if unfiltered => {
+                    let (page, total) = paging.slice(catalog.visible_to(id));
+                    let items = page.iter().map(|&i| &catalog.products[i as usize]);
+                    (items.collect(), total)
+                }
                 Some(id) => paging.take(catalog.products_for(id).filter(keep)),
                 None => (Vec::new(), 0),
             }

@@ -71,12 +71,17 @@ impl Catalog {
 
     /// The products a customer may see, in ID order.
     pub fn products_for(&self, customer_id: i64) -> impl Iterator<Item = &Product> {
+        self.visible_to(customer_id)
+            .iter()
+            .map(|&i| &self.products[i as usize])
+    }
+
+    /// The indices (into `products`) of what a customer may see, in ID order.
+    pub fn visible_to(&self, customer_id: i64) -> &[u32] {
         self.access
             .get(&customer_id)
             .map(Vec::as_slice)
             .unwrap_or_default()
-            .iter()
-            .map(|&i| &self.products[i as usize])
     }
 
     /// How many products a customer may see.

@@ -1,6 +1,7 @@
 //! The conformance suite every [`CacheBackend`] passes (feature `testing`):
 //! namespace isolation, TTLs, an atomic `add`, the quota with its eviction
 //! order (expired entries first, then the least recently used), `clear`,
+//! every write honoured by an entry already read,
 //! and for persistent backends, a reopen. `host/tests/cache_backends.rs`
 //! runs it against memory, SQLite and a real Redis; a new backend adds one
 //! line there.
@@ -247,6 +248,56 @@ pub async fn the_quota_evicts_the_least_recently_used(s: &Subject) {
         "{}: k1 was read last, so k2 goes",
         s.name
     );
+}
+
+/// An entry that was read answers every later write: replaced, deleted,
+/// expired, evicted for the quota or cleared, it is never served again
+/// (what a backend keeps in memory in front of its storage must follow).
+pub async fn a_read_entry_follows_every_write(s: &Subject) {
+    let c = &*(s.open)(300);
+    let n = ns("read-then-write", "t");
+    set(c, &n, "k", b"v1", None).await;
+    assert!(get(c, &n, "k").await.is_some());
+    set(c, &n, "k", b"v2", None).await;
+    assert_eq!(
+        get(c, &n, "k").await.as_deref(),
+        Some(&b"v2"[..]),
+        "{}: replaced",
+        s.name
+    );
+    c.delete(&n, "k").await.expect("delete");
+    assert_eq!(get(c, &n, "k").await, None, "{}: deleted", s.name);
+
+    set(c, &n, "e", b"v", Some(Duration::from_millis(100))).await;
+    assert!(get(c, &n, "e").await.is_some());
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    assert_eq!(get(c, &n, "e").await, None, "{}: expired", s.name);
+    assert!(add(c, &n, "e", b"v3", None).await, "{}", s.name);
+    assert_eq!(
+        get(c, &n, "e").await.as_deref(),
+        Some(&b"v3"[..]),
+        "{}: added",
+        s.name
+    );
+    c.delete(&n, "e").await.expect("delete");
+
+    // Three entries fill the quota; the first, read before the others were
+    // written, is the least recently used and goes for a fourth.
+    set(c, &n, "a", &[b'a'; 98], None).await;
+    assert!(get(c, &n, "a").await.is_some());
+    set(c, &n, "b", &[b'b'; 98], None).await;
+    set(c, &n, "c", &[b'c'; 98], None).await;
+    set(c, &n, "d", &[b'd'; 98], None).await;
+    assert_eq!(
+        get(c, &n, "a").await,
+        None,
+        "{}: evicted for the quota",
+        s.name
+    );
+    assert!(get(c, &n, "d").await.is_some(), "{}", s.name);
+
+    c.clear(&n).await.expect("clear");
+    assert_eq!(get(c, &n, "d").await, None, "{}: cleared", s.name);
 }
 
 /// Over the quota, expired entries go before any live one, however old.

@@ -329,11 +329,14 @@ impl Service {
                 });
         }
         tracing::info!(storefront, order = input.id, plugin, "order accepted");
+        // The answer shows the order as accepted: read before the worker
+        // is woken, or it may already be delivering it.
+        let order = self.order(storefront, &input.id).await;
         self.outbox_wake.notify_one();
         self.announce(Change::Orders).await;
         Ok(Accepted {
             created: true,
-            order: self.order(storefront, &input.id).await?,
+            order: order?,
         })
     }
 

@@ -3,7 +3,7 @@
 //! same, so both backends pass one conformance suite.
 
 use async_trait::async_trait;
-use rusqlite::{Transaction, params};
+use rusqlite::{Connection, params};
 
 use super::SqliteStore;
 use super::orders::event;
@@ -27,7 +27,7 @@ enum Which<'a> {
 }
 
 /// They keep their place in the queue: they were due already.
-fn put_back(tx: &Transaction<'_>, which: Which<'_>) -> rusqlite::Result<usize> {
+fn put_back(tx: &Connection, which: Which<'_>) -> rusqlite::Result<usize> {
     let select = "SELECT storefront, id FROM orders WHERE state = ?1";
     let rows = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> rusqlite::Result<Vec<(String, String)>> {
         let mut stmt = tx.prepare_cached(sql)?;
