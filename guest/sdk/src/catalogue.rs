@@ -29,7 +29,10 @@ pub fn walk_tree(
     let mut seen: HashSet<i64> = HashSet::new();
     let mut queue = VecDeque::from([(root, String::new())]);
     let mut leaves = Vec::new();
-    'walk: while let Some((id, path)) = queue.pop_front() {
+    let mut full = false;
+    while let Some((id, path)) = queue.pop_front() {
+        // A node counted before the bound was reached is still asked: it
+        // may be a leaf (nothing below it); only new nodes are left out.
         let nodes = children(id)?;
         if nodes.is_empty() && id != root {
             leaves.push((id, path));
@@ -39,23 +42,26 @@ pub fn walk_tree(
             nodes.into_iter().map(|n| (n, path.clone())).collect();
         while let Some((n, parent)) = pending.pop() {
             if seen.len() >= max {
-                p.warn(&format!(
-                    "the category tree has more than {max} nodes; the rest is left out"
-                ));
-                break 'walk;
+                if !full {
+                    p.warn(&format!(
+                        "the category tree has more than {max} nodes; the rest is left out"
+                    ));
+                    full = true;
+                }
+                break;
             }
             if !seen.insert(n.id) {
                 continue;
             }
-            let full = if parent.is_empty() {
+            let full_name = if parent.is_empty() {
                 n.name
             } else {
                 format!("{parent} > {}", n.name)
             };
             match n.children {
-                Some(c) if c.is_empty() => leaves.push((n.id, full)),
-                Some(c) => pending.extend(c.into_iter().map(|c| (c, full.clone()))),
-                None => queue.push_back((n.id, full)),
+                Some(c) if c.is_empty() => leaves.push((n.id, full_name)),
+                Some(c) => pending.extend(c.into_iter().map(|c| (c, full_name.clone()))),
+                None => queue.push_back((n.id, full_name)),
             }
         }
     }

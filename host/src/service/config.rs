@@ -186,7 +186,9 @@ pub struct OutboxConfig {
     /// Orders delivered at the same time. A delivery mostly waits on its
     /// back office, so a burst needs many in flight for delivery to keep up
     /// with acceptance (BENCHMARKS.md, round 2: 4 delivered 0.44 of the
-    /// accepted rate, 32 kept up).
+    /// accepted rate, 32 kept up). Over all storefronts: one storefront's
+    /// burst may use every place, each holding one of its
+    /// `runtime.max_requests_per_tenant` outgoing places while it calls.
     pub concurrency: usize,
     /// Attempts before an order is parked as failed.
     pub max_attempts: u32,

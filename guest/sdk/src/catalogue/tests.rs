@@ -44,6 +44,22 @@ fn a_walk_stops_at_its_bound() {
     .unwrap();
     assert_eq!((leaves.len(), seen), (10, 10));
     assert!(p.logs_text().contains("more than 10 nodes"));
+    // Nodes counted before the bound, listed without their children, are
+    // still asked, and each that has none is a leaf.
+    let p = TestPlatform::default();
+    let (leaves, seen) = walk_tree(&p, 0, 10, |id| {
+        Ok(match id {
+            0 => (1..=50).map(|i| n(i, None)).collect(),
+            _ => vec![],
+        })
+    })
+    .unwrap();
+    assert_eq!((leaves.len(), seen), (10, 10));
+    assert_eq!(
+        p.logs_text().matches("more than 10 nodes").count(),
+        1,
+        "warned once"
+    );
     let failed = walk_tree(&p, 0, 10, |_| Err(PluginError::Unreachable("down".into())));
     assert!(failed.is_err());
 }

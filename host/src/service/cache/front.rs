@@ -11,7 +11,8 @@
 //!   count), so a fill never puts back a value a concurrent write replaced.
 //! - Each copy carries its entry's expiry; an expired copy is never served.
 //! - A hit still refreshes the file's `used_at` once per `TOUCH_EVERY`
-//!   (the caller does it when told), so the file's least-recently-used
+//!   (the caller does it when told, and reports it done; a touch that could
+//!   not run is tried on the next hit), so the file's least-recently-used
 //!   order, which decides its evictions, still sees the reads.
 //!
 //! The front is bounded as a whole ([`FRONT_BYTES`]), least recently used
@@ -64,7 +65,7 @@ pub struct Ticket {
 /// A front hit.
 pub struct Hit {
     pub value: Vec<u8>,
-    /// The file's `used_at` is due a refresh (and is now counted as done).
+    /// The file's `used_at` is due a refresh: do it, then [`Front::used`].
     pub touch: bool,
 }
 
@@ -116,9 +117,6 @@ impl Front {
             return Err(Ticket { shard: n, writes });
         }
         let touch = now_ms - copy.used_ms >= touch_ms;
-        if touch {
-            copy.used_ms = now_ms;
-        }
         Ok(Hit {
             value: copy.value.to_vec(),
             touch,
@@ -160,6 +158,15 @@ impl Front {
             used_ms,
         };
         shard.map.insert(k, copy);
+    }
+
+    /// The file's `used_at` of `key` was refreshed at `now_ms` (a touch that
+    /// failed is not recorded, so the next hit tries again).
+    pub fn used(&self, ns: &Namespace, key: &str, now_ms: i64) {
+        let (n, k) = self.slot(ns, key);
+        if let Some(copy) = self.shard(n).map.get_mut(&k) {
+            copy.used_ms = copy.used_ms.max(now_ms);
+        }
     }
 
     /// After a committed write of `key` (or its eviction from the file).
@@ -251,6 +258,9 @@ mod tests {
         front.fill(t, &ns, "x", b"v", None, 0);
         assert!(front.get(&ns, "x", 999, 1000).is_ok_and(|h| !h.touch));
         assert!(front.get(&ns, "x", 1000, 1000).is_ok_and(|h| h.touch));
+        // Until the touch is reported done, the next hit asks again.
+        assert!(front.get(&ns, "x", 1001, 1000).is_ok_and(|h| h.touch));
+        front.used(&ns, "x", 1001);
         assert!(front.get(&ns, "x", 1500, 1000).is_ok_and(|h| !h.touch));
     }
 }

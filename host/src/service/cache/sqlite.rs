@@ -312,10 +312,14 @@ impl CacheBackend for SqliteCache {
         let every = TOUCH_EVERY.as_millis() as i64;
         let ticket = match self.front.get(ns, key, now, every) {
             Ok(hit) => {
-                if hit.touch {
-                    // The file's LRU order decides its evictions: keep it
-                    // seeing reads the front answers.
-                    let _ = self.with(|conn| Ok(touch(conn, ns, key, now)));
+                // The file's LRU order decides its evictions: keep it
+                // seeing reads the front answers.
+                if hit.touch
+                    && self
+                        .with(|conn| Ok(touch(conn, ns, key, now)))
+                        .unwrap_or(false)
+                {
+                    self.front.used(ns, key, now);
                 }
                 return CacheFuture::ready(Ok(Some(hit.value)));
             }

@@ -182,19 +182,37 @@ impl SqliteStore {
 }
 
 /// `f` inside a savepoint: released when it answers `Ok`, rolled back when
-/// it fails, so the transaction around it goes on either way.
+/// it fails, so the transaction around it goes on either way. Should the
+/// savepoint itself fail to end, the whole transaction is rolled back: no
+/// write of the batch may then be committed (the rest of the batch is
+/// refused, and every earlier write learns the commit failed).
 fn in_savepoint<T>(
     conn: &Connection,
     f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
 ) -> rusqlite::Result<T> {
     conn.execute_batch("SAVEPOINT job")?;
-    match f(conn) {
-        Ok(t) => conn.execute_batch("RELEASE job").map(|()| t),
-        Err(e) => {
-            conn.execute_batch("ROLLBACK TO job; RELEASE job")?;
-            Err(e)
+    let (end, answer) = match f(conn) {
+        Ok(t) => match conn.execute_batch("RELEASE job") {
+            Ok(()) => (Ok(()), Ok(t)),
+            Err(e) => (Err(e.to_string()), Err(e)),
+        },
+        // The write's own error is what its caller needs to see.
+        Err(e) => (
+            conn.execute_batch("ROLLBACK TO job; RELEASE job")
+                .map_err(|e| e.to_string()),
+            Err(e),
+        ),
+    };
+    if let Err(why) = end {
+        tracing::error!(
+            error = why,
+            "ending a write's savepoint failed; rolling its batch back"
+        );
+        if !conn.is_autocommit() {
+            let _ = conn.execute_batch("ROLLBACK");
         }
     }
+    answer
 }
 
 impl Pool {
