@@ -87,7 +87,7 @@ impl PrintIq {
                 continue;
             };
             let text = json::text_field(p, &["JobStatus"]).unwrap_or_else(|| default.into());
-            if !self.progress().first_time(&[event, &job, &text]) {
+            if !self.progress().first_time(event, &job, &text) {
                 continue;
             }
             let Some(status) = self.advance(&job, order_status(&text)) else {
@@ -112,7 +112,7 @@ impl PrintIq {
             let Some(job) = json::text_field(d, &["JobNo"]) else {
                 continue;
             };
-            if !self.progress().first_time(&[event, &job, &no]) {
+            if !self.progress().first_time(event, &job, &no) {
                 continue;
             }
             out.push(OrderUpdate {

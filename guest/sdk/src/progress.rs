@@ -44,13 +44,13 @@ impl<'a> Progress<'a> {
         true
     }
 
-    /// True the first time a delivery identified by `parts` (event, job,
-    /// detail; compared without case) is seen: the cache's atomic `add`, so
-    /// two instances handling the same retry cannot both count it.
-    pub fn first_time(&self, parts: &[&str]) -> bool {
-        let parts: Vec<String> = parts.iter().map(|p| p.to_ascii_lowercase()).collect();
-        let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
-        let key = format!("wh:{}", digest(&parts));
+    /// True the first time a delivery of `event` about `job` with `detail`
+    /// (a status text, a consignment number) is seen; the event and detail
+    /// are compared without case, the job exactly. The cache's atomic `add`,
+    /// so two instances handling the same retry cannot both count it.
+    pub fn first_time(&self, event: &str, job: &str, detail: &str) -> bool {
+        let (event, detail) = (event.to_ascii_lowercase(), detail.to_ascii_lowercase());
+        let key = format!("wh:{}", digest(&[&event, job, &detail]));
         self.p.cache_add(&key, b"1", self.ttl_secs)
     }
 }

@@ -22,11 +22,15 @@ fn a_job_never_moves_backwards_nor_repeats() {
 fn a_delivery_counts_the_first_time_only() {
     let p = TestPlatform::default();
     let g = Progress::new(&p, 60);
-    assert!(g.first_time(&["CreateJob", "J1", "Create Job"]));
-    assert!(!g.first_time(&["createjob", "j1", "CREATE JOB"]));
-    assert!(g.first_time(&["CreateJob", "J1", "Complete"]));
+    assert!(g.first_time("CreateJob", "J1", "Create Job"));
+    assert!(!g.first_time("createjob", "J1", "CREATE JOB"));
     assert!(
-        g.first_time(&["CreateJob", "J1C", "omplete"]),
+        g.first_time("CreateJob", "j1", "Create Job"),
+        "job numbers are exact"
+    );
+    assert!(g.first_time("CreateJob", "J1", "Complete"));
+    assert!(
+        g.first_time("CreateJob", "J1C", "omplete"),
         "parts keep their boundaries"
     );
 }
