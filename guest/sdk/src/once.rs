@@ -8,9 +8,9 @@
 //! or cannot be read, nothing is sent: the caller is told to try again
 //! (reading again later is always safe) or to check by hand.
 
-use crate::platform::Platform;
+use crate::PluginError;
+use crate::platform::{Log, Platform};
 use crate::retry::{Attempt, at_most_twice};
-use crate::{LogLevel, PluginError};
 
 /// What the back office says of the action.
 #[derive(Debug, PartialEq, Eq)]
@@ -44,7 +44,7 @@ impl Once<'_> {
         if marked {
             match look().map_err(|e| self.unread(e))? {
                 Seen::Done(t) => {
-                    self.log(LogLevel::Info, format!("{what}: done already; not again"));
+                    self.p.info(&format!("{what}: done already; not again"));
                     return Ok(t);
                 }
                 Seen::NotDone => {}
@@ -62,15 +62,13 @@ impl Once<'_> {
             Attempt::Done(match look() {
                 Ok(Seen::Done(t)) => {
                     let m = error.message();
-                    self.log(LogLevel::Warn, format!("{what} failed ({m}) but is done"));
+                    self.p.warn(&format!("{what} failed ({m}) but is done"));
                     Ok(t)
                 }
                 Ok(Seen::NotDone) if transient && !last => {
                     let m = error.message();
-                    self.log(
-                        LogLevel::Warn,
-                        format!("{what} failed ({m}), not done: once more"),
-                    );
+                    self.p
+                        .warn(&format!("{what} failed ({m}), not done: once more"));
                     return Attempt::Again;
                 }
                 Ok(Seen::NotDone) => {
@@ -86,10 +84,6 @@ impl Once<'_> {
                 ))),
             })
         })
-    }
-
-    fn log(&self, level: LogLevel, message: String) {
-        self.p.log(level, &message);
     }
 
     /// A failed look before an attempt: the operation cannot go on without

@@ -191,28 +191,23 @@ fn in_savepoint<T>(
     f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
 ) -> rusqlite::Result<T> {
     conn.execute_batch("SAVEPOINT job")?;
-    let (end, answer) = match f(conn) {
-        Ok(t) => match conn.execute_batch("RELEASE job") {
-            Ok(()) => (Ok(()), Ok(t)),
-            Err(e) => (Err(e.to_string()), Err(e)),
-        },
-        // The write's own error is what its caller needs to see.
-        Err(e) => (
-            conn.execute_batch("ROLLBACK TO job; RELEASE job")
-                .map_err(|e| e.to_string()),
-            Err(e),
-        ),
+    let answer = f(conn);
+    let end = if answer.is_ok() {
+        "RELEASE job"
+    } else {
+        "ROLLBACK TO job; RELEASE job"
     };
-    if let Err(why) = end {
-        tracing::error!(
-            error = why,
-            "ending a write's savepoint failed; rolling its batch back"
-        );
-        if !conn.is_autocommit() {
-            let _ = conn.execute_batch("ROLLBACK");
+    match conn.execute_batch(end) {
+        Ok(()) => answer,
+        Err(e) => {
+            tracing::error!(error = %e, "ending a write's savepoint failed; rolling its batch back");
+            if !conn.is_autocommit() {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+            // A failed write's own error is what its caller needs to see.
+            answer.and(Err(e))
         }
     }
-    answer
 }
 
 impl Pool {
